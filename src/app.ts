@@ -1,0 +1,54 @@
+// buildApp(config): plugins, then routes. No listening here, so tests can inject.
+import Fastify, { type FastifyInstance, type FastifyPluginCallback } from 'fastify';
+import multipart from '@fastify/multipart';
+import metricsModule from 'fastify-metrics';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import storage from './plugins/storage.js';
+import auth from './plugins/auth.js';
+import errors from './plugins/errors.js';
+import sweeper from './plugins/sweeper.js';
+import opsRoutes from './routes/ops.js';
+import helmRepoRoutes from './routes/helm-repo.js';
+import chartMuseumRoutes from './routes/chartmuseum.js';
+import apiV1Routes from './routes/api-v1.js';
+
+// fastify-metrics is CommonJS with a default export; under NodeNext it arrives wrapped.
+type MetricsPlugin = FastifyPluginCallback<{ endpoint: string; clearRegisterOnInit: boolean }>;
+const metrics = ((metricsModule as unknown as { default?: MetricsPlugin }).default ?? metricsModule) as MetricsPlugin;
+
+export interface BuildOptions {
+  /** An already open database (tests); otherwise opened from config. */
+  db?: Database;
+  /** Pino logger options or false; defaults to JSON logs at config.logLevel. */
+  logger?: boolean | object;
+}
+
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    bodyLimit: 1024 * 1024,
+    // Workspace and chart names are case-sensitive, and Helm never sends trailing slashes.
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 512 },
+  });
+
+  await app.register(errors);
+  await app.register(storage, { config, db: opts.db });
+  await app.register(auth);
+  await app.register(sweeper);
+  await app.register(multipart, { throwFileSizeLimit: true });
+  await app.register(metrics, { endpoint: '/metrics', clearRegisterOnInit: true });
+
+  // Raw chart uploads (`curl --data-binary @chart.tgz`) arrive with many content
+  // types; the body is handed over as a stream and ingest enforces the limits.
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  await app.register(opsRoutes);
+  await app.register(helmRepoRoutes);
+  await app.register(chartMuseumRoutes);
+  await app.register(apiV1Routes);
+  return app;
+}

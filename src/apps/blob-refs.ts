@@ -1,0 +1,46 @@
+// Blobs are shared by digest, so one is deleted only when no row references it.
+// Uploads and deletions of the same digest serialise on a transaction-scoped
+// advisory lock, so a deletion can never remove a blob an upload is about to use.
+import type { Database, Queryable } from '../db/database.js';
+import type { BlobStore } from '../blobs/index.js';
+
+export async function lockDigest(q: Queryable, digest: string): Promise<void> {
+  await q.query("SELECT pg_advisory_xact_lock(hashtext('blob:' || $1))", [digest]);
+}
+
+export async function blobReferenced(q: Queryable, digest: string): Promise<boolean> {
+  const rows = await q.query('SELECT 1 FROM app_versions WHERE digest = $1 OR prov_digest = $1 LIMIT 1', [digest]);
+  return rows.length > 0;
+}
+
+/** Inside a transaction: deletes the blob when nothing references it any more. */
+export async function deleteIfUnreferenced(q: Queryable, blobs: BlobStore, digest: string): Promise<boolean> {
+  await lockDigest(q, digest);
+  if (await blobReferenced(q, digest)) return false;
+  await blobs.delete(digest);
+  return true;
+}
+
+/** Cleans up after a failed write: the blobs it stored go unless something else uses them. */
+export async function releaseBlobs(db: Database, blobs: BlobStore, digests: string[]): Promise<void> {
+  for (const d of digests) {
+    await db.tx((q) => deleteIfUnreferenced(q, blobs, d)).catch(() => undefined); // the sweeper retries later
+  }
+}
+
+/** Inside a transaction, before inserting a row that references the blob: makes
+ * sure the blob (stored before the transaction) is still there. */
+export async function ensureBlob(q: Queryable, blobs: BlobStore, digest: string, bytes: Buffer): Promise<void> {
+  await lockDigest(q, digest);
+  if (!(await blobs.has(digest))) await blobs.put(digest, bytes);
+}
+
+/** Deletes unreferenced blobs older than the grace period (uploads in flight are younger). */
+export async function sweepOrphanBlobs(db: Database, blobs: BlobStore, graceSeconds: number, now = new Date()): Promise<number> {
+  let removed = 0;
+  for await (const b of blobs.list()) {
+    if (now.getTime() - b.modifiedAt.getTime() < graceSeconds * 1000) continue;
+    if (await db.tx((q) => deleteIfUnreferenced(q, blobs, b.digest))) removed++;
+  }
+  return removed;
+}

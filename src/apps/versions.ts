@@ -1,0 +1,244 @@
+// Chart versions of a workspace: storing uploads, listing them for the index and
+// the ChartMuseum API, finding a package by file name, and deleting.
+import type { Database, Queryable } from '../db/database.js';
+import type { BlobStore } from '../blobs/index.js';
+import { AppError } from '../errors.js';
+import type { ChartMetadata, ChartPackage } from '../charts/ingest.js';
+import { packageFileName } from '../charts/ingest.js';
+import { checkProvenanceFor, readProvenance } from '../charts/provenance.js';
+import { STRICT_SEMVER_RE } from '../charts/metadata.js';
+import { sha256Hex } from '../blobs/index.js';
+import { canTransition, TRANSITIONS, type VersionState } from '../lifecycle/state-machine.js';
+import type { IndexVersion } from '../index/render.js';
+import { bumpWorkspaceRevision } from './workspaces.js';
+import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from './blob-refs.js';
+
+export interface StoredVersion extends IndexVersion {
+  id: number;
+  appId: number;
+  state: VersionState;
+  size: number;
+  provDigest: string | null;
+}
+
+interface VersionRow {
+  id: number;
+  app_id: number;
+  metadata: ChartMetadata;
+  digest: string;
+  size: number;
+  prov_digest: string | null;
+  state: VersionState;
+  created_at: Date;
+}
+
+const VERSION_COLUMNS = 'v.id, v.app_id, v.metadata, v.digest, v.size, v.prov_digest, v.state, v.created_at';
+
+const toStored = (r: VersionRow): StoredVersion => ({
+  id: r.id,
+  appId: r.app_id,
+  metadata: r.metadata,
+  digest: r.digest,
+  size: r.size,
+  provDigest: r.prov_digest,
+  state: r.state,
+  created: r.created_at,
+});
+
+export interface UploadInput {
+  workspaceId: number;
+  pkg: ChartPackage;
+  prov: Buffer | null;
+  /** Replace an existing draft (or rejected) version of the same number. */
+  force: boolean;
+  uploaderId: number | null;
+  updateLog?: string;
+}
+
+export interface UploadResult {
+  appId: number;
+  versionId: number;
+  created: boolean;
+}
+
+function versionExists(name: string, version: string): AppError {
+  return new AppError('version-exists', `${name}-${version}.tgz already exists in this workspace`);
+}
+
+/** Stores an uploaded chart: blobs first, then one transaction for the rows. */
+export async function storeUpload(db: Database, blobs: BlobStore, input: UploadInput): Promise<UploadResult> {
+  const { pkg } = input;
+  const { name, version } = pkg.metadata;
+  const fileName = packageFileName(pkg.metadata);
+  let provDigest: string | null = null;
+  if (input.prov) {
+    checkProvenanceFor(input.prov, fileName, pkg.digest);
+    provDigest = sha256Hex(input.prov);
+  }
+
+  // Cheap early answer for the common conflict, before any blob is written.
+  const existing = await findVersion(db, input.workspaceId, name, version);
+  if (existing) checkReplaceable(existing, input.force, name, version);
+
+  const written: string[] = [];
+  try {
+    await blobs.put(pkg.digest, pkg.bytes);
+    written.push(pkg.digest);
+    if (input.prov && provDigest) {
+      await blobs.put(provDigest, input.prov);
+      written.push(provDigest);
+    }
+    const result = await db.tx(async (q) => {
+      await bumpWorkspaceRevision(q, input.workspaceId); // also serialises writers of this workspace
+      await ensureBlob(q, blobs, pkg.digest, pkg.bytes);
+      if (input.prov && provDigest) await ensureBlob(q, blobs, provDigest, input.prov);
+      const app = await q.query<{ id: number }>(
+        `INSERT INTO apps (workspace_id, name, description, home) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (workspace_id, name) DO UPDATE SET updated_at = now() RETURNING id`,
+        [input.workspaceId, name, pkg.metadata.description ?? '', pkg.metadata.home ?? ''],
+      );
+      const appId = (app[0] as { id: number }).id;
+      const current = await q.query<{ id: number; state: VersionState; digest: string; prov_digest: string | null }>(
+        'SELECT id, state, digest, prov_digest FROM app_versions WHERE app_id = $1 AND version = $2 FOR UPDATE',
+        [appId, version],
+      );
+      const values = [
+        pkg.metadata.appVersion ?? '', JSON.stringify(pkg.metadata), pkg.digest, pkg.size, provDigest,
+        input.prov ? input.prov.length : null, pkg.readme, pkg.valuesYaml, pkg.valuesSchema, pkg.chartYaml,
+        input.updateLog ?? '', input.uploaderId,
+      ];
+      const row = current[0];
+      if (row) {
+        checkReplaceable(toState(row.state), input.force, name, version);
+        await q.query(
+          `UPDATE app_versions SET app_version = $1, metadata = $2, digest = $3, size = $4, prov_digest = $5,
+             prov_size = $6, readme = $7, values_yaml = $8, values_schema = $9, chart_yaml = $10,
+             update_log = $11, uploaded_by = $12, state = 'draft', updated_at = now(), created_at = now()
+           WHERE id = $13`,
+          [...values, row.id],
+        );
+        for (const old of [row.digest, row.prov_digest]) {
+          if (old && old !== pkg.digest && old !== provDigest) await deleteIfUnreferenced(q, blobs, old);
+        }
+        return { appId, versionId: row.id, created: false };
+      }
+      const inserted = await q.query<{ id: number }>(
+        `INSERT INTO app_versions (app_version, metadata, digest, size, prov_digest, prov_size, readme, values_yaml,
+           values_schema, chart_yaml, update_log, uploaded_by, app_id, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+        [...values, appId, version],
+      );
+      return { appId, versionId: (inserted[0] as { id: number }).id, created: true };
+    });
+    return result;
+  } catch (err) {
+    await releaseBlobs(db, blobs, written);
+    throw err;
+  }
+}
+
+function toState(s: VersionState): { state: VersionState } {
+  return { state: s };
+}
+
+function checkReplaceable(existing: { state: VersionState }, force: boolean, name: string, version: string): void {
+  if (!force) throw versionExists(name, version);
+  if (!canTransition('replace', existing.state)) {
+    throw new AppError(
+      'conflict',
+      `${name} ${version} is ${existing.state}; only a version in state ${TRANSITIONS.replace.from.join(' or ')} can be replaced`,
+      { state: existing.state },
+    );
+  }
+}
+
+export async function findVersion(q: Queryable, workspaceId: number, name: string, version: string): Promise<StoredVersion | null> {
+  const rows = await q.query<VersionRow>(
+    `SELECT ${VERSION_COLUMNS} FROM app_versions v JOIN apps a ON a.id = v.app_id
+      WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3`,
+    [workspaceId, name, version],
+  );
+  return rows[0] ? toStored(rows[0]) : null;
+}
+
+export async function listWorkspaceVersions(q: Queryable, workspaceId: number, name?: string): Promise<StoredVersion[]> {
+  const rows = await q.query<VersionRow>(
+    `SELECT ${VERSION_COLUMNS} FROM app_versions v JOIN apps a ON a.id = v.app_id
+      WHERE a.workspace_id = $1 AND ($2::text IS NULL OR a.name = $2)`,
+    [workspaceId, name ?? null],
+  );
+  return rows.map(toStored);
+}
+
+/** Splits "<name>-<version>.tgz" (or .tgz.prov) at every "-" that leaves a valid version. */
+export function parsePackageFileName(file: string): { candidates: Array<{ name: string; version: string }>; prov: boolean } | null {
+  const prov = file.endsWith('.tgz.prov');
+  const base = prov ? file.slice(0, -'.tgz.prov'.length) : file.endsWith('.tgz') ? file.slice(0, -'.tgz'.length) : null;
+  if (base === null) return null;
+  const candidates: Array<{ name: string; version: string }> = [];
+  for (let i = base.indexOf('-'); i > 0; i = base.indexOf('-', i + 1)) {
+    const version = base.slice(i + 1);
+    if (STRICT_SEMVER_RE.test(version)) candidates.push({ name: base.slice(0, i), version });
+  }
+  return { candidates, prov };
+}
+
+export async function findVersionByFile(q: Queryable, workspaceId: number, file: string): Promise<{ version: StoredVersion; prov: boolean } | null> {
+  const parsed = parsePackageFileName(file);
+  if (!parsed) return null;
+  for (const c of parsed.candidates) {
+    const v = await findVersion(q, workspaceId, c.name, c.version);
+    if (v) return { version: v, prov: parsed.prov };
+  }
+  return null;
+}
+
+/** Deletes a version (when its state allows) and then its blobs if unused. */
+export async function deleteVersion(db: Database, blobs: BlobStore, workspaceId: number, name: string, version: string): Promise<void> {
+  await db.tx(async (q) => {
+    await bumpWorkspaceRevision(q, workspaceId);
+    const rows = await q.query<{ id: number; state: VersionState; digest: string; prov_digest: string | null }>(
+      `SELECT v.id, v.state, v.digest, v.prov_digest FROM app_versions v JOIN apps a ON a.id = v.app_id
+        WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3 FOR UPDATE OF v`,
+      [workspaceId, name, version],
+    );
+    const row = rows[0];
+    if (!row) throw new AppError('not-found', `chart ${name} version ${version} not found`);
+    if (!canTransition('delete', row.state)) {
+      throw new AppError('conflict', `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`, { state: row.state });
+    }
+    await q.query('DELETE FROM app_versions WHERE id = $1', [row.id]);
+    await deleteIfUnreferenced(q, blobs, row.digest);
+    if (row.prov_digest) await deleteIfUnreferenced(q, blobs, row.prov_digest);
+  });
+}
+
+/** Attaches a provenance file uploaded on its own to the version whose package it vouches for. */
+export async function attachProvenance(db: Database, blobs: BlobStore, workspaceId: number, prov: Buffer): Promise<StoredVersion> {
+  const files = readProvenance(prov);
+  let target: StoredVersion | null = null;
+  for (const [file, digest] of files) {
+    const hit = await findVersionByFile(db, workspaceId, file);
+    if (hit && !hit.prov && hit.version.digest === digest) {
+      target = hit.version;
+      break;
+    }
+  }
+  if (!target) throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
+  const provDigest = sha256Hex(prov);
+  if (target.provDigest === provDigest) throw new AppError('version-exists', 'this provenance file is already stored');
+  const chosen = target;
+  await blobs.put(provDigest, prov);
+  try {
+    await db.tx(async (q) => {
+      await bumpWorkspaceRevision(q, workspaceId);
+      await ensureBlob(q, blobs, provDigest, prov);
+      await q.query('UPDATE app_versions SET prov_digest = $1, prov_size = $2, updated_at = now() WHERE id = $3', [provDigest, prov.length, chosen.id]);
+      if (chosen.provDigest) await deleteIfUnreferenced(q, blobs, chosen.provDigest);
+    });
+  } catch (err) {
+    await releaseBlobs(db, blobs, [provDigest]);
+    throw err;
+  }
+  return chosen;
+}

@@ -1,0 +1,24 @@
+// The first start on an empty database creates the platform admin.
+import type { Database } from '../db/database.js';
+import { generatePassword, hashPassword } from './passwords.js';
+
+export interface BootstrapResult {
+  created: boolean;
+  /** Set only when the password was generated and must be shown once. */
+  generatedPassword: string | null;
+}
+
+export async function ensureAdmin(db: Database, configuredPassword: string | null): Promise<BootstrapResult> {
+  const existing = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
+  if ((existing[0]?.n ?? 0) > 0) return { created: false, generatedPassword: null };
+  const password = configuredPassword ?? generatePassword();
+  const hash = await hashPassword(password);
+  const inserted = await db.query<{ id: number }>(
+    `INSERT INTO users (username, display_name, password_hash, platform_role)
+     SELECT 'admin', 'Platform administrator', $1, 'platform-admin'
+      WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id`,
+    [hash],
+  );
+  if (inserted.length === 0) return { created: false, generatedPassword: null }; // another replica won
+  return { created: true, generatedPassword: configuredPassword ? null : password };
+}

@@ -1,0 +1,109 @@
+// Who is calling: resolved once per request from HTTP Basic (password or token as
+// password) or a Bearer token, then consulted by every route.
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { dummyPasswordHash, verifyPassword } from './passwords.js';
+import { workspaceRoleAtLeast, type Permission, type WorkspaceRole } from './permissions.js';
+
+export interface Principal {
+  userId: number;
+  username: string;
+  role: string;
+  permissions: ReadonlySet<Permission>;
+}
+
+export interface Credentials {
+  username: string | null;
+  secret: string;
+  scheme: 'basic' | 'bearer';
+}
+
+/** Parses the Authorization header; null when absent, AppError when malformed. */
+export function parseAuthorization(header: string | undefined): Credentials | null {
+  if (!header) return null;
+  const space = header.indexOf(' ');
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const value = space < 0 ? '' : header.slice(space + 1).trim();
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new AppError('unauthorized', 'the Basic credentials are malformed');
+    return { scheme: 'basic', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  }
+  if (scheme === 'bearer') {
+    if (!value) throw new AppError('unauthorized', 'the Bearer token is empty');
+    return { scheme: 'bearer', username: null, secret: value };
+  }
+  throw new AppError('unauthorized', `the ${scheme} authorization scheme is not supported; use Basic or Bearer`);
+}
+
+interface UserAuthRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  disabled: boolean;
+  platform_role: string;
+  permissions: string[];
+}
+
+// Helm sends Basic credentials on every request; scrypt costs tens of milliseconds
+// on purpose, so a successful check is remembered for a short while. The key holds
+// the stored hash, so a changed password misses the cache at once; the user row
+// (disabled flag, role) is still read on every request.
+const VERIFIED_TTL_MS = 5 * 60 * 1000;
+const VERIFIED_MAX = 10_000;
+const verified = new Map<string, number>();
+
+async function passwordMatches(secret: string, storedHash: string): Promise<boolean> {
+  const key = createHash('sha256').update(storedHash).update('\0').update(secret).digest('hex');
+  const until = verified.get(key);
+  if (until !== undefined && until > Date.now()) return true;
+  if (!(await verifyPassword(secret, storedHash))) return false;
+  if (verified.size >= VERIFIED_MAX) verified.clear();
+  verified.set(key, Date.now() + VERIFIED_TTL_MS);
+  return true;
+}
+
+/** Checks credentials against the database; null when they do not match an enabled user. */
+export async function authenticate(db: Queryable, creds: Credentials): Promise<Principal | null> {
+  if (creds.scheme === 'bearer' || creds.username === null) return null; // tokens arrive with issue 3's token store
+  const rows = await db.query<UserAuthRow>(
+    `SELECT u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
+       FROM users u JOIN roles r ON r.name = u.platform_role WHERE u.username = $1`,
+    [creds.username],
+  );
+  const user = rows[0];
+  if (!user) {
+    await verifyPassword(creds.secret, await dummyPasswordHash()); // same time as a real refusal
+    return null;
+  }
+  if (!(await passwordMatches(creds.secret, user.password_hash)) || user.disabled) return null;
+  return {
+    userId: user.id,
+    username: user.username,
+    role: user.platform_role,
+    permissions: new Set(user.permissions as Permission[]),
+  };
+}
+
+export function hasPermission(p: Principal | null, perm: Permission): boolean {
+  return p !== null && p.permissions.has(perm);
+}
+
+/** The caller's standing in a workspace: their member role, or what a platform
+ * permission grants (workspaces.manage acts as workspace-admin everywhere;
+ * app-templates.view reads everything), or null for outsiders. */
+export async function workspaceRole(db: Queryable, p: Principal | null, workspaceId: number): Promise<WorkspaceRole | null> {
+  if (p === null) return null;
+  if (p.permissions.has('workspaces.manage')) return 'workspace-admin';
+  const rows = await db.query<{ role: WorkspaceRole }>(
+    'SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2',
+    [workspaceId, p.userId],
+  );
+  const member = rows[0]?.role ?? null;
+  if (member) return member;
+  return p.permissions.has('app-templates.view') ? 'workspace-viewer' : null;
+}
+
+export { workspaceRoleAtLeast };

@@ -1,0 +1,88 @@
+// Blobs as files under a directory on local disk (the embedded default).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { assertDigestOf, type BlobInfo, type BlobStore } from './blob-store.js';
+import { BLOB_PREFIX, blobKey, digestFromKey } from './keys.js';
+
+export class DiskBlobStore implements BlobStore {
+  readonly kind = 'disk' as const;
+  constructor(private readonly root: string) {}
+
+  static async open(root: string): Promise<DiskBlobStore> {
+    await fs.mkdir(path.join(root, BLOB_PREFIX), { recursive: true });
+    await fs.mkdir(path.join(root, 'tmp'), { recursive: true });
+    return new DiskBlobStore(root);
+  }
+
+  private file(digest: string): string {
+    return path.join(this.root, blobKey(digest));
+  }
+
+  async put(digest: string, data: Buffer): Promise<void> {
+    assertDigestOf(digest, data);
+    const target = this.file(digest);
+    if (await this.has(digest)) return;
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    // Write then rename, so a reader never sees a half-written blob and a crash
+    // leaves at most a temp file (removed by the sweeper's tmp cleanup).
+    const tmp = path.join(this.root, 'tmp', `${digest}.${randomBytes(6).toString('hex')}`);
+    try {
+      await fs.writeFile(tmp, data, { flag: 'wx' });
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async get(digest: string): Promise<Buffer | null> {
+    try {
+      return await fs.readFile(this.file(digest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try {
+      await fs.access(this.file(digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(digest: string): Promise<void> {
+    await fs.rm(this.file(digest), { force: true });
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    const base = path.join(this.root, BLOB_PREFIX);
+    for (const fan of await fs.readdir(base)) {
+      let names: string[];
+      try {
+        names = await fs.readdir(path.join(base, fan));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const digest = digestFromKey(`${BLOB_PREFIX}${fan}/${name}`);
+        if (!digest) continue;
+        try {
+          const st = await fs.stat(path.join(base, fan, name));
+          yield { digest, size: st.size, modifiedAt: st.mtime };
+        } catch {
+          // deleted while listing
+        }
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await fs.access(path.join(this.root, BLOB_PREFIX), fs.constants.R_OK | fs.constants.W_OK);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,95 @@
+// Blobs as objects in an S3-compatible bucket (MinIO in production), through the
+// minio client. The bucket is created on open when it does not exist.
+import * as Minio from 'minio';
+import type { Readable } from 'node:stream';
+import type { S3Config } from '../config.js';
+import { assertDigestOf, type BlobInfo, type BlobStore } from './blob-store.js';
+import { BLOB_PREFIX, blobKey, digestFromKey } from './keys.js';
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchObject';
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export class S3BlobStore implements BlobStore {
+  readonly kind = 's3' as const;
+  private constructor(
+    private readonly client: Minio.Client,
+    private readonly bucket: string,
+  ) {}
+
+  static async open(cfg: S3Config): Promise<S3BlobStore> {
+    const client = new Minio.Client({
+      endPoint: cfg.endPoint,
+      port: cfg.port,
+      useSSL: cfg.useSSL,
+      accessKey: cfg.accessKey,
+      secretKey: cfg.secretKey,
+      region: cfg.region,
+      pathStyle: true,
+    });
+    if (!(await client.bucketExists(cfg.bucket))) {
+      try {
+        await client.makeBucket(cfg.bucket, cfg.region);
+      } catch (err) {
+        // Another replica may have created it a moment ago.
+        const code = (err as { code?: string }).code;
+        if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw err;
+      }
+    }
+    return new S3BlobStore(client, cfg.bucket);
+  }
+
+  async put(digest: string, data: Buffer): Promise<void> {
+    assertDigestOf(digest, data);
+    if (await this.has(digest)) return;
+    await this.client.putObject(this.bucket, blobKey(digest), data, data.length, {
+      'Content-Type': 'application/octet-stream',
+    });
+  }
+
+  async get(digest: string): Promise<Buffer | null> {
+    try {
+      return await readAll(await this.client.getObject(this.bucket, blobKey(digest)));
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try {
+      await this.client.statObject(this.bucket, blobKey(digest));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async delete(digest: string): Promise<void> {
+    await this.client.removeObject(this.bucket, blobKey(digest));
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    const stream = this.client.listObjectsV2(this.bucket, BLOB_PREFIX, true);
+    for await (const item of stream as AsyncIterable<Minio.BucketItem>) {
+      if (!item.name) continue;
+      const digest = digestFromKey(item.name);
+      if (!digest) continue;
+      yield { digest, size: item.size, modifiedAt: item.lastModified ?? new Date(0) };
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} does not exist`);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,204 @@
+// Chart.yaml: parsed with limits, checked at least as strictly as Helm's loader, and
+// reduced to the fields Helm knows, which is all an index entry may carry (Helm
+// parses index files strictly, so one unknown field breaks `helm repo add`).
+import { Ajv, type ErrorObject } from 'ajv';
+import { AppError } from '../errors.js';
+import { isMapping, loadYamlLimited } from './safe-yaml.js';
+
+export interface Maintainer {
+  name?: string;
+  email?: string;
+  url?: string;
+}
+
+export interface Dependency {
+  name: string;
+  version?: string;
+  repository?: string;
+  condition?: string;
+  tags?: string[];
+  enabled?: boolean;
+  'import-values'?: unknown[];
+  alias?: string;
+}
+
+/** Helm's Chart.yaml fields: exactly what an index entry may hold besides urls/created/digest. */
+export interface ChartMetadata {
+  apiVersion: 'v1' | 'v2';
+  name: string;
+  version: string;
+  appVersion?: string;
+  description?: string;
+  home?: string;
+  sources?: string[];
+  keywords?: string[];
+  maintainers?: Maintainer[];
+  icon?: string;
+  condition?: string;
+  tags?: string;
+  deprecated?: boolean;
+  annotations?: Record<string, string>;
+  kubeVersion?: string;
+  dependencies?: Dependency[];
+  type?: 'application' | 'library';
+}
+
+export const CHART_NAME_RE = /^[a-zA-Z0-9._-]+$/;
+// SemVer 2.0.0, as semver.org gives it, without the "v" prefix node-semver tolerates.
+export const STRICT_SEMVER_RE =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+const MAX_CHART_YAML_NODES = 100_000;
+
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+const dependencySchema = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    version: { type: 'string' },
+    repository: { type: 'string' },
+    condition: { type: 'string' },
+    tags: stringList,
+    enabled: { type: 'boolean' },
+    'import-values': { type: 'array' },
+    alias: { type: 'string' },
+  },
+} as const;
+
+const metadataSchema = {
+  type: 'object',
+  required: ['apiVersion', 'name', 'version'],
+  properties: {
+    apiVersion: { type: 'string' },
+    name: { type: 'string' },
+    version: { type: 'string' },
+    appVersion: { type: 'string' },
+    description: { type: 'string' },
+    home: { type: 'string' },
+    sources: stringList,
+    keywords: stringList,
+    maintainers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { name: { type: 'string' }, email: { type: 'string' }, url: { type: 'string' } },
+      },
+    },
+    icon: { type: 'string' },
+    condition: { type: 'string' },
+    tags: { type: 'string' },
+    deprecated: { type: 'boolean' },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+    kubeVersion: { type: 'string' },
+    dependencies: { type: 'array', items: dependencySchema },
+    type: { type: 'string' },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+const validateMetadata = ajv.compile(metadataSchema);
+const validateDependencies = ajv.compile({ type: 'array', items: dependencySchema });
+
+function invalid(message: string): AppError {
+  return new AppError('chart-invalid', message);
+}
+
+function describeAjvError(file: string, err: ErrorObject | undefined): string {
+  if (!err) return `${file} is invalid`;
+  const where = err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : 'the document';
+  if (err.keyword === 'required') return `${file}: ${(err.params as { missingProperty: string }).missingProperty} is required`;
+  if (err.keyword === 'type' && /\.\d+$/.test(where) && /^(maintainers|dependencies)\./.test(where)) {
+    return `${file}: ${where} must be a mapping, not ${describeValue(err.data)}`;
+  }
+  if (err.keyword === 'type') return `${file}: ${where} must be a ${err.params.type === 'object' ? 'mapping' : (err.params as { type: string }).type}, not ${describeValue(err.data)}`;
+  return `${file}: ${where} ${err.message ?? 'is invalid'}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function parseYamlFile(file: string, text: string): unknown {
+  try {
+    return loadYamlLimited(text, MAX_CHART_YAML_NODES);
+  } catch (err) {
+    throw invalid(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+function checkNoNulls(file: string, field: string, list: unknown): void {
+  if (!Array.isArray(list)) return;
+  list.forEach((item, i) => {
+    if (item === null || item === undefined) throw invalid(`${file}: ${field}[${i}] is empty (null); remove it or fill it in`);
+  });
+}
+
+function pick<T extends object>(src: Record<string, unknown>, keys: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (src[k] !== undefined) out[k] = src[k];
+  return out as T;
+}
+
+const METADATA_KEYS = [
+  'apiVersion', 'name', 'version', 'appVersion', 'description', 'home', 'sources', 'keywords', 'maintainers',
+  'icon', 'condition', 'tags', 'deprecated', 'annotations', 'kubeVersion', 'dependencies', 'type',
+] as const;
+const DEPENDENCY_KEYS = ['name', 'version', 'repository', 'condition', 'tags', 'enabled', 'import-values', 'alias'] as const;
+const MAINTAINER_KEYS = ['name', 'email', 'url'] as const;
+
+/**
+ * Parses and validates Chart.yaml (plus requirements.yaml for apiVersion v1 charts,
+ * whose dependencies Helm reads from there). Returns Helm's fields only.
+ */
+export function parseChartMetadata(chartYaml: string, requirementsYaml?: string): ChartMetadata {
+  const doc = parseYamlFile('Chart.yaml', chartYaml);
+  if (!isMapping(doc)) throw invalid(`Chart.yaml must be a YAML mapping, not ${describeValue(doc)}`);
+  checkNoNulls('Chart.yaml', 'maintainers', doc.maintainers);
+  checkNoNulls('Chart.yaml', 'dependencies', doc.dependencies);
+  if (!validateMetadata(doc)) throw invalid(describeAjvError('Chart.yaml', validateMetadata.errors?.[0]));
+
+  const apiVersion = doc.apiVersion as string;
+  if (apiVersion !== 'v1' && apiVersion !== 'v2') {
+    throw invalid(`Chart.yaml: apiVersion must be v1 or v2, not ${JSON.stringify(apiVersion)}`);
+  }
+  const name = doc.name as string;
+  if (name === '') throw invalid('Chart.yaml: name is empty');
+  if (name === '.' || name === '..') throw invalid(`Chart.yaml: name ${JSON.stringify(name)} is not allowed`);
+  if (name.length > 250) throw invalid(`Chart.yaml: name is ${name.length} characters long, over the limit of 250`);
+  if (!CHART_NAME_RE.test(name)) {
+    throw invalid(`Chart.yaml: name ${JSON.stringify(name)} may only hold letters, digits, ".", "_" and "-"`);
+  }
+  const version = doc.version as string;
+  if (version.length > 128 || !STRICT_SEMVER_RE.test(version)) {
+    throw invalid(
+      `Chart.yaml: version ${JSON.stringify(version)} is not strict SemVer 2: it must start with a number and contain decimal points (for example 1.2.0)`,
+    );
+  }
+  if (doc.type !== undefined && doc.type !== 'application' && doc.type !== 'library') {
+    throw invalid(`Chart.yaml: type must be "application" or "library", not ${JSON.stringify(doc.type)}`);
+  }
+
+  const meta = pick<ChartMetadata>(doc, METADATA_KEYS);
+  if (meta.maintainers) meta.maintainers = meta.maintainers.map((m) => pick<Maintainer>(m as Record<string, unknown>, MAINTAINER_KEYS));
+
+  if (apiVersion === 'v1' && requirementsYaml !== undefined && meta.dependencies === undefined) {
+    const req = parseYamlFile('requirements.yaml', requirementsYaml);
+    if (req !== null && req !== undefined) {
+      if (!isMapping(req)) throw invalid(`requirements.yaml must be a YAML mapping, not ${describeValue(req)}`);
+      if (req.dependencies !== undefined && req.dependencies !== null) {
+        checkNoNulls('requirements.yaml', 'dependencies', req.dependencies);
+        if (!validateDependencies(req.dependencies)) {
+          const e = validateDependencies.errors?.[0];
+          throw invalid(describeAjvError('requirements.yaml', e && { ...e, instancePath: `/dependencies${e.instancePath}` }));
+        }
+        meta.dependencies = req.dependencies as Dependency[];
+      }
+    }
+  }
+  if (meta.dependencies) meta.dependencies = meta.dependencies.map((d) => pick<Dependency>(d as unknown as Record<string, unknown>, DEPENDENCY_KEYS));
+  return meta;
+}

@@ -1,0 +1,122 @@
+// One small interface over Postgres (node-postgres pool) and PGlite (embedded, WASM).
+// Everything above this file speaks plain SQL through it and never knows which engine runs.
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export interface Queryable {
+  /** Runs one parameterised statement and returns its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly engine: 'postgres' | 'pglite';
+  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// COUNT(*) and bigint columns come back as strings from node-postgres; queries cast
+// to int where a number is wanted, so both engines return the same JS types.
+
+class PostgresDatabase implements Database {
+  readonly engine = 'postgres' as const;
+  constructor(private readonly pool: pg.Pool) {}
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const res = await this.pool.query(sql, params);
+    return res.rows as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const q: Queryable = {
+      query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+      exec: async (sql: string) => {
+        await client.query(sql);
+      },
+    };
+    try {
+      await client.query('BEGIN');
+      const result = await fn(q);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+class PgliteDatabase implements Database {
+  readonly engine = 'pglite' as const;
+  constructor(private readonly db: PGlite) {}
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.db.query<T>(sql, params)).rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.db.exec(sql);
+  }
+
+  // PGlite has one connection; its transaction() holds it exclusively, so concurrent
+  // transactions are serialised, which is what row locks would give us on Postgres.
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (t) =>
+      fn({
+        query: async <R>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params)).rows,
+        exec: async (sql: string) => {
+          await t.exec(sql);
+        },
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; null selects embedded PGlite. */
+  url: string | null;
+  /** Where PGlite keeps its files; null keeps it in memory (tests). */
+  pgliteDir: string | null;
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.url) {
+    const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    // An idle client that loses its server must not crash the process.
+    pool.on('error', () => undefined);
+    const db = new PostgresDatabase(pool);
+    await db.ping();
+    return db;
+  }
+  if (opts.pgliteDir) await fs.mkdir(path.dirname(opts.pgliteDir), { recursive: true });
+  const lite = opts.pgliteDir ? await PGlite.create(opts.pgliteDir) : await PGlite.create();
+  return new PgliteDatabase(lite);
+}

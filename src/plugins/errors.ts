@@ -1,0 +1,60 @@
+// One place that turns errors into responses: problem+json for the REST API and
+// ops routes, ChartMuseum's {"error": "..."} for its compatible API.
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, toProblem } from '../errors.js';
+
+function fromFastifyError(err: FastifyError): AppError {
+  if (err.validation) return new AppError('validation-failed', `${err.validationContext ?? 'request'}${err.message.startsWith('body') || err.message.startsWith('query') || err.message.startsWith('params') ? err.message.slice(err.message.indexOf(' ')) : ' ' + err.message}`);
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_FILES_LIMIT':
+      return new AppError('upload-too-large', err.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported-media-type', err.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PROTO_VIOLATION':
+      return new AppError('bad-request', err.message);
+  }
+  if (err.statusCode === 413) return new AppError('upload-too-large', err.message);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    // Body parse errors (bad JSON) and similar client faults from Fastify itself.
+    return new AppError('bad-request', err.message);
+  }
+  return new AppError('internal', 'the server failed to handle the request; see its log');
+}
+
+export function isChartMuseumRoute(url: string): boolean {
+  return url.startsWith('/api/workspaces/');
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, appErr: AppError): FastifyReply {
+  if (appErr.status === 401) reply.header('WWW-Authenticate', 'Basic realm="chartroom"');
+  if (isChartMuseumRoute(request.url)) {
+    return reply.code(appErr.status).type('application/json; charset=utf-8').send({ error: appErr.detail, code: appErr.code });
+  }
+  return reply
+    .code(appErr.status)
+    .type('application/problem+json; charset=utf-8')
+    .send(toProblem(appErr, request.url.split('?')[0]));
+}
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      const appErr = err instanceof AppError ? err : fromFastifyError(err);
+      if (appErr.code === 'internal') request.log.error({ err }, 'request failed');
+      else request.log.debug({ code: appErr.code, detail: appErr.detail }, 'request refused');
+      return sendError(request, reply, appErr);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      sendError(request, reply, new AppError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+    );
+  },
+  { name: 'chartroom-errors' },
+);

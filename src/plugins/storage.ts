@@ -1,0 +1,41 @@
+// Database (with migrations) and blob store, opened before routes and closed last.
+import fp from 'fastify-plugin';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { openBlobStore, type BlobStore } from '../blobs/index.js';
+import { IndexCache } from '../index/index-cache.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Database;
+    blobs: BlobStore;
+    indexCache: IndexCache;
+  }
+}
+
+export interface StorageOptions {
+  config: Config;
+  /** Tests may hand in an already open database (e.g. a fresh Postgres schema). */
+  db?: Database;
+}
+
+export default fp<StorageOptions>(
+  async (app, opts) => {
+    const db = opts.db ?? (await openDatabase({ url: opts.config.databaseUrl, pgliteDir: path.join(opts.config.dataDir, 'pg') }));
+    const applied = await migrate(db);
+    if (applied.length > 0) app.log.info({ migrations: applied }, 'applied database migrations');
+    const blobs = await openBlobStore(opts.config);
+    app.decorate('config', opts.config);
+    app.decorate('db', db);
+    app.decorate('blobs', blobs);
+    app.decorate('indexCache', new IndexCache());
+    app.addHook('onClose', async () => {
+      await blobs.close();
+      if (!opts.db) await db.close();
+    });
+  },
+  { name: 'chartroom-storage' },
+);

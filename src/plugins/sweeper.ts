@@ -1,0 +1,28 @@
+// Periodically removes blobs that no row references (left by crashed uploads), once
+// they are older than the grace period.
+import fp from 'fastify-plugin';
+import { sweepOrphanBlobs } from '../apps/blob-refs.js';
+
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+
+export default fp(
+  async (app) => {
+    let timer: NodeJS.Timeout | null = null;
+    const sweep = async () => {
+      try {
+        const removed = await sweepOrphanBlobs(app.db, app.blobs, app.config.blobGraceSeconds);
+        if (removed > 0) app.log.info({ removed }, 'swept unreferenced blobs');
+      } catch (err) {
+        app.log.warn({ err }, 'blob sweep failed; will retry');
+      }
+    };
+    app.addHook('onReady', async () => {
+      timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
+      timer.unref();
+    });
+    app.addHook('onClose', async () => {
+      if (timer) clearInterval(timer);
+    });
+  },
+  { name: 'chartroom-sweeper', dependencies: ['chartroom-storage'] },
+);

@@ -1,0 +1,89 @@
+// The ChartMuseum-compatible API of a workspace, so `helm cm-push` works unchanged
+// (it posts to <host>/api<repo path>/charts). Replies use ChartMuseum's shapes.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import { groupEntries, compareVersionsDesc, toIndexEntry } from '../index/render.js';
+import { attachProvenance, deleteVersion, listWorkspaceVersions, storeUpload } from '../apps/versions.js';
+import { readChartUpload } from './upload-body.js';
+import { workspaceAccess } from './access.js';
+import { repoBaseUrl } from './helm-repo.js';
+import { readUpload } from '../charts/archive.js';
+import { MAX_PROV_BYTES } from '../charts/provenance.js';
+
+interface WsParams { ws: string }
+interface ChartParams extends WsParams { name: string }
+interface VersionParams extends ChartParams { version: string }
+
+function truthyFlag(v: unknown): boolean {
+  // ChartMuseum treats a bare ?force (and ?force=true) as set.
+  return v !== undefined && v !== 'false' && v !== '0';
+}
+
+export default async function chartMuseumRoutes(app: FastifyInstance): Promise<void> {
+  const forceQuery = { type: 'object', properties: { force: { type: 'string' } } } as const;
+
+  app.post<{ Params: WsParams; Querystring: { force?: string } }>(
+    '/api/workspaces/:ws/charts',
+    { schema: { querystring: forceQuery } },
+    async (request, reply) => {
+      const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-regular');
+      const upload = await readChartUpload(request, app.config.maxUploadBytes);
+      const result = await storeUpload(app.db, app.blobs, {
+        workspaceId: workspace.id,
+        pkg: upload.pkg,
+        prov: upload.prov,
+        force: truthyFlag(request.query.force),
+        uploaderId: request.principal?.userId ?? null,
+        updateLog: upload.updateLog,
+      });
+      request.log.info({ workspace: workspace.name, chart: upload.pkg.metadata.name, version: upload.pkg.metadata.version, digest: upload.pkg.digest, replaced: !result.created }, 'chart uploaded');
+      return reply.code(201).send({ saved: true });
+    },
+  );
+
+  app.post<{ Params: WsParams }>('/api/workspaces/:ws/prov', async (request, reply) => {
+    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-regular');
+    let prov: Buffer | null = null;
+    if (request.isMultipart()) {
+      for await (const part of request.parts({ limits: { fileSize: MAX_PROV_BYTES + 1, files: 1 } })) {
+        if (part.type === 'file' && part.fieldname === 'prov') prov = (await readUpload(part.file, MAX_PROV_BYTES)).bytes;
+        else if (part.type === 'file') part.file.resume();
+      }
+    } else if (request.body && typeof (request.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') {
+      prov = (await readUpload(request.body as AsyncIterable<Uint8Array>, MAX_PROV_BYTES)).bytes;
+    }
+    if (!prov || prov.length === 0) throw new AppError('bad-request', 'send the provenance file as the multipart field "prov" or as the body');
+    await attachProvenance(app.db, app.blobs, workspace.id, prov);
+    return reply.code(201).send({ saved: true });
+  });
+
+  app.get<{ Params: WsParams }>('/api/workspaces/:ws/charts', async (request) => {
+    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+    const versions = await listWorkspaceVersions(app.db, workspace.id);
+    return groupEntries(versions, repoBaseUrl(app, `/workspaces/${workspace.name}`));
+  });
+
+  app.get<{ Params: ChartParams }>('/api/workspaces/:ws/charts/:name', async (request) => {
+    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+    const versions = await listWorkspaceVersions(app.db, workspace.id, request.params.name);
+    if (versions.length === 0) throw new AppError('not-found', `chart ${JSON.stringify(request.params.name)} not found`);
+    return groupEntries(versions, repoBaseUrl(app, `/workspaces/${workspace.name}`))[request.params.name];
+  });
+
+  app.get<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', async (request) => {
+    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+    const { name, version } = request.params;
+    const versions = await listWorkspaceVersions(app.db, workspace.id, name);
+    versions.sort((a, b) => compareVersionsDesc(a.metadata.version, b.metadata.version));
+    // ChartMuseum answers "latest" with the newest version.
+    const hit = version === 'latest' ? versions[0] : versions.find((v) => v.metadata.version === version);
+    if (!hit) throw new AppError('not-found', `chart ${JSON.stringify(name)} version ${JSON.stringify(version)} not found`);
+    return toIndexEntry(hit, repoBaseUrl(app, `/workspaces/${workspace.name}`));
+  });
+
+  app.delete<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', async (request) => {
+    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-regular');
+    await deleteVersion(app.db, app.blobs, workspace.id, request.params.name, request.params.version);
+    return { deleted: true };
+  });
+}
