@@ -51,7 +51,7 @@ if pg_up; then export CHARTROOM_TEST_PG_URL="$pg_url"; else unset CHARTROOM_TEST
 
 # --- MinIO ------------------------------------------------------------------
 minio_pid=""
-cleanup() { [ -n "$minio_pid" ] && kill "$minio_pid" 2>/dev/null; [ -n "${minio_dir:-}" ] && rm -rf "$minio_dir"; }
+cleanup() { [ -n "$minio_pid" ] && kill "$minio_pid" 2>/dev/null && wait "$minio_pid" 2>/dev/null; [ -n "${minio_dir:-}" ] && rm -rf "$minio_dir"; }
 trap cleanup EXIT
 if [ -n "${CHARTROOM_TEST_S3_ENDPOINT:-}" ]; then
   say "using the S3 server at $CHARTROOM_TEST_S3_ENDPOINT"

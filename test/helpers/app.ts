@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import * as Minio from 'minio';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { ensureAdmin } from '../../src/auth/bootstrap.js';
@@ -98,12 +98,12 @@ export interface TestApp {
 
 export async function testApp(
   t: Teardown,
-  opts: { engine?: Engine; store?: Store; env?: Record<string, string> } = {},
+  opts: { engine?: Engine; store?: Store; env?: Record<string, string>; onRoute?: BuildOptions['onRoute'] } = {},
 ): Promise<TestApp> {
   const env = { ...(await storeEnv(t, opts.store ?? 'disk')), LOG_LEVEL: 'silent', ...opts.env };
   const config = loadConfig(env);
   const db = await freshDatabase(t, opts.engine ?? 'pglite');
-  const app = await buildApp(config, { db, logger: false });
+  const app = await buildApp(config, { db, logger: false, onRoute: opts.onRoute });
   t.teardown(() => app.close());
   await app.ready();
   await ensureAdmin(db, ADMIN_PASSWORD);

@@ -1,0 +1,293 @@
+// openapi/openapi.yaml against the server: the routes served and the paths described
+// must be the same set; the document must be valid OpenAPI 3.1 (the official schema
+// plus checks the schema cannot express); and real answers must match what it says.
+import t, { type Test } from 'tap';
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import type { LightMyRequestResponse } from 'fastify';
+import { adminAuth, basic, createWorkspace, multipart, testApp } from './helpers/app.js';
+import { repoRoot } from './helpers/env.js';
+import { makeChart } from './helpers/tarball.js';
+import { errorRegistry } from '../src/errors.js';
+import { hashPassword } from '../src/auth/passwords.js';
+
+// ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+
+type Json = Record<string, unknown>;
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+const specFile = path.join(repoRoot, 'openapi', 'openapi.yaml');
+const spec = yaml.load(fs.readFileSync(specFile, 'utf8')) as Json;
+const paths = (spec.paths ?? {}) as Record<string, Json>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Follows a local JSON pointer ("#/a/b~1c"); undefined when it leads nowhere. */
+function resolvePointer(ref: string): unknown {
+  if (!ref.startsWith('#')) return undefined;
+  if (ref === '#') return spec;
+  if (!ref.startsWith('#/')) return undefined;
+  let node: unknown = spec;
+  for (const raw of ref.slice(2).split('/')) {
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node) && /^\d+$/.test(key)) node = node[Number(key)];
+    else if (isObject(node) && Object.hasOwn(node, key)) node = node[key];
+    else return undefined;
+  }
+  return node;
+}
+
+/** An object as written, or what its $ref points at (refs of refs followed). */
+function deref<T = Json>(v: unknown): T {
+  let node = v;
+  for (let i = 0; i < 20 && isObject(node) && typeof node.$ref === 'string'; i++) node = resolvePointer(node.$ref);
+  return node as T;
+}
+
+function operations(): Array<{ path: string; method: string; op: Json; item: Json }> {
+  const out = [];
+  for (const [p, item] of Object.entries(paths)) {
+    for (const m of HTTP_METHODS) {
+      const op = item[m];
+      if (isObject(op)) out.push({ path: p, method: m.toUpperCase(), op, item });
+    }
+  }
+  return out;
+}
+
+/** Fastify's `/a/:b` as OpenAPI's `/a/{b}`. */
+function toTemplate(url: string): string {
+  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** "METHOD /path" keys, without the HEAD that comes along with every GET. */
+function withoutImplicitHead(keys: Iterable<string>): Set<string> {
+  const all = new Set(keys);
+  for (const k of [...all]) {
+    if (k.startsWith('HEAD ') && all.has(`GET ${k.slice(5)}`)) all.delete(k);
+  }
+  return all;
+}
+
+t.test('every served route is in openapi.yaml, and every path in it is served', async (t) => {
+  const served: string[] = [];
+  await testApp(t, {
+    onRoute: (r) => {
+      for (const m of Array.isArray(r.method) ? r.method : [r.method]) served.push(`${m.toUpperCase()} ${toTemplate(r.url)}`);
+    },
+  });
+  const servedSet = withoutImplicitHead(served.filter((k) => !k.endsWith(' *') && !k.endsWith('/*')));
+  const documented = withoutImplicitHead(operations().map((o) => `${o.method} ${o.path}`));
+  t.ok(servedSet.size > 0, 'the onRoute hook saw the routes');
+
+  const undocumented = [...servedSet].filter((k) => !documented.has(k)).sort();
+  const notServed = [...documented].filter((k) => !servedSet.has(k)).sort();
+  t.strictSame(undocumented, [], `served but missing from openapi/openapi.yaml:\n  ${undocumented.join('\n  ')}`);
+  t.strictSame(notServed, [], `in openapi/openapi.yaml but not served:\n  ${notServed.join('\n  ')}`);
+});
+
+t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
+  t.match(String(spec.openapi), /^3\.1\.\d+$/, 'openapi: 3.1.x');
+
+  const validator = new Validator();
+  const result = await validator.validate(spec);
+  t.equal(validator.version, '3.1', 'validated against the OpenAPI 3.1 schema');
+  t.ok(result.valid, `matches the official OpenAPI 3.1 JSON Schema: ${JSON.stringify(result.errors, null, 2)}`);
+
+  t.test('every $ref resolves within the document', async (t) => {
+    const broken: string[] = [];
+    const walk = (node: unknown, where: string): void => {
+      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}/${i}`));
+      else if (isObject(node)) {
+        if (typeof node.$ref === 'string' && resolvePointer(node.$ref) === undefined) broken.push(`${where}: ${node.$ref}`);
+        for (const [k, v] of Object.entries(node)) walk(v, `${where}/${k}`);
+      }
+    };
+    walk(spec, '#');
+    t.strictSame(broken, [], `unresolved $refs:\n  ${broken.join('\n  ')}`);
+  });
+
+  t.test('operations: responses, unique operationIds, path parameters declared', async (t) => {
+    const ids = new Map<string, string>();
+    for (const { path: p, method, op, item } of operations()) {
+      const where = `${method} ${p}`;
+      const responses = op.responses;
+      t.ok(isObject(responses) && Object.keys(responses).length > 0, `${where} has responses`);
+      for (const [status, r] of Object.entries(isObject(responses) ? responses : {})) {
+        t.match(status, /^([1-5](\d\d|XX)|default)$/, `${where}: response key ${status}`);
+        t.type(deref(r).description, 'string', `${where} ${status} has a description`);
+      }
+      if (typeof op.operationId === 'string') {
+        t.notOk(ids.has(op.operationId), `${where}: operationId ${op.operationId} is unique (also on ${ids.get(op.operationId)})`);
+        ids.set(op.operationId, where);
+      }
+
+      // Operation-level parameters override path-level ones with the same name and place.
+      const params = new Map<string, Json>();
+      for (const raw of [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])]) {
+        const prm = deref(raw);
+        params.set(`${String(prm.in)}:${String(prm.name)}`, prm);
+      }
+      const inTemplate = [...p.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+      for (const name of inTemplate) {
+        const prm = params.get(`path:${name}`);
+        t.ok(prm, `${where}: path parameter {${name}} is declared`);
+        if (prm) t.equal(prm.required, true, `${where}: path parameter {${name}} is required`);
+      }
+      for (const [key] of params) {
+        if (key.startsWith('path:')) t.ok(inTemplate.includes(key.slice(5)), `${where}: declared ${key} is in the path template`);
+      }
+    }
+  });
+
+  t.test('error codes are exactly those of the error registry', async (t) => {
+    const problem = deref((spec.components as Json).schemas && ((spec.components as Json).schemas as Json).Problem);
+    const code = deref((problem.properties as Json).code);
+    t.strictSame([...(code.enum as string[])].sort(), Object.keys(errorRegistry).sort());
+    const cm = deref(((spec.components as Json).schemas as Json).ChartMuseumError);
+    t.strictSame([...(deref((cm.properties as Json).code).enum as string[])].sort(), Object.keys(errorRegistry).sort());
+  });
+
+  t.test('security schemes: HTTP basic and bearer', async (t) => {
+    const schemes = (spec.components as Json).securitySchemes as Record<string, Json>;
+    t.same(Object.values(schemes).map((s) => `${String(s.type)}:${String(s.scheme)}`).sort(), ['http:basic', 'http:bearer']);
+  });
+});
+
+// --- answers against the document ---------------------------------------------
+
+const SPEC_ID = 'https://chartroom.invalid/openapi.json';
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv as unknown as Ajv);
+ajv.addFormat('binary', true);
+ajv.addSchema({ $id: SPEC_ID, components: spec.components }, SPEC_ID);
+
+/** A schema from the document with its local refs pointed at the document. */
+function rebase(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(rebase);
+  if (!isObject(node)) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? SPEC_ID + v : rebase(v);
+  return out;
+}
+
+/** Checks an answer's status, media type, body and headers against the document. */
+function conforms(t: Test, res: LightMyRequestResponse, method: string, template: string): void {
+  const where = `${method} ${template} -> ${res.statusCode}`;
+  const op = paths[template]?.[method.toLowerCase()];
+  if (!isObject(op)) {
+    t.fail(`${method} ${template} is not in the document`);
+    return;
+  }
+  const responses = op.responses as Json;
+  const documented = responses[String(res.statusCode)] ?? responses[`${String(res.statusCode)[0]}XX`] ?? responses.default;
+  if (!documented) {
+    t.fail(`${where}: status not documented (${res.body.slice(0, 200)})`);
+    return;
+  }
+  const response = deref(documented);
+  for (const [name, h] of Object.entries((response.headers as Json | undefined) ?? {})) {
+    if (deref(h).required) t.ok(res.headers[name.toLowerCase()], `${where}: header ${name} is sent`);
+  }
+  const content = response.content as Record<string, Json> | undefined;
+  const type = String(res.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+  if (!content) {
+    t.equal(res.rawPayload.length, 0, `${where}: no body documented, none sent`);
+    return;
+  }
+  const media = content[type];
+  if (!media) {
+    t.fail(`${where}: media type ${JSON.stringify(type)} not documented (documented: ${Object.keys(content).join(', ')})`);
+    return;
+  }
+  if (!media.schema) return;
+  const schema = media.schema as Json;
+  if (schema.format === 'binary') return;
+  let body: unknown;
+  if (type.endsWith('json')) body = res.json();
+  else if (type.endsWith('yaml')) body = yaml.load(res.body);
+  else body = res.body;
+  const validate = ajv.compile(rebase(schema) as Json);
+  t.ok(validate(body), `${where}: body matches the schema${validate.errors ? `: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}` : ''}`);
+}
+
+t.test('answers match the document', async (t) => {
+  const { app, db } = await testApp(t);
+  const auth = { authorization: adminAuth };
+  const hash = await hashPassword('viewer-password');
+  await db.query("INSERT INTO users (username, password_hash, platform_role) VALUES ('viewer', $1, 'platform-regular')", [hash]);
+  const viewer = { authorization: basic('viewer', 'viewer-password') };
+  const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, template: string, opts: { headers?: Record<string, string>; payload?: string | Buffer | object } = {}) => {
+    const res = await app.inject({ method, url, headers: opts.headers ?? auth, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
+    conforms(t, res, method, template);
+    return res;
+  };
+
+  // ops
+  await call('GET', '/healthz', '/healthz', { headers: {} });
+  await call('GET', '/readyz', '/readyz', { headers: {} });
+  await call('GET', '/metrics', '/metrics', { headers: {} });
+  await call('GET', '/healthz', '/healthz', { headers: { authorization: basic('admin', 'wrong') } });
+
+  // /api/v1
+  await call('GET', '/api/v1/me', '/api/v1/me', { headers: {} });
+  await call('GET', '/api/v1/me', '/api/v1/me');
+  let res = await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { payload: { name: 'demo', displayName: 'Demo' } });
+  t.equal(res.statusCode, 201);
+  await db.query("INSERT INTO workspace_members (workspace_id, user_id, role) SELECT w.id, u.id, 'workspace-viewer' FROM workspaces w, users u WHERE u.username = 'viewer'");
+  await createWorkspace(app, 'other');
+  await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { payload: { name: 'demo' } });
+  await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { payload: { name: 'Not A Label' } });
+  await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { payload: { nom: 'x' } });
+  await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { headers: viewer, payload: { name: 'mine' } });
+  await call('GET', '/api/v1/workspaces', '/api/v1/workspaces');
+  await call('GET', '/api/v1/me', '/api/v1/me', { headers: viewer });
+  await call('GET', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}');
+  await call('GET', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}', { headers: viewer });
+
+  // ChartMuseum API
+  const charts = '/api/workspaces/{ws}/charts';
+  const chart = makeChart({ name: 'web', version: '1.2.16' });
+  res = await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...auth, 'content-type': 'application/gzip' }, payload: chart });
+  t.equal(res.statusCode, 201);
+  const mp = multipart({ chart: { filename: 'web-1.3.0.tgz', data: makeChart({ name: 'web', version: '1.3.0' }) } }, { updateLog: 'notes' });
+  res = await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...auth, ...mp.headers }, payload: mp.payload });
+  t.equal(res.statusCode, 201);
+  await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...auth, 'content-type': 'application/gzip' }, payload: chart });
+  await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...auth, 'content-type': 'application/gzip' }, payload: Buffer.from('not a chart') });
+  await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...viewer, 'content-type': 'application/gzip' }, payload: chart });
+  await call('POST', '/api/workspaces/demo/charts', charts, { headers: { 'content-type': 'application/gzip' }, payload: chart });
+  await call('POST', '/api/workspaces/nope/charts', charts, { headers: { ...auth, 'content-type': 'application/gzip' }, payload: chart });
+  await call('POST', '/api/workspaces/demo/prov', '/api/workspaces/{ws}/prov', { headers: { ...auth, 'content-type': 'application/octet-stream' }, payload: Buffer.from('not a signature') });
+  await call('GET', '/api/workspaces/demo/charts', charts);
+  await call('GET', '/api/workspaces/demo/charts/web', `${charts}/{name}`);
+  await call('GET', '/api/workspaces/demo/charts/nope', `${charts}/{name}`);
+  await call('GET', '/api/workspaces/demo/charts/web/latest', `${charts}/{name}/{version}`);
+  await call('GET', '/api/workspaces/demo/charts/web/1.2.16', `${charts}/{name}/{version}`);
+  await call('GET', '/api/workspaces/demo/charts/web/9.9.9', `${charts}/{name}/{version}`);
+
+  // Helm repository
+  res = await call('GET', '/workspaces/demo/index.yaml', '/workspaces/{ws}/index.yaml');
+  t.equal(res.statusCode, 200);
+  await call('GET', '/workspaces/demo/index.yaml', '/workspaces/{ws}/index.yaml', { headers: { ...auth, 'if-none-match': String(res.headers.etag) } });
+  await call('GET', '/workspaces/demo/index.yaml', '/workspaces/{ws}/index.yaml', { headers: {} });
+  await call('GET', '/workspaces/other/index.yaml', '/workspaces/{ws}/index.yaml', { headers: viewer });
+  res = await call('GET', '/workspaces/demo/charts/web-1.2.16.tgz', '/workspaces/{ws}/charts/{file}');
+  t.equal(res.statusCode, 200);
+  await call('GET', '/workspaces/demo/charts/web-1.2.16.tgz', '/workspaces/{ws}/charts/{file}', { headers: { ...auth, 'if-none-match': String(res.headers.etag) } });
+  await call('GET', '/workspaces/demo/charts/web-0.0.1.tgz', '/workspaces/{ws}/charts/{file}');
+
+  // deleting
+  await call('DELETE', '/api/workspaces/demo/charts/web/1.2.16', `${charts}/{name}/{version}`, { headers: viewer });
+  res = await call('DELETE', '/api/workspaces/demo/charts/web/1.2.16', `${charts}/{name}/{version}`);
+  t.equal(res.statusCode, 200);
+  await call('DELETE', '/api/workspaces/demo/charts/web/1.2.16', `${charts}/{name}/{version}`);
+});
