@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import yaml from 'js-yaml';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Ajv } from 'ajv';
@@ -90,8 +91,12 @@ t.test('every served route is in openapi.yaml, and every path in it is served', 
 
   const undocumented = [...servedSet].filter((k) => !documented.has(k)).sort();
   const notServed = [...documented].filter((k) => !servedSet.has(k)).sort();
-  t.strictSame(undocumented, [], `served but missing from openapi/openapi.yaml:\n  ${undocumented.join('\n  ')}`);
-  t.strictSame(notServed, [], `in openapi/openapi.yaml but not served:\n  ${notServed.join('\n  ')}`);
+  t.strictSame(undocumented, [], undocumented.length
+    ? `served but missing from openapi/openapi.yaml:\n  ${undocumented.join('\n  ')}`
+    : `all ${servedSet.size} served routes are documented`);
+  t.strictSame(notServed, [], notServed.length
+    ? `in openapi/openapi.yaml but not served:\n  ${notServed.join('\n  ')}`
+    : `all ${documented.size} documented operations are served`);
 });
 
 t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
@@ -100,7 +105,9 @@ t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
   const validator = new Validator();
   const result = await validator.validate(spec);
   t.equal(validator.version, '3.1', 'validated against the OpenAPI 3.1 schema');
-  t.ok(result.valid, `matches the official OpenAPI 3.1 JSON Schema: ${JSON.stringify(result.errors, null, 2)}`);
+  t.ok(result.valid, result.valid
+    ? 'matches the official OpenAPI 3.1 JSON Schema'
+    : `does not match the official OpenAPI 3.1 JSON Schema: ${JSON.stringify(result.errors, null, 2)}`);
 
   t.test('every $ref resolves within the document', async (t) => {
     const broken: string[] = [];
@@ -112,7 +119,7 @@ t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
       }
     };
     walk(spec, '#');
-    t.strictSame(broken, [], `unresolved $refs:\n  ${broken.join('\n  ')}`);
+    t.strictSame(broken, [], broken.length ? `unresolved $refs:\n  ${broken.join('\n  ')}` : 'every $ref resolves');
   });
 
   t.test('operations: responses, unique operationIds, path parameters declared', async (t) => {
@@ -123,17 +130,22 @@ t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
       t.ok(isObject(responses) && Object.keys(responses).length > 0, `${where} has responses`);
       for (const [status, r] of Object.entries(isObject(responses) ? responses : {})) {
         t.match(status, /^([1-5](\d\d|XX)|default)$/, `${where}: response key ${status}`);
-        t.type(deref(r).description, 'string', `${where} ${status} has a description`);
+        t.type(deref<Json | undefined>(r)?.description, 'string', `${where} ${status} has a description`);
       }
       if (typeof op.operationId === 'string') {
-        t.notOk(ids.has(op.operationId), `${where}: operationId ${op.operationId} is unique (also on ${ids.get(op.operationId)})`);
+        const other = ids.get(op.operationId);
+        t.notOk(other, other ? `${where}: operationId ${op.operationId} is also used by ${other}` : `${where}: operationId ${op.operationId} is unique`);
         ids.set(op.operationId, where);
       }
 
       // Operation-level parameters override path-level ones with the same name and place.
       const params = new Map<string, Json>();
       for (const raw of [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])]) {
-        const prm = deref(raw);
+        const prm = deref<Json | undefined>(raw);
+        if (!isObject(prm)) {
+          t.fail(`${where}: a parameter does not resolve: ${JSON.stringify(raw)}`);
+          continue;
+        }
         params.set(`${String(prm.in)}:${String(prm.name)}`, prm);
       }
       const inTemplate = [...p.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
@@ -290,4 +302,21 @@ t.test('answers match the document', async (t) => {
   res = await call('DELETE', '/api/workspaces/demo/charts/web/1.2.16', `${charts}/{name}/{version}`);
   t.equal(res.statusCode, 200);
   await call('DELETE', '/api/workspaces/demo/charts/web/1.2.16', `${charts}/{name}/{version}`);
+});
+
+t.test('an upload over the limit answers 413 as documented', async (t) => {
+  const { app } = await testApp(t, { env: { CHARTROOM_MAX_UPLOAD_BYTES: '1024' } });
+  await createWorkspace(app);
+  const big = makeChart({ name: 'big', version: '1.0.0', extra: [{ path: 'big/noise.bin', body: randomBytes(8192) }] });
+  for (const form of [false, true]) {
+    const mp = multipart({ chart: { filename: 'big-1.0.0.tgz', data: big } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/workspaces/demo/charts',
+      headers: form ? { authorization: adminAuth, ...mp.headers } : { authorization: adminAuth, 'content-type': 'application/gzip' },
+      payload: form ? mp.payload : big,
+    });
+    t.equal(res.statusCode, 413, form ? 'multipart' : 'raw body');
+    conforms(t, res, 'POST', '/api/workspaces/{ws}/charts');
+  }
 });

@@ -1,0 +1,62 @@
+import t from 'tap';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+t.test('defaults give the embedded set-up', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.port, 8080);
+  t.equal(c.host, '0.0.0.0');
+  t.equal(c.databaseUrl, null);
+  t.equal(c.s3, null);
+  t.equal(c.dataDir, path.resolve('./data'));
+  t.equal(c.storePublic, true);
+  t.equal(c.maxUploadBytes, 20 * 1024 * 1024);
+  t.equal(c.logLevel, 'info');
+  t.equal(c.publicUrl, null);
+});
+
+t.test('values are parsed and normalised', async (t) => {
+  const c = loadConfig({
+    PORT: '9000', DATABASE_URL: 'postgres://u@h/db', S3_ENDPOINT: 'https://s3.example.com:9443', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b',
+    S3_BUCKET: 'charts', CHARTROOM_PUBLIC_URL: 'https://charts.example.com/', CHARTROOM_STORE_PUBLIC: 'false',
+    CHARTROOM_MAX_UPLOAD_BYTES: '1048576', LOG_LEVEL: 'debug', CHARTROOM_ADMIN_PASSWORD: 'long-enough',
+  });
+  t.equal(c.port, 9000);
+  t.same(c.s3, { endPoint: 's3.example.com', port: 9443, useSSL: true, accessKey: 'a', secretKey: 'b', bucket: 'charts', region: 'us-east-1' });
+  t.equal(c.publicUrl, 'https://charts.example.com');
+  t.equal(c.storePublic, false);
+  t.equal(c.maxUploadBytes, 1048576);
+  t.equal(c.adminPassword, 'long-enough');
+});
+
+t.test('a bad value names its variable', async (t) => {
+  const cases: Array<[Record<string, string>, string, RegExp]> = [
+    [{ PORT: 'eighty' }, 'PORT', /whole number/],
+    [{ PORT: '70000' }, 'PORT', /<= 65535/],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /pattern/],
+    [{ S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT', /pattern/],
+    [{ S3_ENDPOINT: 'http://minio:9000' }, 'S3_ACCESS_KEY', /required when S3_ENDPOINT/],
+    [{ S3_ACCESS_KEY: 'x', S3_SECRET_KEY: 'y' }, 'S3_ENDPOINT', /required when/],
+    [{ S3_ENDPOINT: 'http://m:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b', S3_BUCKET: 'Bad_Bucket' }, 'S3_BUCKET', /pattern/],
+    [{ CHARTROOM_PUBLIC_URL: 'charts.example.com' }, 'CHARTROOM_PUBLIC_URL', /pattern/],
+    [{ CHARTROOM_STORE_PUBLIC: 'maybe' }, 'CHARTROOM_STORE_PUBLIC', /true or false/],
+    [{ CHARTROOM_MAX_UPLOAD_BYTES: '-5' }, 'CHARTROOM_MAX_UPLOAD_BYTES', /whole number/],
+    [{ CHARTROOM_MAX_UPLOAD_BYTES: '10' }, 'CHARTROOM_MAX_UPLOAD_BYTES', />= 1024/],
+    [{ CHARTROOM_ADMIN_PASSWORD: 'short' }, 'CHARTROOM_ADMIN_PASSWORD', /fewer than 8/],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /allowed values/],
+  ];
+  for (const [env, variable, message] of cases) {
+    const err = (() => {
+      try {
+        loadConfig(env);
+        return null;
+      } catch (e) {
+        return e;
+      }
+    })();
+    t.ok(err instanceof ConfigError, `${variable}: ConfigError`);
+    t.equal((err as ConfigError).variable, variable);
+    t.match((err as ConfigError).message, new RegExp(`^invalid configuration: ${variable} `));
+    t.match((err as ConfigError).message, message, `${variable}: ${(err as Error).message}`);
+  }
+});
