@@ -22,6 +22,8 @@ export interface BuildOptions {
   db?: Database;
   /** Pino logger options or false; defaults to JSON logs at config.logLevel. */
   logger?: boolean | object;
+  /** Called for every route as it is added (tests use it to list the served routes). */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -34,6 +36,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Workspace and chart names are case-sensitive, and Helm never sends trailing slashes.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 512 },
   });
+  // Registered before any plugin so that it sees every route, including plugins' own.
+  const onRoute = opts.onRoute;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url }));
 
   await app.register(errors);
   await app.register(storage, { config, db: opts.db });

@@ -64,9 +64,9 @@ function operations(): Array<{ path: string; method: string; op: Json; item: Jso
   return out;
 }
 
-/** Fastify's `/a/:b` as OpenAPI's `/a/{b}`. */
+/** Fastify's `/a/:b` (or `/a/:b(regex)`) as OpenAPI's `/a/{b}`. */
 function toTemplate(url: string): string {
-  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  return url.replace(/:([A-Za-z0-9_]+)(\([^)]*\))?/g, '{$1}');
 }
 
 /** "METHOD /path" keys, without the HEAD that comes along with every GET. */

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Chartroom: build the TypeScript, then a slim runtime image with production
+# dependencies only, running as the unprivileged `node` user.
+
+# --- build ---------------------------------------------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+# tsconfig's rootDir is ".", so the compiled server lands in dist/src/.
+RUN npm run build
+
+# --- runtime -------------------------------------------------------------------
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    CHARTROOM_DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Migrations are read from /app/sql (next to dist/, as src/db/migrate.ts expects).
+COPY sql ./sql
+COPY openapi ./openapi
+# The app files stay owned by root (read-only to the server); only /data is writable.
+RUN mkdir -p /data && chown node:node /data
+VOLUME ["/data"]
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Apply pending migrations, then replace the shell with the server so it gets the signals.
+CMD ["sh", "-c", "node dist/src/migrate-cli.js && exec node dist/src/server.js"]
