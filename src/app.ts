@@ -11,10 +11,16 @@ import sweeper from './plugins/sweeper.js';
 import opsRoutes from './routes/ops.js';
 import helmRepoRoutes from './routes/helm-repo.js';
 import chartMuseumRoutes from './routes/chartmuseum.js';
-import apiV1Routes from './routes/api-v1.js';
+import workspaceRoutes from './routes/workspaces.js';
+import userRoutes from './routes/users.js';
+import roleRoutes from './routes/roles.js';
+import type { SignInLimits } from './auth/rate-limit.js';
 
 // fastify-metrics is CommonJS with a default export; under NodeNext it arrives wrapped.
-type MetricsPlugin = FastifyPluginCallback<{ endpoint: string; clearRegisterOnInit: boolean }>;
+type MetricsPlugin = FastifyPluginCallback<{
+  endpoint: { url: string; method: 'GET'; config: { public: boolean } };
+  clearRegisterOnInit: boolean;
+}>;
 const metrics = ((metricsModule as unknown as { default?: MetricsPlugin }).default ?? metricsModule) as MetricsPlugin;
 
 export interface BuildOptions {
@@ -24,6 +30,8 @@ export interface BuildOptions {
   logger?: boolean | object;
   /** Called for every route as it is added (tests use it to list the served routes). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
+  /** Failed sign-in limits (tests lower them). */
+  signInLimits?: SignInLimits;
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -35,6 +43,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     bodyLimit: 1024 * 1024,
     // Workspace and chart names are case-sensitive, and Helm never sends trailing slashes.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 512 },
+    // Unknown body properties are errors, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   // Registered before any plugin so that it sees every route, including plugins' own.
   const onRoute = opts.onRoute;
@@ -42,10 +52,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   await app.register(errors);
   await app.register(storage, { config, db: opts.db });
-  await app.register(auth);
+  await app.register(auth, { signInLimits: opts.signInLimits });
   await app.register(sweeper);
   await app.register(multipart, { throwFileSizeLimit: true });
-  await app.register(metrics, { endpoint: '/metrics', clearRegisterOnInit: true });
+  await app.register(metrics, { endpoint: { url: '/metrics', method: 'GET', config: { public: true } }, clearRegisterOnInit: true });
 
   // Raw chart uploads (`curl --data-binary @chart.tgz`) arrive with many content
   // types; the body is handed over as a stream and ingest enforces the limits.
@@ -54,6 +64,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(opsRoutes);
   await app.register(helmRepoRoutes);
   await app.register(chartMuseumRoutes);
-  await app.register(apiV1Routes);
+  await app.register(userRoutes);
+  await app.register(roleRoutes);
+  await app.register(workspaceRoutes);
   return app;
 }

@@ -1,5 +1,5 @@
 // Workspaces: the unit that owns apps and a draft repository.
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 
 export interface Workspace {
@@ -75,4 +75,23 @@ export async function bumpWorkspaceRevision(q: Queryable, workspaceId: number): 
 export async function workspaceRevision(q: Queryable, workspaceId: number): Promise<number | null> {
   const rows = await q.query<{ revision: number }>('SELECT revision FROM workspaces WHERE id = $1', [workspaceId]);
   return rows[0]?.revision ?? null;
+}
+
+export async function renameWorkspace(q: Queryable, id: number, displayName: string): Promise<Workspace> {
+  const rows = await q.query<WorkspaceRow>(
+    'UPDATE workspaces SET display_name = $2, updated_at = now() WHERE id = $1 RETURNING id, name, display_name, revision, created_at',
+    [id, displayName],
+  );
+  return toWorkspace(rows[0] as WorkspaceRow);
+}
+
+/** Deletes a workspace that holds no apps (its memberships go with it). */
+export async function deleteWorkspace(db: Database, id: number, name: string): Promise<void> {
+  await db.tx(async (q) => {
+    await q.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [id]);
+    const apps = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM apps WHERE workspace_id = $1', [id]);
+    const n = apps[0]?.n ?? 0;
+    if (n > 0) throw new AppError('workspace-not-empty', `workspace ${JSON.stringify(name)} still holds ${n} app(s); delete them first`);
+    await q.query('DELETE FROM workspaces WHERE id = $1', [id]);
+  });
 }

@@ -5,6 +5,7 @@ import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { workspaceRoleAtLeast, type Permission, type WorkspaceRole } from './permissions.js';
+import { looksLikeToken, userIdForToken } from './tokens.js';
 
 export interface Principal {
   userId: number;
@@ -47,6 +48,9 @@ interface UserAuthRow {
   permissions: string[];
 }
 
+const USER_AUTH_SELECT = `SELECT u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
+  FROM users u JOIN roles r ON r.name = u.platform_role`;
+
 // Helm sends Basic credentials on every request; scrypt costs tens of milliseconds
 // on purpose, so a successful check is remembered for a short while. The key holds
 // the stored hash, so a changed password misses the cache at once; the user row
@@ -65,26 +69,40 @@ async function passwordMatches(secret: string, storedHash: string): Promise<bool
   return true;
 }
 
-/** Checks credentials against the database; null when they do not match an enabled user. */
-export async function authenticate(db: Queryable, creds: Credentials): Promise<Principal | null> {
-  if (creds.scheme === 'bearer' || creds.username === null) return null; // tokens arrive with issue 3's token store
-  const rows = await db.query<UserAuthRow>(
-    `SELECT u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
-       FROM users u JOIN roles r ON r.name = u.platform_role WHERE u.username = $1`,
-    [creds.username],
-  );
-  const user = rows[0];
-  if (!user) {
-    await verifyPassword(creds.secret, await dummyPasswordHash()); // same time as a real refusal
-    return null;
-  }
-  if (!(await passwordMatches(creds.secret, user.password_hash)) || user.disabled) return null;
+function toPrincipal(user: UserAuthRow): Principal {
   return {
     userId: user.id,
     username: user.username,
     role: user.platform_role,
     permissions: new Set(user.permissions as Permission[]),
   };
+}
+
+/**
+ * Checks credentials against the database; null when they do not match an enabled
+ * user. A token works as a Bearer token and as the password of HTTP Basic (with its
+ * owner's username), which is how `helm repo add --password <token>` uses it.
+ */
+export async function authenticate(db: Queryable, creds: Credentials): Promise<Principal | null> {
+  if (creds.scheme === 'bearer' || looksLikeToken(creds.secret)) {
+    const userId = await userIdForToken(db, creds.secret);
+    if (userId !== null) {
+      const rows = await db.query<UserAuthRow>(`${USER_AUTH_SELECT} WHERE u.id = $1`, [userId]);
+      const user = rows[0];
+      if (!user || user.disabled) return null;
+      if (creds.username !== null && creds.username !== user.username) return null;
+      return toPrincipal(user);
+    }
+    if (creds.scheme === 'bearer') return null;
+  }
+  const rows = await db.query<UserAuthRow>(`${USER_AUTH_SELECT} WHERE u.username = $1`, [creds.username]);
+  const user = rows[0];
+  if (!user) {
+    await verifyPassword(creds.secret, await dummyPasswordHash()); // same time as a real refusal
+    return null;
+  }
+  if (!(await passwordMatches(creds.secret, user.password_hash)) || user.disabled) return null;
+  return toPrincipal(user);
 }
 
 export function hasPermission(p: Principal | null, perm: Permission): boolean {

@@ -82,7 +82,9 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
   });
 
   app.delete<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', async (request) => {
-    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-regular');
+    // Deleting is for workspace-regular and up, or reviewers (app-templates.manage).
+    const reviewer = request.principal?.permissions.has('app-templates.manage') ?? false;
+    const { workspace } = await workspaceAccess(app, request, request.params.ws, reviewer ? 'workspace-viewer' : 'workspace-regular');
     await deleteVersion(app.db, app.blobs, workspace.id, request.params.name, request.params.version);
     return { deleted: true };
   });

@@ -1,0 +1,48 @@
+// Workspace members and their workspace roles.
+import type { Database, Queryable } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { WORKSPACE_ROLES, type WorkspaceRole } from '../auth/permissions.js';
+import { findUserRow } from '../auth/users.js';
+
+export interface Member {
+  username: string;
+  displayName: string;
+  role: WorkspaceRole;
+  joinedAt: string;
+}
+
+export async function listMembers(q: Queryable, workspaceId: number): Promise<Member[]> {
+  const rows = await q.query<{ username: string; display_name: string; role: WorkspaceRole; created_at: Date }>(
+    `SELECT u.username, u.display_name, m.role, m.created_at FROM workspace_members m JOIN users u ON u.id = m.user_id
+      WHERE m.workspace_id = $1 ORDER BY u.username`,
+    [workspaceId],
+  );
+  return rows.map((r) => ({ username: r.username, displayName: r.display_name, role: r.role, joinedAt: r.created_at.toISOString() }));
+}
+
+export async function setMember(db: Database, workspaceId: number, username: string, role: string): Promise<{ member: Member; created: boolean }> {
+  if (!(WORKSPACE_ROLES as readonly string[]).includes(role)) {
+    throw new AppError('validation-failed', `role must be one of ${WORKSPACE_ROLES.join(', ')}`);
+  }
+  const user = await findUserRow(db, username);
+  if (!user) throw new AppError('not-found', `user ${JSON.stringify(username)} not found`);
+  const rows = await db.query<{ created_at: Date; inserted: boolean }>(
+    `INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, $3)
+     ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role
+     RETURNING created_at, (xmax = 0) AS inserted`,
+    [workspaceId, user.id, role],
+  );
+  const row = rows[0] as { created_at: Date; inserted: boolean };
+  return {
+    member: { username: user.username, displayName: user.display_name, role: role as WorkspaceRole, joinedAt: row.created_at.toISOString() },
+    created: row.inserted,
+  };
+}
+
+export async function removeMember(db: Database, workspaceId: number, username: string): Promise<void> {
+  const rows = await db.query(
+    'DELETE FROM workspace_members m USING users u WHERE m.user_id = u.id AND m.workspace_id = $1 AND u.username = $2 RETURNING m.user_id',
+    [workspaceId, username],
+  );
+  if (rows.length === 0) throw new AppError('not-found', `${JSON.stringify(username)} is not a member of this workspace`);
+}

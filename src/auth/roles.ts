@@ -1,0 +1,90 @@
+// Platform roles: the two built-in ones and custom roles made from the catalogue.
+import type { Database, Queryable } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { PERMISSIONS, type Permission } from './permissions.js';
+
+export const ROLE_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export interface Role {
+  name: string;
+  description: string;
+  permissions: Permission[];
+  builtin: boolean;
+  users: number;
+}
+
+interface RoleRow {
+  name: string;
+  description: string;
+  permissions: string[];
+  builtin: boolean;
+  users: number;
+}
+
+const SELECT = `SELECT r.name, r.description, r.permissions, r.builtin,
+  (SELECT count(*)::int FROM users u WHERE u.platform_role = r.name) AS users FROM roles r`;
+
+const toRole = (r: RoleRow): Role => ({
+  name: r.name,
+  description: r.description,
+  permissions: [...r.permissions].sort() as Permission[],
+  builtin: r.builtin,
+  users: r.users,
+});
+
+function checkPermissions(perms: string[]): Permission[] {
+  for (const p of perms) {
+    if (!(p in PERMISSIONS)) throw new AppError('validation-failed', `unknown permission ${JSON.stringify(p)}; see GET /api/v1/permissions`);
+  }
+  return [...new Set(perms)] as Permission[];
+}
+
+export async function listRoles(q: Queryable): Promise<Role[]> {
+  return (await q.query<RoleRow>(`${SELECT} ORDER BY r.builtin DESC, r.name`)).map(toRole);
+}
+
+export async function getRole(q: Queryable, name: string): Promise<Role> {
+  const row = (await q.query<RoleRow>(`${SELECT} WHERE r.name = $1`, [name]))[0];
+  if (!row) throw new AppError('not-found', `role ${JSON.stringify(name)} not found`);
+  return toRole(row);
+}
+
+export async function createRole(q: Queryable, input: { name: string; permissions: string[]; description?: string }): Promise<Role> {
+  if (!ROLE_NAME_RE.test(input.name)) {
+    throw new AppError('validation-failed', `role name ${JSON.stringify(input.name)} must be a DNS label: lower-case letters, digits and "-"`);
+  }
+  const perms = checkPermissions(input.permissions);
+  const rows = await q.query<{ name: string }>(
+    'INSERT INTO roles (name, description, permissions) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING name',
+    [input.name, input.description ?? '', perms],
+  );
+  if (!rows[0]) throw new AppError('role-exists', `role ${JSON.stringify(input.name)} already exists`);
+  return getRole(q, input.name);
+}
+
+export async function updateRole(db: Database, name: string, patch: { permissions?: string[]; description?: string }): Promise<Role> {
+  const perms = patch.permissions ? checkPermissions(patch.permissions) : null;
+  return db.tx(async (q) => {
+    const role = await getRole(q, name);
+    if (role.builtin) throw new AppError('role-builtin', `the built-in role ${JSON.stringify(name)} cannot be changed`);
+    if (perms && !perms.includes('users.manage') && role.permissions.includes('users.manage')) {
+      const others = await q.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM users u JOIN roles r ON r.name = u.platform_role
+          WHERE NOT u.disabled AND 'users.manage' = ANY (r.permissions) AND r.name <> $1`,
+        [name],
+      );
+      if ((others[0]?.n ?? 0) === 0) throw new AppError('conflict', 'this would leave no enabled user who can manage users');
+    }
+    await q.query('UPDATE roles SET permissions = COALESCE($2, permissions), description = COALESCE($3, description) WHERE name = $1', [name, perms, patch.description ?? null]);
+    return getRole(q, name);
+  });
+}
+
+export async function deleteRole(db: Database, name: string): Promise<void> {
+  await db.tx(async (q) => {
+    const role = await getRole(q, name);
+    if (role.builtin) throw new AppError('role-builtin', `the built-in role ${JSON.stringify(name)} cannot be deleted`);
+    if (role.users > 0) throw new AppError('role-in-use', `role ${JSON.stringify(name)} is held by ${role.users} user(s); give them another role first`);
+    await q.query('DELETE FROM roles WHERE name = $1', [name]);
+  });
+}

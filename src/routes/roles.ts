@@ -1,0 +1,61 @@
+// Platform roles (roles.manage): the built-in ones and custom roles.
+import type { FastifyInstance } from 'fastify';
+import { requireUser } from '../plugins/auth.js';
+import { PERMISSIONS } from '../auth/permissions.js';
+import { createRole, deleteRole, getRole, listRoles, updateRole } from '../auth/roles.js';
+import { requirePermission } from './users.js';
+
+const permissionList = { type: 'array', maxItems: 20, items: { type: 'string', enum: Object.keys(PERMISSIONS) } } as const;
+const roleParam = { type: 'object', required: ['role'], properties: { role: { type: 'string', maxLength: 63 } } } as const;
+
+export default async function roleRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/api/v1/roles', async (request) => {
+    requireUser(request);
+    return { items: await listRoles(app.db) };
+  });
+
+  app.post<{ Body: { name: string; permissions: string[]; description?: string } }>(
+    '/api/v1/roles',
+    {
+      schema: {
+        body: {
+          type: 'object', required: ['name', 'permissions'], additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1, maxLength: 63 }, permissions: permissionList, description: { type: 'string', maxLength: 500 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      requirePermission(request, 'roles.manage');
+      const role = await createRole(app.db, request.body);
+      return reply.code(201).header('Location', `/api/v1/roles/${role.name}`).send(role);
+    },
+  );
+
+  app.get<{ Params: { role: string } }>('/api/v1/roles/:role', { schema: { params: roleParam } }, async (request) => {
+    requireUser(request);
+    return getRole(app.db, request.params.role);
+  });
+
+  app.patch<{ Params: { role: string }; Body: { permissions?: string[]; description?: string } }>(
+    '/api/v1/roles/:role',
+    {
+      schema: {
+        params: roleParam,
+        body: {
+          type: 'object', additionalProperties: false, minProperties: 1,
+          properties: { permissions: permissionList, description: { type: 'string', maxLength: 500 } },
+        },
+      },
+    },
+    async (request) => {
+      requirePermission(request, 'roles.manage');
+      return updateRole(app.db, request.params.role, request.body);
+    },
+  );
+
+  app.delete<{ Params: { role: string } }>('/api/v1/roles/:role', { schema: { params: roleParam } }, async (request, reply) => {
+    requirePermission(request, 'roles.manage');
+    await deleteRole(app.db, request.params.role);
+    return reply.code(204).send();
+  });
+}

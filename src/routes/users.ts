@@ -1,0 +1,150 @@
+// Users, the caller's own account and tokens, and the permission catalogue.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import { requireUser } from '../plugins/auth.js';
+import { PERMISSIONS, type Permission } from '../auth/permissions.js';
+import { changeOwnPassword, createUser, deleteUser, getUser, listUsers, updateUser, type NewUser, type UserPatch } from '../auth/users.js';
+import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
+import { decodeCursor, encodeCursor, pagingQuery, type PagingQuery } from './paging.js';
+
+const usernameParam = { type: 'object', required: ['username'], properties: { username: { type: 'string', maxLength: 63 } } } as const;
+
+function requirePermission(request: Parameters<typeof requireUser>[0], perm: Permission) {
+  const p = requireUser(request);
+  if (!p.permissions.has(perm)) throw new AppError('forbidden', `this needs the ${perm} permission`);
+  return p;
+}
+
+export default async function userRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/api/v1/me', async (request) => {
+    const p = requireUser(request);
+    const user = await getUser(app.db, p.username);
+    const workspaces = await app.db.query<{ name: string; role: string }>(
+      `SELECT w.name, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.name`,
+      [p.userId],
+    );
+    return { ...user, permissions: [...p.permissions].sort(), workspaces };
+  });
+
+  app.put<{ Body: { current: string; new: string } }>(
+    '/api/v1/me/password',
+    {
+      schema: {
+        body: {
+          type: 'object', required: ['current', 'new'], additionalProperties: false,
+          properties: { current: { type: 'string', maxLength: 1024 }, new: { type: 'string', maxLength: 1024 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = requireUser(request);
+      await changeOwnPassword(app.db, p.userId, request.body.current, request.body.new);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/api/v1/me/tokens', async (request) => {
+    const p = requireUser(request);
+    return { items: await listTokens(app.db, p.userId) };
+  });
+
+  app.post<{ Body: { name: string; expiresAt?: string } }>(
+    '/api/v1/me/tokens',
+    {
+      schema: {
+        body: {
+          type: 'object', required: ['name'], additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, expiresAt: { type: 'string', format: 'date-time' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = requireUser(request);
+      const expires = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
+      return reply.code(201).send(await createToken(app.db, p.userId, request.body.name, expires));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/me/tokens/:id',
+    { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,9}$' } } } } },
+    async (request, reply) => {
+      const p = requireUser(request);
+      await revokeToken(app.db, p.userId, Number(request.params.id));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/api/v1/permissions', async (request) => {
+    requireUser(request);
+    return { items: Object.entries(PERMISSIONS).map(([name, description]) => ({ name, description })) };
+  });
+
+  app.get<{ Querystring: PagingQuery }>('/api/v1/users', { schema: { querystring: pagingQuery } }, async (request) => {
+    requirePermission(request, 'users.manage');
+    const page = await listUsers(app.db, request.query.limit ?? 50, decodeCursor(request.query.cursor));
+    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+  });
+
+  app.post<{ Body: NewUser }>(
+    '/api/v1/users',
+    {
+      schema: {
+        body: {
+          type: 'object', required: ['username', 'password', 'role'], additionalProperties: false,
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 63 },
+            password: { type: 'string', maxLength: 1024 },
+            role: { type: 'string', minLength: 1, maxLength: 63 },
+            displayName: { type: 'string', maxLength: 200 },
+            email: { type: 'string', maxLength: 254, format: 'email' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      requirePermission(request, 'users.manage');
+      const user = await createUser(app.db, request.body);
+      return reply.code(201).header('Location', `/api/v1/users/${user.username}`).send(user);
+    },
+  );
+
+  app.get<{ Params: { username: string } }>('/api/v1/users/:username', { schema: { params: usernameParam } }, async (request) => {
+    const p = requireUser(request);
+    if (p.username !== request.params.username && !p.permissions.has('users.manage')) {
+      throw new AppError('forbidden', 'reading another user needs the users.manage permission');
+    }
+    return getUser(app.db, request.params.username);
+  });
+
+  app.patch<{ Params: { username: string }; Body: UserPatch }>(
+    '/api/v1/users/:username',
+    {
+      schema: {
+        params: usernameParam,
+        body: {
+          type: 'object', additionalProperties: false, minProperties: 1,
+          properties: {
+            role: { type: 'string', minLength: 1, maxLength: 63 },
+            displayName: { type: 'string', maxLength: 200 },
+            email: { type: 'string', maxLength: 254, format: 'email' },
+            disabled: { type: 'boolean' },
+            password: { type: 'string', maxLength: 1024 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      requirePermission(request, 'users.manage');
+      return updateUser(app.db, request.params.username, request.body);
+    },
+  );
+
+  app.delete<{ Params: { username: string } }>('/api/v1/users/:username', { schema: { params: usernameParam } }, async (request, reply) => {
+    requirePermission(request, 'users.manage');
+    await deleteUser(app.db, request.params.username);
+    return reply.code(204).send();
+  });
+}
+
+export { requirePermission };

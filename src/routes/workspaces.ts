@@ -1,0 +1,105 @@
+// Workspaces and their members under /api/v1.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import { requireUser } from '../plugins/auth.js';
+import { WORKSPACE_ROLES } from '../auth/permissions.js';
+import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type Workspace } from '../apps/workspaces.js';
+import { listMembers, removeMember, setMember } from '../apps/members.js';
+import { workspaceAccess } from './access.js';
+import { requirePermission } from './users.js';
+
+function workspaceJson(w: Workspace) {
+  return { name: w.name, displayName: w.displayName, createdAt: w.createdAt.toISOString() };
+}
+
+const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
+const memberParam = {
+  type: 'object', required: ['ws', 'username'],
+  properties: { ws: { type: 'string', maxLength: 63 }, username: { type: 'string', maxLength: 63 } },
+} as const;
+
+export default async function workspaceRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/api/v1/workspaces', async (request) => {
+    const p = requireUser(request);
+    const all = p.permissions.has('workspaces.manage') || p.permissions.has('app-templates.view');
+    const items = await listWorkspaces(app.db, { userId: p.userId, all });
+    return { items: items.map(workspaceJson) };
+  });
+
+  app.post<{ Body: { name: string; displayName?: string } }>(
+    '/api/v1/workspaces',
+    {
+      schema: {
+        body: {
+          type: 'object', required: ['name'], additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1, maxLength: 63 }, displayName: { type: 'string', maxLength: 200 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePermission(request, 'workspaces.manage');
+      const w = await createWorkspace(app.db, { name: request.body.name, displayName: request.body.displayName, createdBy: p.userId });
+      return reply.code(201).header('Location', `/api/v1/workspaces/${w.name}`).send(workspaceJson(w));
+    },
+  );
+
+  app.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws', { schema: { params: wsParam } }, async (request) => {
+    const { workspace, role } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+    return { ...workspaceJson(workspace), yourRole: role };
+  });
+
+  app.patch<{ Params: { ws: string }; Body: { displayName: string } }>(
+    '/api/v1/workspaces/:ws',
+    {
+      schema: {
+        params: wsParam,
+        body: { type: 'object', required: ['displayName'], additionalProperties: false, properties: { displayName: { type: 'string', maxLength: 200 } } },
+      },
+    },
+    async (request) => {
+      const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+      requirePermission(request, 'workspaces.manage');
+      return workspaceJson(await renameWorkspace(app.db, workspace.id, request.body.displayName));
+    },
+  );
+
+  app.delete<{ Params: { ws: string } }>('/api/v1/workspaces/:ws', { schema: { params: wsParam } }, async (request, reply) => {
+    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+    requirePermission(request, 'workspaces.manage');
+    await deleteWorkspace(app.db, workspace.id, workspace.name);
+    app.indexCache.forget(`workspace:${workspace.id}`);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/members', { schema: { params: wsParam } }, async (request) => {
+    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+    return { items: await listMembers(app.db, workspace.id) };
+  });
+
+  app.put<{ Params: { ws: string; username: string }; Body: { role: string } }>(
+    '/api/v1/workspaces/:ws/members/:username',
+    {
+      schema: {
+        params: memberParam,
+        body: { type: 'object', required: ['role'], additionalProperties: false, properties: { role: { type: 'string', enum: [...WORKSPACE_ROLES] } } },
+      },
+    },
+    async (request, reply) => {
+      const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-admin');
+      const { member, created } = await setMember(app.db, workspace.id, request.params.username, request.body.role);
+      return reply.code(created ? 201 : 200).send(member);
+    },
+  );
+
+  app.delete<{ Params: { ws: string; username: string } }>(
+    '/api/v1/workspaces/:ws/members/:username',
+    { schema: { params: memberParam } },
+    async (request, reply) => {
+      const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-admin');
+      await removeMember(app.db, workspace.id, request.params.username);
+      return reply.code(204).send();
+    },
+  );
+}
+
+export { AppError };

@@ -1,0 +1,139 @@
+// The authorization matrix: every served route, run as each persona, with the exact
+// status expected. A route added later without a row here makes this test fail.
+import t from 'tap';
+import { adminAuth, createWorkspace, multipart, testApp } from '../helpers/app.js';
+import { People, PERSONAS, type Persona } from '../helpers/personas.js';
+import { chartYamlFor, makeChart } from '../helpers/tarball.js';
+import { sha256Hex } from '../../src/blobs/index.js';
+
+type Expect = Record<Persona, number>;
+interface Row {
+  route: string; // "METHOD /template" as Fastify declares it
+  url: (p: Persona, i: number) => string;
+  body?: (p: Persona, i: number) => { payload: unknown; headers?: Record<string, string> };
+  expect: Expect;
+}
+
+const all = (s: number): Expect => ({ anonymous: s, regular: s, viewer: s, wsregular: s, wsadmin: s, reviewer: s, admin: s });
+const signedIn = (s: number): Expect => ({ ...all(s), anonymous: 401 });
+// Reading a workspace: members and app-templates.view; outsiders get 404.
+const wsRead: Expect = { anonymous: 401, regular: 404, viewer: 200, wsregular: 200, wsadmin: 200, reviewer: 200, admin: 200 };
+const wsWrite = (ok: number): Expect => ({ anonymous: 401, regular: 404, viewer: 403, wsregular: ok, wsadmin: ok, reviewer: 403, admin: ok });
+const wsAdminOnly = (ok: number): Expect => ({ anonymous: 401, regular: 404, viewer: 403, wsregular: 403, wsadmin: ok, reviewer: 403, admin: ok });
+const wsManage = (ok: number): Expect => ({ anonymous: 401, regular: 404, viewer: 403, wsregular: 403, wsadmin: 403, reviewer: 403, admin: ok });
+const platform = (ok: number): Expect => ({ ...all(403), anonymous: 401, admin: ok });
+
+const prov = (version: string, digest: string) => Buffer.from(
+  `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${chartYamlFor('demo', version)}\n...\nfiles:\n  demo-${version}.tgz: sha256:${digest}\n-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n`,
+);
+const provChart = (i: number) => makeChart({ version: `0.3.${i}` });
+const json = (payload: unknown) => ({ payload, headers: { 'content-type': 'application/json' } });
+
+const rows: Row[] = [
+  { route: 'GET /healthz', url: () => '/healthz', expect: all(200) },
+  { route: 'GET /readyz', url: () => '/readyz', expect: all(200) },
+  { route: 'GET /metrics', url: () => '/metrics', expect: all(200) },
+  { route: 'GET /workspaces/:ws/index.yaml', url: () => '/workspaces/demo/index.yaml', expect: wsRead },
+  { route: 'GET /workspaces/:ws/charts/:file', url: () => '/workspaces/demo/charts/demo-0.1.0.tgz', expect: wsRead },
+  {
+    route: 'POST /api/workspaces/:ws/charts', url: () => '/api/workspaces/demo/charts',
+    body: (_p, i) => ({ payload: makeChart({ version: `1.0.${i}` }), headers: { 'content-type': 'application/gzip' } }), expect: wsWrite(201),
+  },
+  {
+    route: 'POST /api/workspaces/:ws/prov', url: () => '/api/workspaces/demo/prov',
+    body: (_p, i) => ({ payload: prov(`0.3.${i}`, sha256Hex(provChart(i))), headers: { 'content-type': 'application/octet-stream' } }), expect: wsWrite(201),
+  },
+  { route: 'GET /api/workspaces/:ws/charts', url: () => '/api/workspaces/demo/charts', expect: wsRead },
+  { route: 'GET /api/workspaces/:ws/charts/:name', url: () => '/api/workspaces/demo/charts/demo', expect: wsRead },
+  { route: 'GET /api/workspaces/:ws/charts/:name/:version', url: () => '/api/workspaces/demo/charts/demo/0.1.0', expect: wsRead },
+  {
+    route: 'DELETE /api/workspaces/:ws/charts/:name/:version', url: (_p, i) => `/api/workspaces/demo/charts/demo/0.2.${i}`,
+    expect: { ...wsWrite(200), reviewer: 200 },
+  },
+  { route: 'GET /api/v1/me', url: () => '/api/v1/me', expect: signedIn(200) },
+  { route: 'GET /api/v1/me/tokens', url: () => '/api/v1/me/tokens', expect: signedIn(200) },
+  { route: 'POST /api/v1/me/tokens', url: () => '/api/v1/me/tokens', body: () => json({ name: 'ci' }), expect: signedIn(201) },
+  { route: 'DELETE /api/v1/me/tokens/:id', url: (p) => `/api/v1/me/tokens/${tokenIds.get(p) ?? 999999}`, expect: signedIn(204) },
+  { route: 'GET /api/v1/permissions', url: () => '/api/v1/permissions', expect: signedIn(200) },
+  { route: 'GET /api/v1/users', url: () => '/api/v1/users', expect: platform(200) },
+  { route: 'POST /api/v1/users', url: () => '/api/v1/users', body: (p) => json({ username: `new-${p}`, password: 'a-long-password', role: 'platform-regular' }), expect: platform(201) },
+  { route: 'GET /api/v1/users/:username', url: () => '/api/v1/users/bystander', expect: platform(200) },
+  { route: 'PATCH /api/v1/users/:username', url: () => '/api/v1/users/bystander', body: () => json({ displayName: 'Changed' }), expect: platform(200) },
+  { route: 'DELETE /api/v1/users/:username', url: (p) => `/api/v1/users/doomed-${p}`, expect: platform(204) },
+  { route: 'GET /api/v1/roles', url: () => '/api/v1/roles', expect: signedIn(200) },
+  { route: 'POST /api/v1/roles', url: () => '/api/v1/roles', body: (p) => json({ name: `role-${p}`, permissions: ['app-templates.view'] }), expect: platform(201) },
+  { route: 'GET /api/v1/roles/:role', url: () => '/api/v1/roles/app-review', expect: signedIn(200) },
+  { route: 'PATCH /api/v1/roles/:role', url: () => '/api/v1/roles/spare', body: () => json({ description: 'changed' }), expect: platform(200) },
+  { route: 'DELETE /api/v1/roles/:role', url: (p) => `/api/v1/roles/doomed-${p}`, expect: platform(204) },
+  { route: 'GET /api/v1/workspaces', url: () => '/api/v1/workspaces', expect: signedIn(200) },
+  { route: 'POST /api/v1/workspaces', url: () => '/api/v1/workspaces', body: (p) => json({ name: `made-by-${p}` }), expect: platform(201) },
+  { route: 'GET /api/v1/workspaces/:ws', url: () => '/api/v1/workspaces/demo', expect: wsRead },
+  { route: 'PATCH /api/v1/workspaces/:ws', url: () => '/api/v1/workspaces/demo', body: () => json({ displayName: 'Demo' }), expect: wsManage(200) },
+  { route: 'DELETE /api/v1/workspaces/:ws', url: (p) => `/api/v1/workspaces/empty-${p}`, expect: wsManage(204) },
+  { route: 'GET /api/v1/workspaces/:ws/members', url: () => '/api/v1/workspaces/demo/members', expect: wsRead },
+  { route: 'PUT /api/v1/workspaces/:ws/members/:username', url: (p) => `/api/v1/workspaces/demo/members/bystander-${p}`, body: () => json({ role: 'workspace-viewer' }), expect: wsAdminOnly(201) },
+  { route: 'DELETE /api/v1/workspaces/:ws/members/:username', url: (p) => `/api/v1/workspaces/demo/members/member-${p}`, expect: wsAdminOnly(204) },
+  // Last: it changes the caller's password (the new one is used from then on).
+  { route: 'PUT /api/v1/me/password', url: () => '/api/v1/me/password', body: (p) => json({ current: people.passwords.get(p), new: `${people.passwords.get(p)}-2` }), expect: signedIn(204) },
+];
+
+const tokenIds = new Map<Persona, number>();
+let people: People;
+
+t.test('every route as every persona', async (t) => {
+  const served = new Set<string>();
+  const { app } = await testApp(t, {
+    onRoute: (r) => {
+      for (const m of [r.method].flat()) if (m !== 'HEAD' && !r.url.includes('*')) served.add(`${m} ${r.url}`);
+    },
+  });
+  people = new People(app);
+  await people.setUp();
+
+  // Fixtures each row consumes once per persona.
+  const push = (bytes: Buffer) => app.inject({ method: 'POST', url: '/api/workspaces/demo/charts', headers: { authorization: adminAuth, 'content-type': 'application/gzip' }, payload: bytes });
+  await push(makeChart({ version: '0.1.0' }));
+  await people.admin('POST', '/api/v1/users', { username: 'bystander', password: 'bystander-password', role: 'platform-regular' });
+  await people.admin('POST', '/api/v1/roles', { name: 'spare', permissions: [] });
+  for (const [i, p] of PERSONAS.entries()) {
+    await push(makeChart({ version: `0.2.${i}` }));
+    await push(provChart(i));
+    await people.admin('POST', '/api/v1/users', { username: `doomed-${p}`, password: 'doomed-password', role: 'platform-regular' });
+    await people.admin('POST', '/api/v1/users', { username: `bystander-${p}`, password: 'bystander-password', role: 'platform-regular' });
+    await people.admin('POST', '/api/v1/users', { username: `member-${p}`, password: 'member-password', role: 'platform-regular' });
+    await people.admin('PUT', `/api/v1/workspaces/demo/members/member-${p}`, { role: 'workspace-viewer' });
+    await people.admin('POST', '/api/v1/roles', { name: `doomed-${p}`, permissions: [] });
+    await createWorkspace(app, `empty-${p}`);
+    await people.addMembers(`empty-${p}`);
+    if (p !== 'anonymous') {
+      const res = await people.as(p, 'POST', '/api/v1/me/tokens', { name: 'to-revoke' });
+      tokenIds.set(p, res.json().id);
+    }
+  }
+
+  const covered = new Set(rows.map((r) => r.route));
+  for (const route of served) t.ok(covered.has(route), `the matrix has a row for ${route}`);
+  for (const route of covered) t.ok(served.has(route), `the matrix row ${route} is a served route`);
+
+  for (const row of rows) {
+    const method = row.route.split(' ')[0] as string;
+    for (const [i, p] of PERSONAS.entries()) {
+      const body = row.body?.(p, i);
+      const res = await people.as(p, method, row.url(p, i), body?.payload, body?.headers);
+      t.equal(res.statusCode, row.expect[p], `${row.route} as ${p}: ${res.statusCode === row.expect[p] ? '' : res.body.slice(0, 200)}`);
+      if (res.statusCode === 401) t.equal(res.headers['www-authenticate'], 'Basic realm="chartroom"');
+      if (row.route === 'PUT /api/v1/me/password' && res.statusCode === 204) people.passwords.set(p, `${people.passwords.get(p)}-2`);
+    }
+  }
+});
+
+t.test('multipart uploads follow the same rules', async (t) => {
+  const { app } = await testApp(t);
+  const ppl = new People(app);
+  await ppl.setUp();
+  for (const [i, p] of PERSONAS.entries()) {
+    const mp = multipart({ chart: { filename: 'x.tgz', data: makeChart({ version: `3.0.${i}` }) } });
+    const res = await ppl.as(p, 'POST', '/api/workspaces/demo/charts', mp.payload, mp.headers);
+    t.equal(res.statusCode, wsWrite(201)[p], `multipart upload as ${p}`);
+  }
+});
