@@ -41,6 +41,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
     bodyLimit: 1024 * 1024,
+    trustProxy: config.trustProxy,
     // Workspace and chart names are case-sensitive, and Helm never sends trailing slashes.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 512 },
     // Unknown body properties are errors, not silently dropped.

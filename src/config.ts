@@ -24,6 +24,8 @@ export interface Config {
   storePublic: boolean;
   maxUploadBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
   /** Unreferenced blobs younger than this are never swept (uploads in flight). */
   blobGraceSeconds: number;
 }
@@ -50,6 +52,7 @@ const envSchema = {
     CHARTROOM_PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
     CHARTROOM_ADMIN_PASSWORD: { type: 'string', minLength: 8 },
     CHARTROOM_STORE_PUBLIC: { type: 'boolean', default: true },
+    CHARTROOM_TRUST_PROXY: { type: 'boolean', default: false },
     CHARTROOM_MAX_UPLOAD_BYTES: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 20 * 1024 * 1024 },
     CHARTROOM_BLOB_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 3600 },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
@@ -70,11 +73,13 @@ export function loadConfig(env: Env = process.env): Config {
     // An empty variable counts as unset, as shells and compose files often leave them.
     if (value !== undefined && value !== '') input[key] = value;
   }
-  if (typeof input.CHARTROOM_STORE_PUBLIC === 'string') {
-    const v = input.CHARTROOM_STORE_PUBLIC.toLowerCase();
-    if (v === 'true' || v === '1' || v === 'yes') input.CHARTROOM_STORE_PUBLIC = true;
-    else if (v === 'false' || v === '0' || v === 'no') input.CHARTROOM_STORE_PUBLIC = false;
-    else throw new ConfigError('CHARTROOM_STORE_PUBLIC', `must be true or false, got "${input.CHARTROOM_STORE_PUBLIC}"`);
+  for (const key of ['CHARTROOM_STORE_PUBLIC', 'CHARTROOM_TRUST_PROXY']) {
+    const raw = input[key];
+    if (typeof raw !== 'string') continue;
+    const v = raw.toLowerCase();
+    if (v === 'true' || v === '1' || v === 'yes') input[key] = true;
+    else if (v === 'false' || v === '0' || v === 'no') input[key] = false;
+    else throw new ConfigError(key, `must be true or false, got "${raw}"`);
   }
   for (const key of ['PORT', 'CHARTROOM_MAX_UPLOAD_BYTES', 'CHARTROOM_BLOB_GRACE_SECONDS']) {
     const v = input[key];
@@ -125,6 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     adminPassword: e.CHARTROOM_ADMIN_PASSWORD === undefined ? null : String(e.CHARTROOM_ADMIN_PASSWORD),
     storePublic: Boolean(e.CHARTROOM_STORE_PUBLIC),
+    trustProxy: Boolean(e.CHARTROOM_TRUST_PROXY),
     maxUploadBytes: Number(e.CHARTROOM_MAX_UPLOAD_BYTES),
     logLevel: e.LOG_LEVEL as Config['logLevel'],
     blobGraceSeconds: Number(e.CHARTROOM_BLOB_GRACE_SECONDS),

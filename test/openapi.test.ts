@@ -237,7 +237,7 @@ t.test('answers match the document', async (t) => {
   const hash = await hashPassword('viewer-password');
   await db.query("INSERT INTO users (username, password_hash, platform_role) VALUES ('viewer', $1, 'platform-regular')", [hash]);
   const viewer = { authorization: basic('viewer', 'viewer-password') };
-  const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, template: string, opts: { headers?: Record<string, string>; payload?: string | Buffer | object } = {}) => {
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, template: string, opts: { headers?: Record<string, string>; payload?: string | Buffer | object } = {}) => {
     const res = await app.inject({ method, url, headers: opts.headers ?? auth, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
     conforms(t, res, method, template);
     return res;
@@ -264,6 +264,130 @@ t.test('answers match the document', async (t) => {
   await call('GET', '/api/v1/me', '/api/v1/me', { headers: viewer });
   await call('GET', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}');
   await call('GET', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}', { headers: viewer });
+  await call('GET', '/api/v1/workspaces/nope', '/api/v1/workspaces/{ws}');
+  res = await call('PATCH', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', { payload: { displayName: 'Demo workspace' } });
+  t.equal(res.statusCode, 200);
+  t.equal(res.json().displayName, 'Demo workspace');
+  await call('PATCH', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', { headers: viewer, payload: { displayName: 'Mine' } });
+  await call('PATCH', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}', { headers: viewer, payload: { displayName: 'Mine' } });
+  await call('PATCH', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', { payload: {} });
+
+  // permissions and roles
+  await call('GET', '/api/v1/permissions', '/api/v1/permissions', { headers: viewer });
+  await call('GET', '/api/v1/permissions', '/api/v1/permissions', { headers: {} });
+  res = await call('GET', '/api/v1/roles', '/api/v1/roles', { headers: viewer });
+  t.same(res.json().items.map((r: { name: string }) => r.name), ['platform-admin', 'platform-regular']);
+  await call('GET', '/api/v1/roles/platform-admin', '/api/v1/roles/{role}', { headers: viewer });
+  await call('GET', '/api/v1/roles/nope', '/api/v1/roles/{role}');
+  const reviewerRole = { name: 'reviewer', permissions: ['app-templates.view', 'app-templates.manage'], description: 'Reviews store submissions' };
+  res = await call('POST', '/api/v1/roles', '/api/v1/roles', { payload: reviewerRole });
+  t.equal(res.statusCode, 201);
+  t.equal(res.headers.location, '/api/v1/roles/reviewer');
+  res = await call('POST', '/api/v1/roles', '/api/v1/roles', { payload: reviewerRole });
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'role-exists');
+  await call('POST', '/api/v1/roles', '/api/v1/roles', { payload: { name: 'bad', permissions: ['charts.eat'] } });
+  await call('POST', '/api/v1/roles', '/api/v1/roles', { headers: viewer, payload: { name: 'mine', permissions: [] } });
+  res = await call('PATCH', '/api/v1/roles/reviewer', '/api/v1/roles/{role}', { payload: { description: 'Reviews apps' } });
+  t.equal(res.statusCode, 200);
+  res = await call('PATCH', '/api/v1/roles/platform-admin', '/api/v1/roles/{role}', { payload: { description: 'All of it' } });
+  t.equal(res.json().code, 'role-builtin');
+  await call('PATCH', '/api/v1/roles/nope', '/api/v1/roles/{role}', { payload: { description: 'x' } });
+  await call('PATCH', '/api/v1/roles/reviewer', '/api/v1/roles/{role}', { headers: viewer, payload: { description: 'x' } });
+
+  // users
+  const carol = { authorization: basic('carol', 'carol-password') };
+  res = await call('POST', '/api/v1/users', '/api/v1/users', {
+    payload: { username: 'carol', password: 'carol-password', role: 'reviewer', displayName: 'Carol', email: 'carol@example.com' },
+  });
+  t.equal(res.statusCode, 201);
+  t.equal(res.headers.location, '/api/v1/users/carol');
+  res = await call('POST', '/api/v1/users', '/api/v1/users', { payload: { username: 'carol', password: 'another-password', role: 'platform-regular' } });
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'user-exists');
+  await call('POST', '/api/v1/users', '/api/v1/users', { payload: { username: 'dave', password: 'short', role: 'platform-regular' } });
+  await call('POST', '/api/v1/users', '/api/v1/users', { payload: { username: 'dave', password: 'dave-password', role: 'no-such-role' } });
+  await call('POST', '/api/v1/users', '/api/v1/users', { headers: viewer, payload: { username: 'dave', password: 'dave-password', role: 'platform-regular' } });
+  res = await call('GET', '/api/v1/users?limit=2', '/api/v1/users');
+  t.same(res.json().items.map((u: { username: string }) => u.username), ['admin', 'carol']);
+  const next = res.json().nextCursor as string;
+  t.type(next, 'string', 'a further page');
+  res = await call('GET', `/api/v1/users?limit=2&cursor=${encodeURIComponent(next)}`, '/api/v1/users');
+  t.same(res.json(), { items: [res.json().items[0]], nextCursor: null });
+  t.equal(res.json().items[0].username, 'viewer');
+  await call('GET', '/api/v1/users?cursor=not-one-of-ours', '/api/v1/users');
+  await call('GET', '/api/v1/users?limit=0', '/api/v1/users');
+  await call('GET', '/api/v1/users', '/api/v1/users', { headers: viewer });
+  await call('GET', '/api/v1/users/carol', '/api/v1/users/{username}');
+  await call('GET', '/api/v1/users/viewer', '/api/v1/users/{username}', { headers: viewer });
+  await call('GET', '/api/v1/users/carol', '/api/v1/users/{username}', { headers: viewer });
+  res = await call('GET', '/api/v1/users/nobody', '/api/v1/users/{username}');
+  t.equal(res.statusCode, 404);
+  res = await call('PATCH', '/api/v1/users/carol', '/api/v1/users/{username}', { payload: { displayName: 'Carol C.' } });
+  t.equal(res.json().displayName, 'Carol C.');
+  await call('PATCH', '/api/v1/users/nobody', '/api/v1/users/{username}', { payload: { displayName: 'x' } });
+  await call('PATCH', '/api/v1/users/viewer', '/api/v1/users/{username}', { headers: viewer, payload: { displayName: 'x' } });
+  await call('PATCH', '/api/v1/users/carol', '/api/v1/users/{username}', { payload: {} });
+  res = await call('PATCH', '/api/v1/users/admin', '/api/v1/users/{username}', { payload: { disabled: true } });
+  t.equal(res.json().code, 'conflict', 'the last user manager cannot be disabled');
+  await call('DELETE', '/api/v1/users/admin', '/api/v1/users/{username}');
+  res = await call('DELETE', '/api/v1/roles/reviewer', '/api/v1/roles/{role}');
+  t.equal(res.json().code, 'role-in-use');
+  res = await call('DELETE', '/api/v1/roles/platform-regular', '/api/v1/roles/{role}');
+  t.equal(res.json().code, 'role-builtin');
+
+  // the caller's own account and tokens
+  res = await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol, payload: { name: 'ci' } });
+  t.equal(res.statusCode, 201);
+  const token = res.json() as { id: number; token: string; prefix: string };
+  t.ok(token.token.startsWith(token.prefix), 'the prefix is the start of the token');
+  const bearer = { authorization: `Bearer ${token.token}` };
+  res = await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', {
+    headers: bearer, payload: { name: 'deploy', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+  });
+  t.equal(res.statusCode, 201);
+  await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol, payload: { name: 'old', expiresAt: '2001-01-01T00:00:00Z' } });
+  await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol, payload: { name: '' } });
+  res = await call('GET', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol });
+  t.same(res.json().items.map((k: { name: string }) => k.name), ['ci', 'deploy']);
+  t.type(res.json().items[0].lastUsedAt, 'string', 'a used token says when');
+  t.notOk(JSON.stringify(res.json()).includes(token.token), 'the secret is not listed');
+  res = await call('GET', '/api/v1/me', '/api/v1/me', { headers: { authorization: basic('carol', token.token) } });
+  t.equal(res.json().username, 'carol');
+  await call('GET', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: viewer });
+  await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: viewer });
+  await call('DELETE', '/api/v1/me/tokens/x1', '/api/v1/me/tokens/{id}', { headers: carol });
+  res = await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: carol });
+  t.equal(res.statusCode, 204);
+  await call('GET', '/api/v1/me', '/api/v1/me', { headers: bearer });
+  res = await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: carol });
+  t.equal(res.statusCode, 404);
+  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: carol, payload: { current: 'wrong-password', new: 'carol-password-2' } });
+  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: carol, payload: { current: 'carol-password', new: 'short' } });
+  res = await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: carol, payload: { current: 'carol-password', new: 'carol-password-2' } });
+  t.equal(res.statusCode, 204);
+  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: {}, payload: { current: 'x', new: 'yyyyyyyy' } });
+  const carol2 = { authorization: basic('carol', 'carol-password-2') };
+
+  // members
+  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-regular' } });
+  t.equal(res.statusCode, 201, 'a new member');
+  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-admin' } });
+  t.equal(res.statusCode, 200, 'a changed member');
+  await call('PUT', '/api/v1/workspaces/demo/members/nobody', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-viewer' } });
+  await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'owner' } });
+  await call('PUT', '/api/v1/workspaces/demo/members/viewer', '/api/v1/workspaces/{ws}/members/{username}', { headers: viewer, payload: { role: 'workspace-admin' } });
+  await call('PUT', '/api/v1/workspaces/nope/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-viewer' } });
+  res = await call('GET', '/api/v1/workspaces/demo/members', '/api/v1/workspaces/{ws}/members', { headers: viewer });
+  t.same(res.json().items.map((m: { username: string; role: string }) => `${m.username}:${m.role}`), ['carol:workspace-admin', 'viewer:workspace-viewer']);
+  await call('GET', '/api/v1/workspaces/other/members', '/api/v1/workspaces/{ws}/members', { headers: viewer });
+  res = await call('GET', '/api/v1/me', '/api/v1/me', { headers: carol2 });
+  t.same(res.json().workspaces, [{ name: 'demo', role: 'workspace-admin' }]);
+  await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: viewer });
+  res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: carol2 });
+  t.equal(res.statusCode, 204, 'a workspace-admin may remove themselves');
+  res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}');
+  t.equal(res.statusCode, 404);
 
   // ChartMuseum API
   const charts = '/api/workspaces/{ws}/charts';
@@ -302,6 +426,48 @@ t.test('answers match the document', async (t) => {
   res = await call('DELETE', '/api/workspaces/demo/charts/web/1.2.16', `${charts}/{name}/{version}`);
   t.equal(res.statusCode, 200);
   await call('DELETE', '/api/workspaces/demo/charts/web/1.2.16', `${charts}/{name}/{version}`);
+
+  // deleting workspaces, users and roles
+  res = await call('DELETE', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}');
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'workspace-not-empty');
+  await call('DELETE', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}', { headers: viewer });
+  await call('DELETE', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', { headers: viewer });
+  res = await call('DELETE', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}');
+  t.equal(res.statusCode, 204);
+  await call('DELETE', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}');
+  await call('DELETE', '/api/v1/users/carol', '/api/v1/users/{username}', { headers: viewer });
+  res = await call('DELETE', '/api/v1/users/carol', '/api/v1/users/{username}');
+  t.equal(res.statusCode, 204);
+  await call('DELETE', '/api/v1/users/carol', '/api/v1/users/{username}');
+  await call('GET', '/api/v1/me', '/api/v1/me', { headers: carol2 });
+  await call('DELETE', '/api/v1/roles/reviewer', '/api/v1/roles/{role}', { headers: viewer });
+  res = await call('DELETE', '/api/v1/roles/reviewer', '/api/v1/roles/{role}');
+  t.equal(res.statusCode, 204);
+  await call('DELETE', '/api/v1/roles/reviewer', '/api/v1/roles/{role}');
+});
+
+t.test('rate-limited sign-ins answer 429 as documented', async (t) => {
+  const { app } = await testApp(t);
+  const wrong = { authorization: basic('mallory', 'guessing') };
+  // The default limit: 10 failures per username and address in 15 minutes.
+  for (let i = 0; i < 10; i++) {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/me', headers: wrong });
+    t.equal(res.statusCode, 401, `failure ${i + 1} is refused with 401`);
+  }
+  for (const [url, template] of [
+    ['/api/v1/me', '/api/v1/me'],
+    ['/api/v1/users', '/api/v1/users'],
+    ['/healthz', '/healthz'],
+    ['/api/workspaces/demo/charts', '/api/workspaces/{ws}/charts'],
+  ] as const) {
+    const res = await app.inject({ method: 'GET', url, headers: wrong });
+    t.equal(res.statusCode, 429, `${url}: rate-limited`);
+    t.match(String(res.headers['retry-after']), /^[1-9]\d*$/, `${url}: Retry-After in seconds`);
+    conforms(t, res, 'GET', template);
+  }
+  const anonymous = await app.inject({ method: 'GET', url: '/api/v1/me' });
+  t.equal(anonymous.statusCode, 401, 'requests without credentials are not limited');
 });
 
 t.test('an upload over the limit answers 413 as documented', async (t) => {

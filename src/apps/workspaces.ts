@@ -89,9 +89,14 @@ export async function renameWorkspace(q: Queryable, id: number, displayName: str
 export async function deleteWorkspace(db: Database, id: number, name: string): Promise<void> {
   await db.tx(async (q) => {
     await q.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [id]);
-    const apps = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM apps WHERE workspace_id = $1', [id]);
+    // Apps whose versions were all deleted hold nothing a user could lose.
+    const apps = await q.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM apps a WHERE a.workspace_id = $1 AND EXISTS (SELECT 1 FROM app_versions v WHERE v.app_id = a.id)',
+      [id],
+    );
     const n = apps[0]?.n ?? 0;
-    if (n > 0) throw new AppError('workspace-not-empty', `workspace ${JSON.stringify(name)} still holds ${n} app(s); delete them first`);
+    if (n > 0) throw new AppError('workspace-not-empty', `workspace ${JSON.stringify(name)} still holds ${n} app(s) with versions; delete them first`);
+    await q.query('DELETE FROM apps WHERE workspace_id = $1', [id]);
     await q.query('DELETE FROM workspaces WHERE id = $1', [id]);
   });
 }

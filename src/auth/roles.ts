@@ -65,6 +65,7 @@ export async function createRole(q: Queryable, input: { name: string; permission
 export async function updateRole(db: Database, name: string, patch: { permissions?: string[]; description?: string }): Promise<Role> {
   const perms = patch.permissions ? checkPermissions(patch.permissions) : null;
   return db.tx(async (q) => {
+    await q.query('SELECT name FROM roles WHERE name = $1 FOR UPDATE', [name]);
     const role = await getRole(q, name);
     if (role.builtin) throw new AppError('role-builtin', `the built-in role ${JSON.stringify(name)} cannot be changed`);
     if (perms && !perms.includes('users.manage') && role.permissions.includes('users.manage')) {
@@ -82,6 +83,7 @@ export async function updateRole(db: Database, name: string, patch: { permission
 
 export async function deleteRole(db: Database, name: string): Promise<void> {
   await db.tx(async (q) => {
+    await q.query('SELECT name FROM roles WHERE name = $1 FOR UPDATE', [name]); // holds off new holders
     const role = await getRole(q, name);
     if (role.builtin) throw new AppError('role-builtin', `the built-in role ${JSON.stringify(name)} cannot be deleted`);
     if (role.users > 0) throw new AppError('role-in-use', `role ${JSON.stringify(name)} is held by ${role.users} user(s); give them another role first`);

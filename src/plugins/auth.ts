@@ -11,6 +11,8 @@ import { SignInLimiter, type SignInLimits } from '../auth/rate-limit.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** Counts a failed password check made by a route (e.g. a wrong current password). */
+    recordFailedSignIn(username: string): void;
   }
   interface FastifyContextConfig {
     /** Anyone may call the route; every other route needs a signed-in user. */
@@ -31,6 +33,9 @@ export default fp<AuthOptions>(
   async (app, opts) => {
     const limiter = new SignInLimiter(opts.signInLimits);
     app.decorateRequest('principal', null);
+    app.decorateRequest('recordFailedSignIn', function (this: FastifyRequest, username: string) {
+      limiter.recordFailure(username, this.ip);
+    });
     app.addHook('onRequest', async (request, reply) => {
       const creds = parseAuthorization(request.headers.authorization);
       if (!creds) {

@@ -4,7 +4,18 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toProblem } from '../errors.js';
 
+// Constraint violations that a race between two requests can cause (the loser of a
+// concurrent insert or delete) are conflicts, not server faults.
+const PG_CONFLICTS: Record<string, string> = {
+  '23505': 'a concurrent request created the same thing; try again',
+  '23503': 'a concurrent request changed something this refers to; try again',
+  '40001': 'a concurrent request changed the same data; try again',
+  '40P01': 'a concurrent request changed the same data; try again',
+};
+
 function fromFastifyError(err: FastifyError): AppError {
+  const pgCode = (err as { code?: string }).code;
+  if (pgCode && PG_CONFLICTS[pgCode] && !err.statusCode) return new AppError('conflict', PG_CONFLICTS[pgCode] as string);
   if (err.validation) return new AppError('validation-failed', `${err.validationContext ?? 'request'}${err.message.startsWith('body') || err.message.startsWith('query') || err.message.startsWith('params') ? err.message.slice(err.message.indexOf(' ')) : ' ' + err.message}`);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

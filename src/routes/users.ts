@@ -38,7 +38,11 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const p = requireUser(request);
-      await changeOwnPassword(app.db, p.userId, request.body.current, request.body.new);
+      await changeOwnPassword(app.db, p.userId, request.body.current, request.body.new).catch((err: unknown) => {
+        // A wrong current password is a failed sign-in: it counts toward the limits.
+        if (err instanceof AppError && err.code === 'forbidden') request.recordFailedSignIn(p.username);
+        throw err;
+      });
       return reply.code(204).send();
     },
   );
