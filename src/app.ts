@@ -12,6 +12,12 @@ import opsRoutes from './routes/ops.js';
 import helmRepoRoutes from './routes/helm-repo.js';
 import chartMuseumRoutes from './routes/chartmuseum.js';
 import workspaceRoutes from './routes/workspaces.js';
+import appRoutes from './routes/apps.js';
+import versionRoutes from './routes/versions.js';
+import reviewRoutes from './routes/reviews.js';
+import categoryRoutes from './routes/categories.js';
+import storeRoutes from './routes/store.js';
+import docs from './plugins/docs.js';
 import userRoutes from './routes/users.js';
 import roleRoutes from './routes/roles.js';
 import type { SignInLimits } from './auth/rate-limit.js';
@@ -68,5 +74,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(userRoutes);
   await app.register(roleRoutes);
   await app.register(workspaceRoutes);
+  await app.register(appRoutes);
+  await app.register(versionRoutes);
+  await app.register(reviewRoutes);
+  await app.register(categoryRoutes);
+  await app.register(storeRoutes);
+  await app.register(docs);
   return app;
 }

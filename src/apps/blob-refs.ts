@@ -2,14 +2,19 @@
 // Uploads and deletions of the same digest serialise on a transaction-scoped
 // advisory lock, so a deletion can never remove a blob an upload is about to use.
 import type { Database, Queryable } from '../db/database.js';
-import type { BlobStore } from '../blobs/index.js';
+import { sha256Hex, type BlobStore } from '../blobs/index.js';
 
 export async function lockDigest(q: Queryable, digest: string): Promise<void> {
   await q.query("SELECT pg_advisory_xact_lock(hashtext('blob:' || $1))", [digest]);
 }
 
 export async function blobReferenced(q: Queryable, digest: string): Promise<boolean> {
-  const rows = await q.query('SELECT 1 FROM app_versions WHERE digest = $1 OR prov_digest = $1 LIMIT 1', [digest]);
+  const rows = await q.query(
+    `SELECT 1 FROM app_versions WHERE digest = $1 OR prov_digest = $1
+     UNION ALL SELECT 1 FROM apps WHERE icon_digest = $1
+     UNION ALL SELECT 1 FROM categories WHERE icon_digest = $1 LIMIT 1`,
+    [digest],
+  );
   return rows.length > 0;
 }
 
@@ -43,4 +48,30 @@ export async function sweepOrphanBlobs(db: Database, blobs: BlobStore, graceSeco
     if (await db.tx((q) => deleteIfUnreferenced(q, blobs, b.digest))) removed++;
   }
   return removed;
+}
+
+/**
+ * Stores `bytes` as a blob and points a row at it in one transaction (`update`),
+ * then drops the blob it replaced when nothing else uses it. Used for icons.
+ */
+export async function swapBlob(
+  db: Database,
+  blobs: BlobStore,
+  bytes: Buffer,
+  previous: string | null,
+  update: (q: Queryable, digest: string) => Promise<void>,
+): Promise<string> {
+  const digest = sha256Hex(bytes);
+  await blobs.put(digest, bytes);
+  try {
+    await db.tx(async (q) => {
+      await ensureBlob(q, blobs, digest, bytes);
+      await update(q, digest);
+      if (previous && previous !== digest) await deleteIfUnreferenced(q, blobs, previous);
+    });
+  } catch (err) {
+    await releaseBlobs(db, blobs, [digest]);
+    throw err;
+  }
+  return digest;
 }

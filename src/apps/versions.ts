@@ -11,6 +11,7 @@ import { sha256Hex } from '../blobs/index.js';
 import { canTransition, TRANSITIONS, type VersionState } from '../lifecycle/state-machine.js';
 import type { IndexVersion } from '../index/render.js';
 import { bumpWorkspaceRevision } from './workspaces.js';
+import { recordEvent } from '../lifecycle/audit.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from './blob-refs.js';
 
 export interface StoredVersion extends IndexVersion {
@@ -52,7 +53,13 @@ export interface UploadInput {
   /** Replace an existing draft (or rejected) version of the same number. */
   force: boolean;
   uploaderId: number | null;
+  /** Username for the audit trail. */
+  actor: string;
   updateLog?: string;
+  /** Only accept this chart name (uploads addressed to an existing app). */
+  expectName?: string;
+  /** Only replace an existing version; never create one (PUT .../package). */
+  replaceOnly?: boolean;
 }
 
 export interface UploadResult {
@@ -69,6 +76,9 @@ function versionExists(name: string, version: string): AppError {
 export async function storeUpload(db: Database, blobs: BlobStore, input: UploadInput): Promise<UploadResult> {
   const { pkg } = input;
   const { name, version } = pkg.metadata;
+  if (input.expectName !== undefined && input.expectName !== name) {
+    throw new AppError('chart-invalid', `the chart is named ${JSON.stringify(name)}, but this is app ${JSON.stringify(input.expectName)}`);
+  }
   const fileName = packageFileName(pkg.metadata);
   let provDigest: string | null = null;
   if (input.prov) {
@@ -79,6 +89,7 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
   // Cheap early answer for the common conflict, before any blob is written.
   const existing = await findVersion(db, input.workspaceId, name, version);
   if (existing) checkReplaceable(existing, input.force, name, version);
+  else if (input.replaceOnly) throw new AppError('not-found', `version ${version} of app ${JSON.stringify(name)} not found`);
 
   const written: string[] = [];
   try {
@@ -109,7 +120,7 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
       ];
       const row = current[0];
       if (row) {
-        checkReplaceable(toState(row.state), input.force, name, version);
+        checkReplaceable(row, input.force, name, version);
         await q.query(
           `UPDATE app_versions SET app_version = $1, metadata = $2, digest = $3, size = $4, prov_digest = $5,
              prov_size = $6, readme = $7, values_yaml = $8, values_schema = $9, chart_yaml = $10,
@@ -120,6 +131,7 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
         for (const old of [row.digest, row.prov_digest]) {
           if (old && old !== pkg.digest && old !== provDigest) await deleteIfUnreferenced(q, blobs, old);
         }
+        await recordEvent(q, { appId, version, actor: input.actor, action: 'replace', from: row.state, to: 'draft', message: `package ${pkg.digest}` });
         return { appId, versionId: row.id, created: false };
       }
       const inserted = await q.query<{ id: number }>(
@@ -128,6 +140,7 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
         [...values, appId, version],
       );
+      await recordEvent(q, { appId, version, actor: input.actor, action: 'upload', to: 'draft', message: input.updateLog ?? '' });
       return { appId, versionId: (inserted[0] as { id: number }).id, created: true };
     });
     return result;
@@ -137,15 +150,11 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
   }
 }
 
-function toState(s: VersionState): { state: VersionState } {
-  return { state: s };
-}
-
 function checkReplaceable(existing: { state: VersionState }, force: boolean, name: string, version: string): void {
   if (!force) throw versionExists(name, version);
   if (!canTransition('replace', existing.state)) {
     throw new AppError(
-      'conflict',
+      'invalid-transition',
       `${name} ${version} is ${existing.state}; only a version in state ${TRANSITIONS.replace.from.join(' or ')} can be replaced`,
       { state: existing.state },
     );
@@ -194,20 +203,21 @@ export async function findVersionByFile(q: Queryable, workspaceId: number, file:
 }
 
 /** Deletes a version (when its state allows) and then its blobs if unused. */
-export async function deleteVersion(db: Database, blobs: BlobStore, workspaceId: number, name: string, version: string): Promise<void> {
+export async function deleteVersion(db: Database, blobs: BlobStore, workspaceId: number, name: string, version: string, actor: string): Promise<void> {
   await db.tx(async (q) => {
     await bumpWorkspaceRevision(q, workspaceId);
-    const rows = await q.query<{ id: number; state: VersionState; digest: string; prov_digest: string | null }>(
-      `SELECT v.id, v.state, v.digest, v.prov_digest FROM app_versions v JOIN apps a ON a.id = v.app_id
+    const rows = await q.query<{ id: number; app_id: number; state: VersionState; digest: string; prov_digest: string | null }>(
+      `SELECT v.id, v.app_id, v.state, v.digest, v.prov_digest FROM app_versions v JOIN apps a ON a.id = v.app_id
         WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3 FOR UPDATE OF v`,
       [workspaceId, name, version],
     );
     const row = rows[0];
     if (!row) throw new AppError('not-found', `chart ${name} version ${version} not found`);
     if (!canTransition('delete', row.state)) {
-      throw new AppError('conflict', `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`, { state: row.state });
+      throw new AppError('invalid-transition', `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`, { state: row.state });
     }
     await q.query('DELETE FROM app_versions WHERE id = $1', [row.id]);
+    await recordEvent(q, { appId: row.app_id, version, actor, action: 'delete', from: row.state, to: 'removed' });
     await deleteIfUnreferenced(q, blobs, row.digest);
     if (row.prov_digest) await deleteIfUnreferenced(q, blobs, row.prov_digest);
   });

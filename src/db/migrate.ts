@@ -2,14 +2,10 @@
 // schema_migrations. Replicas starting together serialise on an advisory lock.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Database } from './database.js';
+import { projectPath } from '../paths.js';
 
-export const defaultMigrationsDir = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  // src/db in development, dist/src/db once built: find the sql/ folder at the top.
-  fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '../../../sql' : '../../sql',
-);
+export const defaultMigrationsDir = projectPath('sql');
 
 export class MigrationError extends Error {
   constructor(readonly file: string, cause: unknown) {

@@ -34,6 +34,7 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
         prov: upload.prov,
         force: truthyFlag(request.query.force),
         uploaderId: request.principal?.userId ?? null,
+        actor: request.principal?.username ?? 'anonymous',
         updateLog: upload.updateLog,
       });
       request.log.info({ workspace: workspace.name, chart: upload.pkg.metadata.name, version: upload.pkg.metadata.version, digest: upload.pkg.digest, replaced: !result.created }, 'chart uploaded');
@@ -85,7 +86,7 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     // Deleting is for workspace-regular and up, or reviewers (app-templates.manage).
     const reviewer = request.principal?.permissions.has('app-templates.manage') ?? false;
     const { workspace } = await workspaceAccess(app, request, request.params.ws, reviewer ? 'workspace-viewer' : 'workspace-regular');
-    await deleteVersion(app.db, app.blobs, workspace.id, request.params.name, request.params.version);
+    await deleteVersion(app.db, app.blobs, workspace.id, request.params.name, request.params.version, request.principal?.username ?? 'anonymous');
     return { deleted: true };
   });
 }

@@ -1,0 +1,126 @@
+// What the store shows: the active versions of apps that are not suspended.
+import type { Queryable } from '../db/database.js';
+import { AppError } from '../errors.js';
+import type { ChartMetadata } from '../charts/ingest.js';
+import { parsePackageFileName, type StoredVersion } from './versions.js';
+import { APP_SELECT, toApp, type AppRecord } from './apps.js';
+import { STORE_APP_CONDITION } from './categories.js';
+import { compareVersionsDesc } from '../index/render.js';
+
+interface StoreVersionRow {
+  id: number;
+  app_id: number;
+  metadata: ChartMetadata;
+  digest: string;
+  size: number;
+  prov_digest: string | null;
+  state: 'active';
+  created_at: Date;
+  released_at: Date | null;
+  update_log: string;
+}
+
+const STORE_VERSIONS = `SELECT v.id, v.app_id, v.metadata, v.digest, v.size, v.prov_digest, v.state, v.created_at, v.released_at, v.update_log
+  FROM app_versions v JOIN apps a ON a.id = v.app_id
+  WHERE v.state = 'active' AND NOT a.suspended`;
+
+export interface StoreVersion extends StoredVersion {
+  releasedAt: Date | null;
+  updateLog: string;
+}
+
+const toStoreVersion = (r: StoreVersionRow): StoreVersion => ({
+  id: r.id,
+  appId: r.app_id,
+  metadata: r.metadata,
+  digest: r.digest,
+  size: r.size,
+  provDigest: r.prov_digest,
+  state: r.state,
+  // Helm's `created` for a store entry is when it entered the store.
+  created: r.released_at ?? r.created_at,
+  releasedAt: r.released_at,
+  updateLog: r.update_log,
+});
+
+export async function listStoreVersions(q: Queryable): Promise<StoreVersion[]> {
+  return (await q.query<StoreVersionRow>(STORE_VERSIONS)).map(toStoreVersion);
+}
+
+export async function findStoreVersionByFile(q: Queryable, file: string): Promise<{ version: StoreVersion; prov: boolean } | null> {
+  const parsed = parsePackageFileName(file);
+  if (!parsed) return null;
+  for (const c of parsed.candidates) {
+    const rows = await q.query<StoreVersionRow>(`${STORE_VERSIONS} AND a.name = $1 AND v.version = $2`, [c.name, c.version]);
+    if (rows[0]) return { version: toStoreVersion(rows[0]), prov: parsed.prov };
+  }
+  return null;
+}
+
+export interface StoreListing {
+  items: Array<{ app: AppRecord; workspace: string; latest: StoreVersion; versions: number; lastReleasedAt: Date | null }>;
+  total: number;
+}
+
+export interface StoreQuery {
+  category?: string;
+  q?: string;
+  sort: 'newest' | 'name';
+  limit: number;
+  offset: number;
+}
+
+export async function listStoreApps(q: Queryable, query: StoreQuery): Promise<StoreListing> {
+  const params: unknown[] = [];
+  const where = [STORE_APP_CONDITION];
+  if (query.category !== undefined) {
+    params.push(query.category);
+    where.push(/^\d{1,9}$/.test(query.category) ? `a.category_id = $${params.length}::int` : `c.name = $${params.length}`);
+  }
+  if (query.q) {
+    params.push(`%${query.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    const p = `$${params.length}`;
+    // name, description, abstraction, and the keywords of its active versions
+    where.push(`(lower(a.name) LIKE ${p} OR lower(a.description) LIKE ${p} OR lower(a.abstraction) LIKE ${p}
+      OR EXISTS (SELECT 1 FROM app_versions kv WHERE kv.app_id = a.id AND kv.state = 'active'
+                 AND lower(coalesce(kv.metadata->>'keywords', '')) LIKE ${p}))`);
+  }
+  const filter = where.join(' AND ');
+  const lastRelease = `(SELECT max(rv.released_at) FROM app_versions rv WHERE rv.app_id = a.id AND rv.state = 'active')`;
+  const order = query.sort === 'name' ? 'a.name, a.id' : `${lastRelease} DESC NULLS LAST, a.name`;
+  const totalRows = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM apps a LEFT JOIN categories c ON c.id = a.category_id WHERE ${filter}`, params);
+  const rows = await q.query<Parameters<typeof toApp>[0] & { workspace: string; last_released_at: Date | null }>(
+    `${APP_SELECT.replace('FROM apps a', `, w.name AS workspace, ${lastRelease} AS last_released_at FROM apps a JOIN workspaces w ON w.id = a.workspace_id`)}
+      WHERE ${filter} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, query.limit, query.offset],
+  );
+  const items = [];
+  for (const r of rows) {
+    const versions = await storeVersionsOfApp(q, r.id);
+    const latest = versions[0];
+    if (!latest) continue;
+    items.push({ app: toApp(r), workspace: r.workspace, latest, versions: versions.length, lastReleasedAt: r.last_released_at });
+  }
+  return { items, total: totalRows[0]?.n ?? 0 };
+}
+
+export async function storeVersionsOfApp(q: Queryable, appId: number): Promise<StoreVersion[]> {
+  const versions = (await q.query<StoreVersionRow>(`${STORE_VERSIONS} AND a.id = $1`, [appId])).map(toStoreVersion);
+  return versions.sort((x, y) => compareVersionsDesc(x.metadata.version, y.metadata.version));
+}
+
+export async function getStoreApp(q: Queryable, name: string): Promise<{ app: AppRecord; workspace: string; versions: StoreVersion[]; readme: string | null; values: string | null }> {
+  const rows = await q.query<Parameters<typeof toApp>[0] & { workspace: string }>(
+    `${APP_SELECT.replace('FROM apps a', ', w.name AS workspace FROM apps a JOIN workspaces w ON w.id = a.workspace_id')}
+      WHERE a.name = $1 AND ${STORE_APP_CONDITION}`,
+    [name],
+  );
+  const row = rows[0];
+  if (!row) throw new AppError('not-found', `app ${JSON.stringify(name)} is not in the store`);
+  const versions = await storeVersionsOfApp(q, row.id);
+  const newest = versions[0];
+  const files = newest
+    ? (await q.query<{ readme: string | null; values_yaml: string | null }>('SELECT readme, values_yaml FROM app_versions WHERE id = $1', [newest.id]))[0]
+    : undefined;
+  return { app: toApp(row), workspace: row.workspace, versions, readme: files?.readme ?? null, values: files?.values_yaml ?? null };
+}

@@ -1,0 +1,60 @@
+// Audit events: every upload, edit, transition and suspension, kept as long as the
+// app exists, listed newest first.
+import type { Queryable } from '../db/database.js';
+
+export interface AuditEvent {
+  id: number;
+  version: string | null;
+  actor: string;
+  action: string;
+  from: string | null;
+  to: string | null;
+  message: string;
+  at: string;
+}
+
+export interface NewEvent {
+  appId: number;
+  version?: string | null;
+  actor: string;
+  action: string;
+  from?: string | null;
+  to?: string | null;
+  message?: string;
+}
+
+export async function recordEvent(q: Queryable, e: NewEvent): Promise<void> {
+  await q.query(
+    'INSERT INTO audit_events (app_id, version, actor, action, from_state, to_state, message) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [e.appId, e.version ?? null, e.actor, e.action, e.from ?? null, e.to ?? null, e.message ?? ''],
+  );
+}
+
+interface EventRow {
+  id: number;
+  version: string | null;
+  actor: string;
+  action: string;
+  from_state: string | null;
+  to_state: string | null;
+  message: string;
+  created_at: Date;
+}
+
+export async function listEvents(q: Queryable, appId: number, version?: string, limit = 200): Promise<AuditEvent[]> {
+  const rows = await q.query<EventRow>(
+    `SELECT id, version, actor, action, from_state, to_state, message, created_at FROM audit_events
+      WHERE app_id = $1 AND ($2::text IS NULL OR version = $2) ORDER BY id DESC LIMIT $3`,
+    [appId, version ?? null, limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    version: r.version,
+    actor: r.actor,
+    action: r.action,
+    from: r.from_state,
+    to: r.to_state,
+    message: r.message,
+    at: r.created_at.toISOString(),
+  }));
+}

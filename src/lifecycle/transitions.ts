@@ -1,0 +1,110 @@
+// Carrying out a version action: one transaction that locks the version row, checks
+// who may act and from which state, moves the state, records the audit event and
+// moves the revisions that tell index caches to re-render. Two racing actions on
+// one version serialise on the row lock; the second sees the first's state.
+import type { Database, Queryable } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { recordEvent } from './audit.js';
+import { bumpStoreRevision } from './store-state.js';
+import { bumpWorkspaceRevision } from '../apps/workspaces.js';
+import { allowedActions, TRANSITIONS, type Actor, type VersionAction, type VersionState } from './state-machine.js';
+
+export type TransitionAction = Exclude<VersionAction, 'replace' | 'delete'>;
+export const TRANSITION_ACTIONS: TransitionAction[] = ['submit', 'cancel', 'pass', 'reject', 'release', 'suspend', 'activate'];
+
+export interface Caller {
+  username: string;
+  actors: ReadonlySet<Actor>;
+}
+
+export interface ActionInput {
+  workspaceId: number;
+  app: string;
+  version: string;
+  action: TransitionAction;
+  message?: string;
+  caller: Caller;
+}
+
+export function invalidTransition(action: string, state: VersionState, actors: ReadonlySet<Actor>): AppError {
+  const allowed = allowedActions(state, actors);
+  return new AppError(
+    'invalid-transition',
+    `cannot ${action} a version that is ${state}; allowed now: ${allowed.length ? allowed.join(', ') : 'nothing'}`,
+    { state, allowedActions: allowed },
+  );
+}
+
+export function checkActor(action: VersionAction, caller: Caller): void {
+  const t = TRANSITIONS[action];
+  if (!t.actors.some((a) => caller.actors.has(a))) {
+    const who = t.actors.map((a) => (a === 'reviewer' ? 'the app-templates.manage permission' : 'the workspace-regular role or higher')).join(' or ');
+    throw new AppError('forbidden', `${action} needs ${who}`);
+  }
+}
+
+interface LockedVersion {
+  id: number;
+  app_id: number;
+  state: VersionState;
+  category_id: number | null;
+  name: string;
+}
+
+export async function lockVersion(q: Queryable, workspaceId: number, app: string, version: string): Promise<LockedVersion> {
+  const rows = await q.query<LockedVersion>(
+    `SELECT v.id, v.app_id, v.state, a.category_id, a.name FROM app_versions v JOIN apps a ON a.id = v.app_id
+      WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3 FOR UPDATE OF v`,
+    [workspaceId, app, version],
+  );
+  const row = rows[0];
+  if (!row) throw new AppError('not-found', `version ${version} of app ${JSON.stringify(app)} not found`);
+  return row;
+}
+
+async function claimStoreName(q: Queryable, name: string, workspaceId: number): Promise<void> {
+  await q.query('INSERT INTO store_names (name, workspace_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, workspaceId]);
+  const owner = await q.query<{ workspace_id: number; owner: string }>(
+    'SELECT s.workspace_id, w.name AS owner FROM store_names s JOIN workspaces w ON w.id = s.workspace_id WHERE s.name = $1',
+    [name],
+  );
+  const row = owner[0];
+  if (row && row.workspace_id !== workspaceId) {
+    throw new AppError('store-name-taken', `the chart name ${JSON.stringify(name)} is already released to the store by workspace ${JSON.stringify(row.owner)}`, { owner: row.owner });
+  }
+}
+
+const TIMESTAMP: Partial<Record<TransitionAction, string>> = {
+  submit: 'submitted_at',
+  pass: 'reviewed_at',
+  reject: 'reviewed_at',
+  release: 'released_at',
+};
+
+/** Applies the action; returns the state before and after. */
+export async function applyVersionAction(db: Database, input: ActionInput): Promise<{ from: VersionState; to: VersionState }> {
+  checkActor(input.action, input.caller);
+  const message = input.message?.trim() ?? '';
+  if (input.action === 'reject' && message === '') {
+    throw new AppError('validation-failed', 'reject needs a message telling the ISV what to fix');
+  }
+  return db.tx(async (q) => {
+    const v = await lockVersion(q, input.workspaceId, input.app, input.version);
+    const t = TRANSITIONS[input.action];
+    if (!t.from.includes(v.state)) throw invalidTransition(input.action, v.state, input.caller.actors);
+    if (input.action === 'submit' && v.category_id === null) {
+      throw new AppError('category-required', `choose a category for ${JSON.stringify(v.name)} before submitting (PATCH the app with "category")`);
+    }
+    if (input.action === 'release') await claimStoreName(q, v.name, input.workspaceId);
+    const to = t.to as VersionState;
+    const stamp = TIMESTAMP[input.action];
+    await q.query(
+      `UPDATE app_versions SET state = $2, updated_at = now()${stamp ? `, ${stamp} = now()` : ''} WHERE id = $1`,
+      [v.id, to],
+    );
+    await bumpWorkspaceRevision(q, input.workspaceId);
+    if (v.state === 'active' || to === 'active') await bumpStoreRevision(q);
+    await recordEvent(q, { appId: v.app_id, version: input.version, actor: input.caller.username, action: input.action, from: v.state, to, message });
+    return { from: v.state, to };
+  });
+}

@@ -1,0 +1,143 @@
+// Apps of a workspace under /api/v1: list, upload, info, icon, suspension, events.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import { deleteApp, listApps, setAppIcon, setAppSuspended, updateAppInfo, type AppPatch } from '../apps/apps.js';
+import { storeUpload } from '../apps/versions.js';
+import { getVersionDetail, listVersionDetails } from '../apps/version-detail.js';
+import { listEvents } from '../lifecycle/audit.js';
+import { inspectIcon, MAX_ICON_BYTES } from '../apps/icons.js';
+import { workspaceAccess } from './access.js';
+import { readChartUpload } from './upload-body.js';
+import { appContext, appParams, type AppParams } from './app-context.js';
+import { actorsFor, appJson, callerName, versionJson } from './presenters.js';
+import { readBody } from './body.js';
+
+const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
+
+export default async function appRoutes(server: FastifyInstance): Promise<void> {
+  server.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/apps', { schema: { params: wsParam } }, async (request) => {
+    const { workspace, role } = await workspaceAccess(server, request, request.params.ws, 'workspace-viewer');
+    const actors = actorsFor(request.principal, role);
+    const items = [];
+    for (const a of await listApps(server.db, workspace.id)) {
+      const versions = await listVersionDetails(server.db, a.id);
+      items.push({
+        ...appJson(a, workspace.name),
+        versionCount: versions.length,
+        latestVersion: versions[0] ? versionJson(versions[0], a.name, workspace.name, actors) : null,
+      });
+    }
+    return { items };
+  });
+
+  // New app or new version of an existing app, from multipart `chart` (+ `prov`, `updateLog`).
+  server.post<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/apps', { schema: { params: wsParam } }, async (request, reply) => {
+    const { workspace, role } = await workspaceAccess(server, request, request.params.ws, 'workspace-regular');
+    const upload = await readChartUpload(request, server.config.maxUploadBytes);
+    const result = await storeUpload(server.db, server.blobs, {
+      workspaceId: workspace.id, pkg: upload.pkg, prov: upload.prov, force: false,
+      uploaderId: request.principal?.userId ?? null, actor: callerName(request), updateLog: upload.updateLog,
+    });
+    const ctx = await appContext(server, request, workspace.name, upload.pkg.metadata.name);
+    const version = await getVersionDetail(server.db, result.appId, ctx.app.name, upload.pkg.metadata.version);
+    return reply.code(201).send({ app: appJson(ctx.app, workspace.name), version: versionJson(version, ctx.app.name, workspace.name, actorsFor(request.principal, role)) });
+  });
+
+  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app', { schema: { params: appParams } }, async (request) => {
+    const ctx = await appContext(server, request, request.params.ws, request.params.app);
+    const versions = await listVersionDetails(server.db, ctx.app.id);
+    return {
+      ...appJson(ctx.app, ctx.workspace.name),
+      versions: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)),
+    };
+  });
+
+  server.patch<{ Params: AppParams; Body: AppPatch }>(
+    '/api/v1/workspaces/:ws/apps/:app',
+    {
+      schema: {
+        params: appParams,
+        body: {
+          type: 'object', additionalProperties: false, minProperties: 1,
+          properties: {
+            description: { type: 'string', maxLength: 10000 },
+            abstraction: { type: 'string', maxLength: 200 },
+            home: { type: 'string', maxLength: 2000, anyOf: [{ const: '' }, { format: 'uri', pattern: '^https?://' }] },
+            category: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', minLength: 1, maxLength: 64 }] },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const ctx = await appContext(server, request, request.params.ws, request.params.app);
+      const body = request.body;
+      // ISVs (workspace-regular and up) edit everything; reviewers may always move an app between categories.
+      const onlyCategory = Object.keys(body).every((k) => k === 'category');
+      if (!ctx.actors.has('isv') && !(onlyCategory && ctx.actors.has('reviewer'))) {
+        throw new AppError('forbidden', ctx.actors.has('reviewer') ? 'reviewers may change only the category' : 'editing an app needs the workspace-regular role or higher');
+      }
+      const updated = await updateAppInfo(server.db, ctx.workspace.id, ctx.app.name, body, callerName(request));
+      return appJson(updated, ctx.workspace.name);
+    },
+  );
+
+  server.delete<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app', { schema: { params: appParams } }, async (request, reply) => {
+    const ctx = await appContext(server, request, request.params.ws, request.params.app, 'workspace-regular');
+    await deleteApp(server.db, server.blobs, ctx.workspace.id, ctx.app.name);
+    return reply.code(204).send();
+  });
+
+  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { schema: { params: appParams } }, async (request, reply) => {
+    const ctx = await appContext(server, request, request.params.ws, request.params.app);
+    return sendIcon(server, reply, ctx.app.iconDigest, ctx.app.iconType, `app ${JSON.stringify(ctx.app.name)} has no icon`);
+  });
+
+  server.put<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { schema: { params: appParams } }, async (request) => {
+    const ctx = await appContext(server, request, request.params.ws, request.params.app, 'workspace-regular');
+    const bytes = await readIcon(request);
+    const info = inspectIcon(bytes);
+    const updated = await setAppIcon(server.db, server.blobs, ctx.workspace.id, ctx.app.name, bytes, info.contentType, callerName(request));
+    return appJson(updated, ctx.workspace.name);
+  });
+
+  server.post<{ Params: AppParams; Body: { action: 'suspend' | 'activate'; message?: string } }>(
+    '/api/v1/workspaces/:ws/apps/:app/actions',
+    {
+      schema: {
+        params: appParams,
+        body: {
+          type: 'object', required: ['action'], additionalProperties: false,
+          properties: { action: { type: 'string', enum: ['suspend', 'activate'] }, message: { type: 'string', maxLength: 5000 } },
+        },
+      },
+    },
+    async (request) => {
+      const ctx = await appContext(server, request, request.params.ws, request.params.app);
+      if (!ctx.actors.has('reviewer')) throw new AppError('forbidden', `${request.body.action} an app needs the app-templates.manage permission`);
+      const updated = await setAppSuspended(server.db, ctx.workspace.id, ctx.app.name, request.body.action === 'suspend', callerName(request), request.body.message ?? '');
+      return appJson(updated, ctx.workspace.name);
+    },
+  );
+
+  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/events', { schema: { params: appParams } }, async (request) => {
+    const ctx = await appContext(server, request, request.params.ws, request.params.app);
+    return { items: await listEvents(server.db, ctx.app.id) };
+  });
+}
+
+export function readIcon(request: Parameters<typeof readBody>[0]): Promise<Buffer> {
+  return readBody(request, MAX_ICON_BYTES, () => new AppError('icon-invalid', `the icon is larger than ${MAX_ICON_BYTES} bytes (64 KiB)`));
+}
+
+export async function sendIcon(server: FastifyInstance, reply: import('fastify').FastifyReply, digest: string | null, type: string | null, missing: string) {
+  if (!digest || !type) throw new AppError('not-found', missing);
+  const bytes = await server.blobs.get(digest);
+  if (!bytes) throw new AppError('internal', `blob ${digest} is missing from the blob store`);
+  // SVG icons are served so that a browser can never run anything in them.
+  return reply
+    .type(type)
+    .header('ETag', `"${digest}"`)
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+    .send(bytes);
+}

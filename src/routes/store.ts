@@ -1,0 +1,104 @@
+// The store: a Helm repository of every active version of apps that are not
+// suspended (GET /store/index.yaml, /store/charts/<file>), and its browsing API.
+// Anyone may read it, or only signed-in users when CHARTROOM_STORE_PUBLIC=false.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import { renderIndex, toIndexEntry } from '../index/render.js';
+import { storeRevision } from '../lifecycle/store-state.js';
+import { findStoreVersionByFile, getStoreApp, listStoreApps, listStoreVersions, type StoreVersion } from '../apps/store.js';
+import { listCategories } from '../apps/categories.js';
+import { repoBaseUrl, sendIndex, sendPackage } from './helm-repo.js';
+import { appJson } from './presenters.js';
+import { sendIcon } from './apps.js';
+import { decodeCursor, encodeCursor } from './paging.js';
+
+function storeVersionJson(v: StoreVersion, baseUrl: string | null) {
+  const entry = toIndexEntry(v, baseUrl);
+  return { ...entry, releasedAt: v.releasedAt?.toISOString() ?? null, updateLog: v.updateLog };
+}
+
+interface ListQuery {
+  category?: string;
+  q?: string;
+  sort?: 'newest' | 'name';
+  limit?: number;
+  cursor?: string;
+}
+
+export default async function storeRoutes(server: FastifyInstance): Promise<void> {
+  const config = { public: server.config.storePublic };
+  const cache = server.config.storePublic ? 'public, no-cache' : 'private, no-cache';
+
+  server.get('/store/index.yaml', { config }, async (request, reply) => {
+    const revision = await storeRevision(server.db);
+    const index = await server.indexCache.get('store', String(revision), async () =>
+      renderIndex(await listStoreVersions(server.db), { baseUrl: repoBaseUrl(server, '/store') }),
+    );
+    return sendIndex(request, reply, index, cache);
+  });
+
+  server.get<{ Params: { file: string } }>('/store/charts/:file', { config }, async (request, reply) => {
+    const hit = await findStoreVersionByFile(server.db, request.params.file);
+    const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
+    if (!hit || !digest) throw new AppError('not-found', `${request.params.file} is not in the store`);
+    const bytes = await server.blobs.get(digest);
+    if (!bytes) throw new AppError('internal', `blob ${digest} is missing from the blob store`);
+    return sendPackage(request, reply, bytes, digest, hit.prov, server.config.storePublic ? 'public, max-age=300' : 'private, max-age=300');
+  });
+
+  server.get<{ Querystring: ListQuery }>(
+    '/api/v1/store/apps',
+    {
+      config,
+      schema: {
+        querystring: {
+          type: 'object', additionalProperties: false,
+          properties: {
+            category: { type: 'string', maxLength: 64 },
+            q: { type: 'string', maxLength: 200 },
+            sort: { type: 'string', enum: ['newest', 'name'], default: 'newest' },
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            cursor: { type: 'string', maxLength: 512 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 20;
+      const offset = Number(decodeCursor(request.query.cursor) ?? '0');
+      const listing = await listStoreApps(server.db, {
+        category: request.query.category, q: request.query.q, sort: request.query.sort ?? 'newest', limit, offset,
+      });
+      const baseUrl = repoBaseUrl(server, '/store');
+      return {
+        items: listing.items.map((i) => ({
+          ...appJson(i.app, i.workspace),
+          icon: i.app.iconDigest ? `/api/v1/store/apps/${i.app.name}/icon` : null,
+          latestVersion: storeVersionJson(i.latest, baseUrl),
+          versionCount: i.versions,
+          lastReleasedAt: i.lastReleasedAt?.toISOString() ?? null,
+        })),
+        total: listing.total,
+        nextCursor: offset + limit < listing.total ? encodeCursor(String(offset + limit)) : null,
+        categories: (await listCategories(server.db)).map((c) => ({ id: c.id, name: c.name, storeApps: c.storeApps })),
+      };
+    },
+  );
+
+  server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name', { config }, async (request) => {
+    const s = await getStoreApp(server.db, request.params.name);
+    const baseUrl = repoBaseUrl(server, '/store');
+    return {
+      ...appJson(s.app, s.workspace),
+      icon: s.app.iconDigest ? `/api/v1/store/apps/${s.app.name}/icon` : null,
+      versions: s.versions.map((v) => storeVersionJson(v, baseUrl)),
+      readme: s.readme,
+      values: s.values,
+    };
+  });
+
+  server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name/icon', { config }, async (request, reply) => {
+    const s = await getStoreApp(server.db, request.params.name);
+    return sendIcon(server, reply, s.app.iconDigest, s.app.iconType, `app ${JSON.stringify(s.app.name)} has no icon`);
+  });
+}

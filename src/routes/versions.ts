@@ -1,0 +1,133 @@
+// Versions of an app under /api/v1: list, upload, read, delete, package, lifecycle
+// actions, events, files, and the values check for upgrades.
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import { deleteVersion, storeUpload } from '../apps/versions.js';
+import { getVersionDetail, getVersionFiles, listVersionDetails } from '../apps/version-detail.js';
+import { listEvents } from '../lifecycle/audit.js';
+import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../lifecycle/transitions.js';
+import { checkValues } from '../charts/values-check.js';
+import { ingestChart } from '../charts/ingest.js';
+import { readChartUpload } from './upload-body.js';
+import { appContext, appParams, versionContext, versionParams, type AppParams, type VersionParams } from './app-context.js';
+import { appJson, callerName, versionJson } from './presenters.js';
+import { sendPackage } from './helm-repo.js';
+import { rawBody, readBody } from './body.js';
+
+const FILES: Record<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema' | 'chartYaml'; type: string }> = {
+  'README.md': { column: 'readme', type: 'text/markdown; charset=utf-8' },
+  'values.yaml': { column: 'valuesYaml', type: 'application/yaml; charset=utf-8' },
+  'values.schema.json': { column: 'valuesSchema', type: 'application/schema+json; charset=utf-8' },
+  'Chart.yaml': { column: 'chartYaml', type: 'application/yaml; charset=utf-8' },
+};
+
+const MAX_VALUES_BYTES = 1024 * 1024;
+
+export default async function versionRoutes(server: FastifyInstance): Promise<void> {
+  const base = '/api/v1/workspaces/:ws/apps/:app/versions';
+
+  server.get<{ Params: AppParams }>(base, { schema: { params: appParams } }, async (request) => {
+    const ctx = await appContext(server, request, request.params.ws, request.params.app);
+    const versions = await listVersionDetails(server.db, ctx.app.id);
+    return { items: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)) };
+  });
+
+  server.post<{ Params: AppParams }>(base, { schema: { params: appParams } }, async (request, reply) => {
+    const ctx = await appContext(server, request, request.params.ws, request.params.app, 'workspace-regular');
+    const upload = await readChartUpload(request, server.config.maxUploadBytes);
+    await storeUpload(server.db, server.blobs, {
+      workspaceId: ctx.workspace.id, pkg: upload.pkg, prov: upload.prov, force: false, expectName: ctx.app.name,
+      uploaderId: request.principal?.userId ?? null, actor: callerName(request), updateLog: upload.updateLog,
+    });
+    const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, upload.pkg.metadata.version);
+    return reply.code(201).send({ app: appJson(ctx.app, ctx.workspace.name), version: versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors) });
+  });
+
+  server.get<{ Params: VersionParams }>(`${base}/:version`, { schema: { params: versionParams } }, async (request) => {
+    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+    return versionJson(ctx.version, ctx.app.name, ctx.workspace.name, ctx.actors);
+  });
+
+  server.delete<{ Params: VersionParams }>(`${base}/:version`, { schema: { params: versionParams } }, async (request, reply) => {
+    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+    checkActor('delete', { username: callerName(request), actors: ctx.actors });
+    await deleteVersion(server.db, server.blobs, ctx.workspace.id, ctx.app.name, ctx.version.version, callerName(request));
+    return reply.code(204).send();
+  });
+
+  server.get<{ Params: VersionParams }>(`${base}/:version/package`, { schema: { params: versionParams } }, async (request, reply) => {
+    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+    const bytes = await server.blobs.get(ctx.version.digest);
+    if (!bytes) throw new AppError('internal', `blob ${ctx.version.digest} is missing from the blob store`);
+    reply.header('Content-Disposition', `attachment; filename="${ctx.app.name}-${ctx.version.version}.tgz"`);
+    return sendPackage(request, reply, bytes, ctx.version.digest, false, 'private, max-age=0, must-revalidate');
+  });
+
+  // Replaces a draft's (or rejected version's) package with one of the same name and version.
+  server.put<{ Params: VersionParams }>(`${base}/:version/package`, { schema: { params: versionParams } }, async (request) => {
+    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version, 'workspace-regular');
+    const upload = request.isMultipart()
+      ? await readChartUpload(request, server.config.maxUploadBytes)
+      : { pkg: await ingestChart(rawBody(request), { maxUploadBytes: server.config.maxUploadBytes }), prov: null, updateLog: undefined };
+    if (upload.pkg.metadata.version !== ctx.version.version) {
+      throw new AppError('chart-invalid', `the package is version ${upload.pkg.metadata.version}; this is version ${ctx.version.version}`);
+    }
+    await storeUpload(server.db, server.blobs, {
+      workspaceId: ctx.workspace.id, pkg: upload.pkg, prov: upload.prov, force: true, replaceOnly: true, expectName: ctx.app.name,
+      uploaderId: request.principal?.userId ?? null, actor: callerName(request), updateLog: upload.updateLog ?? ctx.version.updateLog,
+    });
+    const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, ctx.version.version);
+    return versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors);
+  });
+
+  server.post<{ Params: VersionParams; Body: { action: TransitionAction; message?: string } }>(
+    `${base}/:version/actions`,
+    {
+      schema: {
+        params: versionParams,
+        body: {
+          type: 'object', required: ['action'], additionalProperties: false,
+          properties: { action: { type: 'string', enum: TRANSITION_ACTIONS }, message: { type: 'string', maxLength: 5000 } },
+        },
+      },
+    },
+    async (request) => {
+      const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+      await applyVersionAction(server.db, {
+        workspaceId: ctx.workspace.id, app: ctx.app.name, version: ctx.version.version, action: request.body.action,
+        message: request.body.message, caller: { username: callerName(request), actors: ctx.actors },
+      });
+      const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, ctx.version.version);
+      return versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors);
+    },
+  );
+
+  server.get<{ Params: VersionParams }>(`${base}/:version/events`, { schema: { params: versionParams } }, async (request) => {
+    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+    return { items: await listEvents(server.db, ctx.app.id, ctx.version.version) };
+  });
+
+  server.get<{ Params: VersionParams & { name: string } }>(
+    `${base}/:version/files/:name`,
+    { schema: { params: { ...versionParams, required: [...versionParams.required, 'name'], properties: { ...versionParams.properties, name: { type: 'string', maxLength: 64 } } } } },
+    async (request, reply) => {
+      const file = FILES[request.params.name];
+      if (!file) throw new AppError('not-found', `no file ${JSON.stringify(request.params.name)}; available: ${Object.keys(FILES).join(', ')}`);
+      const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+      const text = (await getVersionFiles(server.db, ctx.version.id))[file.column];
+      if (text === null) throw new AppError('not-found', `version ${ctx.version.version} has no ${request.params.name}`);
+      return reply.type(file.type).send(text);
+    },
+  );
+
+  server.post<{ Params: VersionParams }>(`${base}/:version/values/validate`, { schema: { params: versionParams } }, async (request) => {
+    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+    const yamlText = (await readBody(request, MAX_VALUES_BYTES, () => new AppError('upload-too-large', `the values are larger than ${MAX_VALUES_BYTES} bytes`))).toString('utf8');
+    const files = await getVersionFiles(server.db, ctx.version.id);
+    if (files.valuesSchema === null) {
+      return { valid: null, hasSchema: false, errors: [], message: `version ${ctx.version.version} has no values.schema.json, so there is nothing to check against` };
+    }
+    const errors = checkValues(files.valuesSchema, yamlText);
+    return { valid: errors.length === 0, hasSchema: true, errors };
+  });
+}
