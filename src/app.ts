@@ -47,6 +47,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
     bodyLimit: 1024 * 1024,
+    // Opening PGlite and running migrations can take well over Fastify's default 10 s
+    // on a small, busy machine; a start that truly hangs is still stopped eventually.
+    pluginTimeout: 120_000,
     trustProxy: config.trustProxy,
     // Workspace and chart names are case-sensitive, and Helm never sends trailing slashes.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 512 },
