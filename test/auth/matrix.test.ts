@@ -4,6 +4,7 @@ import t from 'tap';
 import { adminAuth, createWorkspace, multipart, testApp } from '../helpers/app.js';
 import { People, PERSONAS, type Persona } from '../helpers/personas.js';
 import { chartYamlFor, makeChart } from '../helpers/tarball.js';
+import { png } from '../helpers/images.js';
 import { sha256Hex } from '../../src/blobs/index.js';
 
 type Expect = Record<Persona, number>;
@@ -22,6 +23,12 @@ const wsWrite = (ok: number): Expect => ({ anonymous: 401, regular: 404, viewer:
 const wsAdminOnly = (ok: number): Expect => ({ anonymous: 401, regular: 404, viewer: 403, wsregular: 403, wsadmin: ok, reviewer: 403, admin: ok });
 const wsManage = (ok: number): Expect => ({ anonymous: 401, regular: 404, viewer: 403, wsregular: 403, wsadmin: 403, reviewer: 403, admin: ok });
 const platform = (ok: number): Expect => ({ ...all(403), anonymous: 401, admin: ok });
+// app-templates.manage: the reviewer and the admin.
+const reviewerOnly = (ok: number): Expect => ({ ...all(403), anonymous: 401, reviewer: ok, admin: ok });
+// Reviewer actions on a workspace's apps: outsiders still see a 404.
+const wsReviewer = (ok: number): Expect => ({ anonymous: 401, regular: 404, viewer: 403, wsregular: 403, wsadmin: 403, reviewer: ok, admin: ok });
+const appsBase = '/api/v1/workspaces/demo/apps';
+const versionBase = `${appsBase}/demo/versions`;
 
 const prov = (version: string, digest: string) => Buffer.from(
   `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${chartYamlFor('demo', version)}\n...\nfiles:\n  demo-${version}.tgz: sha256:${digest}\n-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n`,
@@ -73,6 +80,52 @@ const rows: Row[] = [
   { route: 'GET /api/v1/workspaces/:ws/members', url: () => '/api/v1/workspaces/demo/members', expect: wsRead },
   { route: 'PUT /api/v1/workspaces/:ws/members/:username', url: (p) => `/api/v1/workspaces/demo/members/bystander-${p}`, body: () => json({ role: 'workspace-viewer' }), expect: wsAdminOnly(201) },
   { route: 'DELETE /api/v1/workspaces/:ws/members/:username', url: (p) => `/api/v1/workspaces/demo/members/member-${p}`, expect: wsAdminOnly(204) },
+  { route: 'GET /api/v1/workspaces/:ws/apps', url: () => appsBase, expect: wsRead },
+  {
+    route: 'POST /api/v1/workspaces/:ws/apps', url: () => appsBase,
+    body: (_p, i) => multipart({ chart: { filename: 'c.tgz', data: makeChart({ version: `4.0.${i}` }) } }), expect: wsWrite(201),
+  },
+  { route: 'GET /api/v1/workspaces/:ws/apps/:app', url: () => `${appsBase}/demo`, expect: wsRead },
+  { route: 'PATCH /api/v1/workspaces/:ws/apps/:app', url: () => `${appsBase}/demo`, body: () => json({ description: 'changed' }), expect: wsWrite(200) },
+  { route: 'DELETE /api/v1/workspaces/:ws/apps/:app', url: (_p, i) => `${appsBase}/gone-${i}`, expect: wsWrite(204) },
+  { route: 'GET /api/v1/workspaces/:ws/apps/:app/icon', url: () => `${appsBase}/demo/icon`, expect: wsRead },
+  { route: 'PUT /api/v1/workspaces/:ws/apps/:app/icon', url: () => `${appsBase}/demo/icon`, body: () => ({ payload: png(16, 16), headers: { 'content-type': 'image/png' } }), expect: wsWrite(200) },
+  { route: 'POST /api/v1/workspaces/:ws/apps/:app/actions', url: (_p, i) => `${appsBase}/susp-${i}/actions`, body: () => json({ action: 'suspend' }), expect: wsReviewer(200) },
+  { route: 'GET /api/v1/workspaces/:ws/apps/:app/events', url: () => `${appsBase}/demo/events`, expect: wsRead },
+  { route: 'GET /api/v1/workspaces/:ws/apps/:app/versions', url: () => versionBase, expect: wsRead },
+  {
+    route: 'POST /api/v1/workspaces/:ws/apps/:app/versions', url: () => versionBase,
+    body: (_p, i) => multipart({ chart: { filename: 'c.tgz', data: makeChart({ version: `4.1.${i}` }) } }), expect: wsWrite(201),
+  },
+  { route: 'GET /api/v1/workspaces/:ws/apps/:app/versions/:version', url: () => `${versionBase}/0.1.0`, expect: wsRead },
+  { route: 'DELETE /api/v1/workspaces/:ws/apps/:app/versions/:version', url: (_p, i) => `${versionBase}/0.4.${i}`, expect: { ...wsWrite(204), reviewer: 204 } },
+  { route: 'GET /api/v1/workspaces/:ws/apps/:app/versions/:version/package', url: () => `${versionBase}/0.1.0/package`, expect: wsRead },
+  {
+    route: 'PUT /api/v1/workspaces/:ws/apps/:app/versions/:version/package', url: (_p, i) => `${versionBase}/0.5.${i}/package`,
+    body: (_p, i) => ({ payload: makeChart({ version: `0.5.${i}`, readme: 'new\n' }), headers: { 'content-type': 'application/gzip' } }), expect: wsWrite(200),
+  },
+  { route: 'POST /api/v1/workspaces/:ws/apps/:app/versions/:version/actions', url: (_p, i) => `${versionBase}/0.6.${i}/actions`, body: () => json({ action: 'submit' }), expect: wsWrite(200) },
+  { route: 'GET /api/v1/workspaces/:ws/apps/:app/versions/:version/events', url: () => `${versionBase}/0.1.0/events`, expect: wsRead },
+  { route: 'GET /api/v1/workspaces/:ws/apps/:app/versions/:version/files/:name', url: () => `${versionBase}/0.1.0/files/Chart.yaml`, expect: wsRead },
+  {
+    route: 'POST /api/v1/workspaces/:ws/apps/:app/versions/:version/values/validate', url: () => `${versionBase}/0.1.0/values/validate`,
+    body: () => ({ payload: 'replicaCount: 2\n', headers: { 'content-type': 'application/yaml' } }), expect: wsRead,
+  },
+  { route: 'GET /api/v1/reviews', url: () => '/api/v1/reviews', expect: reviewerOnly(200) },
+  { route: 'GET /api/v1/categories', url: () => '/api/v1/categories', expect: all(200) },
+  { route: 'POST /api/v1/categories', url: () => '/api/v1/categories', body: (p) => json({ name: `cat-${p}` }), expect: reviewerOnly(201) },
+  { route: 'GET /api/v1/categories/:id', url: () => '/api/v1/categories/uncategorized', expect: all(200) },
+  { route: 'PATCH /api/v1/categories/:id', url: () => '/api/v1/categories/spare-cat', body: () => json({ description: 'changed' }), expect: reviewerOnly(200) },
+  { route: 'DELETE /api/v1/categories/:id', url: (p) => `/api/v1/categories/doomed-cat-${p}`, expect: reviewerOnly(204) },
+  { route: 'GET /api/v1/categories/:id/icon', url: () => '/api/v1/categories/spare-cat/icon', expect: all(200) },
+  { route: 'PUT /api/v1/categories/:id/icon', url: () => '/api/v1/categories/spare-cat/icon', body: () => ({ payload: png(8, 8), headers: { 'content-type': 'image/png' } }), expect: reviewerOnly(200) },
+  { route: 'GET /api/v1/store/apps', url: () => '/api/v1/store/apps', expect: all(200) },
+  { route: 'GET /api/v1/store/apps/:name', url: () => '/api/v1/store/apps/shop', expect: all(200) },
+  { route: 'GET /api/v1/store/apps/:name/icon', url: () => '/api/v1/store/apps/shop/icon', expect: all(200) },
+  { route: 'GET /store/index.yaml', url: () => '/store/index.yaml', expect: all(200) },
+  { route: 'GET /store/charts/:file', url: () => '/store/charts/shop-1.0.0.tgz', expect: all(200) },
+  { route: 'GET /openapi.json', url: () => '/openapi.json', expect: all(200) },
+  { route: 'GET /docs', url: () => '/docs', expect: all(200) },
   // Last: it changes the caller's password (the new one is used from then on).
   { route: 'PUT /api/v1/me/password', url: () => '/api/v1/me/password', body: (p) => json({ current: people.passwords.get(p), new: `${people.passwords.get(p)}-2` }), expect: signedIn(204) },
 ];
@@ -105,12 +158,29 @@ t.test('every route as every persona', async (t) => {
     await people.admin('POST', '/api/v1/roles', { name: `doomed-${p}`, permissions: [] });
     await createWorkspace(app, `empty-${p}`);
     await people.addMembers(`empty-${p}`);
+    for (const v of ['0.4', '0.5', '0.6']) await push(makeChart({ version: `${v}.${i}` }));
+    await push(makeChart({ name: `gone-${i}`, version: '1.0.0' }));
+    await app.db.query("DELETE FROM app_versions v USING apps a WHERE a.id = v.app_id AND a.name = $1", [`gone-${i}`]);
+    await push(makeChart({ name: `susp-${i}`, version: '1.0.0' }));
+    await people.admin('POST', '/api/v1/categories', { name: `doomed-cat-${p}` });
     if (p !== 'anonymous') {
       const res = await people.as(p, 'POST', '/api/v1/me/tokens', { name: 'to-revoke' });
       tokenIds.set(p, res.json().id);
     }
   }
 
+  await people.admin('PATCH', '/api/v1/workspaces/demo/apps/demo', { category: 'uncategorized' });
+  await app.inject({ method: 'PUT', url: '/api/v1/workspaces/demo/apps/demo/icon', headers: { authorization: adminAuth, 'content-type': 'image/png' }, payload: png(32, 32) });
+  await people.admin('POST', '/api/v1/categories', { name: 'spare-cat' });
+  await app.inject({ method: 'PUT', url: '/api/v1/categories/spare-cat/icon', headers: { authorization: adminAuth, 'content-type': 'image/png' }, payload: png(8, 8) });
+  // a released app in the store, with an icon
+  await push(makeChart({ name: 'shop', version: '1.0.0' }));
+  await people.admin('PATCH', '/api/v1/workspaces/demo/apps/shop', { category: 'spare-cat' });
+  await app.inject({ method: 'PUT', url: '/api/v1/workspaces/demo/apps/shop/icon', headers: { authorization: adminAuth, 'content-type': 'image/png' }, payload: png(32, 32) });
+  for (const action of ['submit', 'pass', 'release']) await people.admin('POST', '/api/v1/workspaces/demo/apps/shop/versions/1.0.0/actions', { action });
+
+  // The docs UI serves its own assets under /docs/ (static files); /docs itself has a row.
+  for (const route of [...served]) if (/^[A-Z]+ \/docs\//.test(route)) served.delete(route);
   const covered = new Set(rows.map((r) => r.route));
   for (const route of served) t.ok(covered.has(route), `the matrix has a row for ${route}`);
   for (const route of covered) t.ok(served.has(route), `the matrix row ${route} is a served route`);
