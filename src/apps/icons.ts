@@ -278,13 +278,13 @@ function checkElement(tag: StartTag): void {
     if (/^on[a-z]/.test(attrLocal)) {
       invalid(`the SVG has an event-handler attribute (${attr}= on <${tag.name}>); event handlers are not allowed`);
     }
+    checkValue(value, `the ${attr} attribute of <${tag.name}>`);
     if (attrLocal === 'href' && !isLocalReference(value)) {
       invalid(`the SVG refers to an external resource (${attr}=${quoteShort(value)} on <${tag.name}>); only #fragment and data:image/ references are allowed`);
     }
     if (attr === 'attributeName' && localName(value.trim()).toLowerCase() === 'href') {
       invalid(`the SVG animates an href attribute (<${tag.name} attributeName=${quoteShort(value)}>); this is not allowed`);
     }
-    checkValue(value, `the ${attr} attribute of <${tag.name}>`);
   }
 }
 

@@ -1,21 +1,12 @@
 // What the store shows: the active versions of apps that are not suspended.
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import type { ChartMetadata } from '../charts/ingest.js';
-import { parsePackageFileName, type StoredVersion } from './versions.js';
+import { parsePackageFileName, toStored, type StoredVersion, type VersionRow } from './versions.js';
 import { APP_SELECT, toApp, type AppRecord } from './apps.js';
 import { STORE_APP_CONDITION } from './categories.js';
 import { compareVersionsDesc } from '../index/render.js';
 
-interface StoreVersionRow {
-  id: number;
-  app_id: number;
-  metadata: ChartMetadata;
-  digest: string;
-  size: number;
-  prov_digest: string | null;
-  state: 'active';
-  created_at: Date;
+interface StoreVersionRow extends VersionRow {
   released_at: Date | null;
   update_log: string;
 }
@@ -30,13 +21,7 @@ export interface StoreVersion extends StoredVersion {
 }
 
 const toStoreVersion = (r: StoreVersionRow): StoreVersion => ({
-  id: r.id,
-  appId: r.app_id,
-  metadata: r.metadata,
-  digest: r.digest,
-  size: r.size,
-  provDigest: r.prov_digest,
-  state: r.state,
+  ...toStored(r),
   // Helm's `created` for a store entry is when it entered the store.
   created: r.released_at ?? r.created_at,
   releasedAt: r.released_at,

@@ -22,7 +22,7 @@ export interface StoredVersion extends IndexVersion {
   provDigest: string | null;
 }
 
-interface VersionRow {
+export interface VersionRow {
   id: number;
   app_id: number;
   metadata: ChartMetadata;
@@ -35,7 +35,7 @@ interface VersionRow {
 
 const VERSION_COLUMNS = 'v.id, v.app_id, v.metadata, v.digest, v.size, v.prov_digest, v.state, v.created_at';
 
-const toStored = (r: VersionRow): StoredVersion => ({
+export const toStored = (r: VersionRow): StoredVersion => ({
   id: r.id,
   appId: r.app_id,
   metadata: r.metadata,
