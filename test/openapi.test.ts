@@ -14,6 +14,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { adminAuth, basic, createWorkspace, multipart, testApp } from './helpers/app.js';
 import { repoRoot } from './helpers/env.js';
 import { makeChart } from './helpers/tarball.js';
+import { StoreFixture } from './helpers/store-fixture.js';
+import type { Persona } from './helpers/personas.js';
 import { errorRegistry } from '../src/errors.js';
 import { hashPassword } from '../src/auth/passwords.js';
 
@@ -85,7 +87,13 @@ t.test('every served route is in openapi.yaml, and every path in it is served', 
       for (const m of Array.isArray(r.method) ? r.method : [r.method]) served.push(`${m.toUpperCase()} ${toTemplate(r.url)}`);
     },
   });
-  const servedSet = withoutImplicitHead(served.filter((k) => !k.endsWith(' *') && !k.endsWith('/*')));
+  // The one exception: the docs UI (@fastify/swagger-ui) serves its own assets under
+  // `/docs/` (`/docs/`, `/docs/json`, `/docs/yaml`, `/docs/static/...`). They belong to
+  // the UI, not to the API, so they are left out; `/docs` itself (no trailing slash)
+  // is still required in the document like every other route.
+  const isDocsUiAsset = (k: string): boolean => k.slice(k.indexOf(' ') + 1).startsWith('/docs/');
+  const servedSet = withoutImplicitHead(served.filter((k) => !k.endsWith(' *') && !k.endsWith('/*') && !isDocsUiAsset(k)));
+  t.ok(servedSet.has('GET /docs'), 'GET /docs is served (and so must be documented)');
   const documented = withoutImplicitHead(operations().map((o) => `${o.method} ${o.path}`));
   t.ok(servedSet.size > 0, 'the onRoute hook saw the routes');
 
@@ -445,6 +453,404 @@ t.test('answers match the document', async (t) => {
   res = await call('DELETE', '/api/v1/roles/reviewer', '/api/v1/roles/{role}');
   t.equal(res.statusCode, 204);
   await call('DELETE', '/api/v1/roles/reviewer', '/api/v1/roles/{role}');
+});
+
+t.test('app-store answers match the document', async (t) => {
+  const { app } = await testApp(t);
+  const f = await new StoreFixture(app).setUp();
+  type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  const call = async (
+    as: Persona, method: Method, url: string, template: string,
+    opts: { headers?: Record<string, string>; payload?: string | Buffer | object } = {},
+  ) => {
+    const res = await app.inject({ method, url, headers: { ...f.people.headers(as), ...opts.headers }, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
+    conforms(t, res, method, template);
+    return res;
+  };
+  const form = (chart: Buffer, fields: Record<string, string> = {}) => multipart({ chart: { filename: 'chart.tgz', data: chart } }, fields);
+  const gzip = { 'content-type': 'application/gzip' };
+  const yamlBody = { 'content-type': 'application/yaml' };
+  const svgIcon = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16"><rect width="16" height="16" fill="#08c"/></svg>');
+  const svgType = { 'content-type': 'image/svg+xml' };
+  const schema = JSON.stringify({
+    type: 'object',
+    properties: { replicaCount: { type: 'integer', minimum: 1 }, image: { type: 'object', properties: { tag: { type: 'string' } } } },
+  });
+
+  const apps = '/api/v1/workspaces/{ws}/apps';
+  const appT = `${apps}/{app}`;
+  const versionsT = `${appT}/versions`;
+  const versionT = `${versionsT}/{version}`;
+  const web = f.url('web');
+  const v100 = f.url('web', '/versions/1.0.0');
+  const v110 = f.url('web', '/versions/1.1.0');
+
+  // uploads
+  await call('viewer', 'GET', '/api/v1/workspaces/demo/apps', apps);
+  await call('anonymous', 'GET', '/api/v1/workspaces/demo/apps', apps);
+  await call('regular', 'GET', '/api/v1/workspaces/demo/apps', apps);
+  let mp = form(makeChart({ name: 'web', version: '1.0.0' }), { updateLog: 'first release' });
+  let res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: mp.headers, payload: mp.payload });
+  t.equal(res.statusCode, 201);
+  t.equal(res.json().app.name, 'web');
+  t.equal(res.json().version.state, 'draft');
+  t.equal(res.json().version.updateLog, 'first release');
+  mp = form(makeChart({ name: 'web', version: '1.0.0' }));
+  res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: mp.headers, payload: mp.payload });
+  t.equal(res.json().code, 'version-exists');
+  mp = form(makeChart({ name: 'web', version: '1.0.1' }));
+  res = await call('viewer', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: mp.headers, payload: mp.payload });
+  t.equal(res.statusCode, 403);
+  res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: gzip, payload: Buffer.from('not a chart') });
+  t.equal(res.json().code, 'chart-invalid');
+  res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { payload: { chart: 'web' } });
+  t.equal(res.statusCode, 400);
+  await call('wsregular', 'POST', '/api/v1/workspaces/nope/apps', apps, { headers: gzip, payload: makeChart({ name: 'web', version: '1.0.1' }) });
+  const withSchema = makeChart({ name: 'web', version: '1.1.0', schema, readme: '# web\n\nA web server.\n' });
+  mp = form(withSchema);
+  res = await call('wsregular', 'POST', `${web}/versions`, versionsT, { headers: mp.headers, payload: mp.payload });
+  t.equal(res.statusCode, 201);
+  t.equal(res.json().version.version, '1.1.0');
+  res = await call('wsregular', 'POST', `${web}/versions`, versionsT, { headers: gzip, payload: makeChart({ name: 'other', version: '1.0.0' }) });
+  t.equal(res.json().code, 'chart-invalid', 'the chart must be this app');
+  await call('wsregular', 'POST', f.url('nope', '/versions'), versionsT, { headers: gzip, payload: makeChart({ name: 'nope', version: '1.0.0' }) });
+
+  // reading apps and versions
+  res = await call('viewer', 'GET', '/api/v1/workspaces/demo/apps', apps);
+  t.equal(res.json().items[0].versionCount, 2);
+  t.equal(res.json().items[0].latestVersion.version, '1.1.0');
+  res = await call('viewer', 'GET', web, appT);
+  t.same(res.json().versions.map((v: { version: string }) => v.version), ['1.1.0', '1.0.0']);
+  await call('viewer', 'GET', f.url('nope'), appT);
+  await call('viewer', 'GET', f.url('x'.repeat(251)), appT);
+  await call('viewer', 'GET', `${web}/versions`, versionsT);
+  res = await call('viewer', 'GET', v100, versionT);
+  t.same(res.json().allowedActions, [], 'a viewer may do nothing');
+  res = await call('wsregular', 'GET', v100, versionT);
+  t.same(res.json().allowedActions, ['replace', 'submit', 'delete']);
+  await call('viewer', 'GET', f.url('web', '/versions/9.9.9'), versionT);
+
+  // submitting needs a category
+  res = await call('wsregular', 'POST', `${v100}/actions`, `${versionT}/actions`, { payload: { action: 'submit' } });
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'category-required');
+
+  // editing the app
+  await call('viewer', 'PATCH', web, appT, { payload: { description: 'mine' } });
+  res = await call('wsregular', 'PATCH', web, appT, { payload: { category: 'no-such-category' } });
+  t.equal(res.json().code, 'validation-failed');
+  await call('wsregular', 'PATCH', web, appT, { payload: {} });
+  await call('wsregular', 'PATCH', web, appT, { payload: { home: 'ftp://example.com' } });
+  res = await call('wsregular', 'PATCH', web, appT, {
+    payload: { description: 'A web server', abstraction: 'Serves the web', home: 'https://example.com/web', category: 'uncategorized' },
+  });
+  t.equal(res.statusCode, 200);
+  t.equal(res.json().category.name, 'uncategorized');
+
+  // categories
+  const cats = '/api/v1/categories';
+  const catT = `${cats}/{id}`;
+  res = await call('anonymous', 'GET', cats, cats);
+  t.same(res.json().items.map((c: { name: string }) => c.name), ['uncategorized'], 'the store is public by default');
+  await call('anonymous', 'GET', cats, cats, { headers: { authorization: basic('admin', 'wrong') } });
+  await call('wsregular', 'POST', cats, cats, { payload: { name: 'Databases' } });
+  await call('anonymous', 'POST', cats, cats, { payload: { name: 'Databases' } });
+  res = await call('reviewer', 'POST', cats, cats, { payload: { name: 'Databases', description: 'Things that store things' } });
+  t.equal(res.statusCode, 201);
+  const dbId = res.json().id as number;
+  t.equal(res.headers.location, `/api/v1/categories/${dbId}`);
+  res = await call('reviewer', 'POST', cats, cats, { payload: { name: 'Databases' } });
+  t.equal(res.json().code, 'category-exists');
+  await call('reviewer', 'POST', cats, cats, { payload: { name: '123' } });
+  await call('reviewer', 'POST', cats, cats, { payload: { title: 'x' } });
+  await call('reviewer', 'POST', cats, cats, { payload: { name: 'Web' } });
+  await call('anonymous', 'GET', `${cats}/${dbId}`, catT);
+  await call('anonymous', 'GET', `${cats}/Databases`, catT);
+  await call('anonymous', 'GET', `${cats}/nope`, catT);
+  await call('anonymous', 'GET', `${cats}/${'x'.repeat(65)}`, catT);
+  res = await call('reviewer', 'PATCH', `${cats}/${dbId}`, catT, { payload: { description: 'Stores of data' } });
+  t.equal(res.json().description, 'Stores of data');
+  res = await call('reviewer', 'PATCH', `${cats}/uncategorized`, catT, { payload: { name: 'misc' } });
+  t.equal(res.json().code, 'category-builtin');
+  res = await call('reviewer', 'PATCH', `${cats}/${dbId}`, catT, { payload: { name: 'Web' } });
+  t.equal(res.json().code, 'category-exists');
+  await call('wsregular', 'PATCH', `${cats}/${dbId}`, catT, { payload: { description: 'x' } });
+  await call('reviewer', 'PATCH', `${cats}/nope`, catT, { payload: { description: 'x' } });
+  await call('reviewer', 'PATCH', `${cats}/${dbId}`, catT, { payload: {} });
+  await call('anonymous', 'GET', `${cats}/${dbId}/icon`, `${catT}/icon`);
+  res = await call('reviewer', 'PUT', `${cats}/${dbId}/icon`, `${catT}/icon`, { headers: svgType, payload: svgIcon });
+  t.equal(res.json().icon, `/api/v1/categories/${dbId}/icon`);
+  res = await call('anonymous', 'GET', `${cats}/${dbId}/icon`, `${catT}/icon`);
+  t.equal(res.headers['content-type'], 'image/svg+xml');
+  res = await call('reviewer', 'PUT', `${cats}/${dbId}/icon`, `${catT}/icon`, { headers: { 'content-type': 'image/png' }, payload: Buffer.from('not an image') });
+  t.equal(res.json().code, 'icon-invalid');
+  res = await call('reviewer', 'PUT', `${cats}/${dbId}/icon`, `${catT}/icon`, { payload: { icon: 'x' } });
+  t.equal(res.statusCode, 415);
+  await call('wsregular', 'PUT', `${cats}/${dbId}/icon`, `${catT}/icon`, { headers: svgType, payload: svgIcon });
+  await call('reviewer', 'PUT', `${cats}/nope/icon`, `${catT}/icon`, { headers: svgType, payload: svgIcon });
+  res = await call('reviewer', 'DELETE', `${cats}/uncategorized`, catT);
+  t.equal(res.json().code, 'category-builtin');
+  await call('wsregular', 'DELETE', `${cats}/${dbId}`, catT);
+
+  // reviewers may move an app between categories, and only that
+  res = await call('reviewer', 'PATCH', web, appT, { payload: { category: dbId } });
+  t.same(res.json().category, { id: dbId, name: 'Databases' });
+  await call('reviewer', 'PATCH', web, appT, { payload: { description: 'reviewed' } });
+  res = await call('reviewer', 'DELETE', `${cats}/${dbId}`, catT);
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'category-in-use');
+
+  // the app's icon
+  await call('viewer', 'GET', `${web}/icon`, `${appT}/icon`);
+  res = await call('wsregular', 'PUT', `${web}/icon`, `${appT}/icon`, { headers: svgType, payload: svgIcon });
+  t.equal(res.json().icon, '/api/v1/workspaces/demo/apps/web/icon');
+  res = await call('viewer', 'GET', `${web}/icon`, `${appT}/icon`);
+  t.equal(res.statusCode, 200);
+  await call('viewer', 'PUT', `${web}/icon`, `${appT}/icon`, { headers: svgType, payload: svgIcon });
+  await call('wsregular', 'PUT', `${web}/icon`, `${appT}/icon`, { headers: svgType, payload: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="500" height="500"/>') });
+  await call('wsregular', 'PUT', `${web}/icon`, `${appT}/icon`, { payload: { icon: 'x' } });
+
+  // the lifecycle: submit, pass, release
+  const act = (as: Persona, url: string, action: string, message?: string) =>
+    call(as, 'POST', `${url}/actions`, `${versionT}/actions`, { payload: message === undefined ? { action } : { action, message } });
+  res = await act('wsregular', v100, 'submit', 'please review');
+  t.equal(res.json().state, 'submitted');
+  res = await act('wsregular', v100, 'submit');
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'invalid-transition');
+  t.equal(res.json().state, 'submitted');
+  t.same(res.json().allowedActions, ['cancel']);
+  res = await act('wsregular', v100, 'pass');
+  t.equal(res.statusCode, 403);
+  await act('viewer', v100, 'cancel');
+  res = await act('reviewer', v100, 'reject');
+  t.equal(res.json().code, 'validation-failed', 'reject needs a message');
+  await act('reviewer', v100, 'approve');
+  await act('reviewer', f.url('web', '/versions/9.9.9'), 'pass');
+  res = await act('reviewer', v100, 'pass', 'looks good');
+  t.equal(res.json().state, 'passed');
+  res = await act('wsregular', v100, 'release');
+  t.equal(res.json().state, 'active');
+  t.type(res.json().releasedAt, 'string');
+  res = await call('reviewer', 'GET', v100, versionT);
+  t.ok(Array.isArray(res.json().allowedActions), 'GET version carries allowedActions');
+  t.same(res.json().allowedActions, ['suspend'], 'a reviewer may suspend an active version');
+  res = await call('wsregular', 'GET', v100, versionT);
+  t.same(res.json().allowedActions, [], 'an ISV can do nothing with an active version');
+
+  // events
+  res = await call('viewer', 'GET', `${v100}/events`, `${versionT}/events`);
+  t.same(res.json().items.map((e: { action: string }) => e.action), ['release', 'pass', 'submit', 'upload'], 'newest first');
+  t.equal(res.json().items[1].message, 'looks good');
+  res = await call('viewer', 'GET', `${web}/events`, `${appT}/events`);
+  t.ok(res.json().items.some((e: { action: string; version: string | null }) => e.action === 'edit' && e.version === null), 'edits are app events');
+  await call('viewer', 'GET', `${f.url('web', '/versions/9.9.9')}/events`, `${versionT}/events`);
+  await call('anonymous', 'GET', `${web}/events`, `${appT}/events`);
+
+  // files
+  const fileT = `${versionT}/files/{name}`;
+  res = await call('viewer', 'GET', `${v110}/files/README.md`, fileT);
+  t.equal(res.body, '# web\n\nA web server.\n');
+  res = await call('viewer', 'GET', `${v110}/files/values.yaml`, fileT);
+  t.match(res.body, /replicaCount: 1/);
+  res = await call('viewer', 'GET', `${v110}/files/values.schema.json`, fileT);
+  t.same(res.json(), JSON.parse(schema));
+  res = await call('viewer', 'GET', `${v100}/files/Chart.yaml`, fileT);
+  t.match(res.body, /name: web/);
+  res = await call('viewer', 'GET', `${v100}/files/values.schema.json`, fileT);
+  t.equal(res.statusCode, 404, 'no schema in 1.0.0');
+  await call('viewer', 'GET', `${v100}/files/README.md`, fileT);
+  await call('viewer', 'GET', `${v100}/files/templates%2Fconfigmap.yaml`, fileT);
+
+  // checking values
+  const validateT = `${versionT}/values/validate`;
+  res = await call('viewer', 'POST', `${v100}/values/validate`, validateT, { headers: yamlBody, payload: 'replicaCount: 2\n' });
+  t.same(res.json().valid, null);
+  t.equal(res.json().hasSchema, false);
+  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, { headers: yamlBody, payload: 'replicaCount: 2\nimage:\n  tag: "1.26"\n' });
+  t.same(res.json(), { valid: true, hasSchema: true, errors: [] });
+  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, { headers: { 'content-type': 'text/plain' }, payload: 'replicaCount: 0\nimage:\n  tag: 7\n' });
+  t.equal(res.json().valid, false);
+  t.same(res.json().errors.map((e: { path: string }) => e.path).sort(), ['image.tag', 'replicaCount']);
+  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, { headers: yamlBody, payload: '- not\n- a mapping\n' });
+  t.equal(res.json().code, 'validation-failed');
+  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, { payload: { replicaCount: 2 } });
+  t.equal(res.statusCode, 415);
+  await call('anonymous', 'POST', `${v110}/values/validate`, validateT, { headers: yamlBody, payload: 'replicaCount: 2\n' });
+
+  // the package
+  const pkgT = `${versionT}/package`;
+  res = await call('viewer', 'GET', `${v110}/package`, pkgT);
+  t.equal(res.statusCode, 200);
+  t.ok(res.rawPayload.equals(withSchema), 'the exact bytes');
+  await call('viewer', 'GET', `${v110}/package`, pkgT, { headers: { 'if-none-match': String(res.headers.etag) } });
+  const replacement = makeChart({ name: 'web', version: '1.1.0', schema, readme: '# web\n\nReplaced.\n' });
+  res = await call('wsregular', 'PUT', `${v110}/package`, pkgT, { headers: gzip, payload: replacement });
+  t.equal(res.statusCode, 200);
+  t.equal(res.json().state, 'draft');
+  mp = form(withSchema, { updateLog: 'put back' });
+  res = await call('wsregular', 'PUT', `${v110}/package`, pkgT, { headers: mp.headers, payload: mp.payload });
+  t.equal(res.json().updateLog, 'put back');
+  res = await call('wsregular', 'PUT', `${v110}/package`, pkgT, { headers: gzip, payload: makeChart({ name: 'web', version: '1.2.0' }) });
+  t.equal(res.json().code, 'chart-invalid');
+  res = await call('wsregular', 'PUT', `${v100}/package`, pkgT, { headers: gzip, payload: makeChart({ name: 'web', version: '1.0.0' }) });
+  t.equal(res.statusCode, 409, 'an active version cannot be replaced');
+  t.equal(res.json().state, 'active');
+  res = await call('wsregular', 'PUT', `${v110}/package`, pkgT, { payload: { chart: 'x' } });
+  t.equal(res.statusCode, 415);
+  await call('viewer', 'PUT', `${v110}/package`, pkgT, { headers: gzip, payload: withSchema });
+
+  // the review queue
+  const reviews = '/api/v1/reviews';
+  res = await act('wsregular', v110, 'submit');
+  t.equal(res.statusCode, 200);
+  res = await call('reviewer', 'GET', reviews, reviews);
+  t.same(res.json().items.map((i: { version: { version: string } }) => i.version.version), ['1.1.0']);
+  t.same(res.json().items[0].version.allowedActions, ['pass', 'reject']);
+  t.equal(res.json().items[0].readme, '# web\n\nA web server.\n');
+  res = await call('reviewer', 'GET', `${reviews}?status=processed`, reviews);
+  t.same(res.json().items.map((i: { version: { version: string } }) => i.version.version), ['1.0.0']);
+  res = await call('reviewer', 'GET', `${reviews}?status=unprocessed&q=WEB&limit=1`, reviews);
+  t.equal(res.json().items.length, 1);
+  res = await call('reviewer', 'GET', `${reviews}?q=nothing-like-it`, reviews);
+  t.same(res.json(), { items: [], nextCursor: null });
+  await call('reviewer', 'GET', `${reviews}?status=pending`, reviews);
+  await call('reviewer', 'GET', `${reviews}?cursor=not-one-of-ours`, reviews);
+  await call('wsregular', 'GET', reviews, reviews);
+  await call('anonymous', 'GET', reviews, reviews);
+  res = await act('reviewer', v110, 'reject', 'the README is too short');
+  t.equal(res.json().state, 'rejected');
+  res = await call('reviewer', 'GET', `${reviews}?status=processed&limit=1`, reviews);
+  t.type(res.json().nextCursor, 'string', 'a further page');
+  res = await call('reviewer', 'GET', `${reviews}?status=processed&limit=1&cursor=${encodeURIComponent(res.json().nextCursor)}`, reviews);
+  t.equal(res.json().items.length, 1);
+
+  // the store
+  const store = '/api/v1/store/apps';
+  res = await call('anonymous', 'GET', store, store);
+  t.same(res.json().items.map((i: { name: string }) => i.name), ['web']);
+  t.equal(res.json().items[0].latestVersion.version, '1.0.0');
+  t.equal(res.json().items[0].icon, '/api/v1/store/apps/web/icon');
+  t.equal(res.json().total, 1);
+  res = await call('anonymous', 'GET', `${store}?category=Databases&q=web&sort=name&limit=1`, store);
+  t.equal(res.json().items.length, 1);
+  res = await call('anonymous', 'GET', `${store}?category=${dbId}`, store);
+  t.equal(res.json().items.length, 1);
+  t.same(res.json().categories.map((c: { name: string; storeApps: number }) => `${c.name}:${c.storeApps}`), ['uncategorized:0', 'Databases:1', 'Web:0']);
+  res = await call('anonymous', 'GET', `${store}?category=uncategorized`, store);
+  t.same(res.json().items, []);
+  await call('anonymous', 'GET', `${store}?sort=popular`, store);
+  await call('anonymous', 'GET', `${store}?cursor=not-one-of-ours`, store);
+  await call('anonymous', 'GET', store, store, { headers: { authorization: basic('admin', 'wrong') } });
+  res = await call('anonymous', 'GET', `${store}/web`, `${store}/{name}`);
+  t.same(res.json().versions.map((v: { version: string }) => v.version), ['1.0.0'], 'only active versions');
+  t.match(res.json().values, /replicaCount/);
+  await call('anonymous', 'GET', `${store}/nope`, `${store}/{name}`);
+  res = await call('anonymous', 'GET', `${store}/web/icon`, `${store}/{name}/icon`);
+  t.equal(res.statusCode, 200);
+  await call('anonymous', 'GET', `${store}/nope/icon`, `${store}/{name}/icon`);
+  res = await call('anonymous', 'GET', '/store/index.yaml', '/store/index.yaml');
+  t.same(Object.keys((yaml.load(res.body) as { entries: object }).entries), ['web']);
+  t.equal((yaml.load(res.body) as { entries: { web: unknown[] } }).entries.web.length, 1, 'only the active version');
+  await call('anonymous', 'GET', '/store/index.yaml', '/store/index.yaml', { headers: { 'if-none-match': String(res.headers.etag) } });
+  await call('anonymous', 'GET', '/store/index.yaml', '/store/index.yaml', { headers: { authorization: basic('admin', 'wrong') } });
+  res = await call('anonymous', 'GET', '/store/charts/web-1.0.0.tgz', '/store/charts/{file}');
+  t.equal(res.statusCode, 200);
+  await call('anonymous', 'GET', '/store/charts/web-1.0.0.tgz', '/store/charts/{file}', { headers: { 'if-none-match': String(res.headers.etag) } });
+  await call('anonymous', 'GET', '/store/charts/web-1.1.0.tgz', '/store/charts/{file}');
+  await call('anonymous', 'GET', '/store/charts/web-1.0.0.tgz.prov', '/store/charts/{file}');
+
+  // suspending and activating the app, then a version
+  const appActT = `${appT}/actions`;
+  await call('wsregular', 'POST', `${web}/actions`, appActT, { payload: { action: 'suspend' } });
+  await call('reviewer', 'POST', `${web}/actions`, appActT, { payload: { action: 'hide' } });
+  res = await call('reviewer', 'POST', `${web}/actions`, appActT, { payload: { action: 'suspend', message: 'broken image' } });
+  t.equal(res.json().suspended, true);
+  res = await call('reviewer', 'POST', `${web}/actions`, appActT, { payload: { action: 'suspend' } });
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'invalid-transition');
+  t.equal(res.json().state, 'suspended');
+  t.same(res.json().allowedActions, ['activate']);
+  res = await call('anonymous', 'GET', store, store);
+  t.equal(res.json().total, 0, 'a suspended app leaves the store');
+  await call('anonymous', 'GET', `${store}/web`, `${store}/{name}`);
+  res = await call('reviewer', 'POST', `${web}/actions`, appActT, { payload: { action: 'activate' } });
+  t.equal(res.json().suspended, false);
+  res = await act('reviewer', v100, 'suspend', 'CVE');
+  t.equal(res.json().state, 'suspended');
+  res = await act('reviewer', v100, 'activate');
+  t.equal(res.json().state, 'active');
+
+  // a chart name belongs in the store to the workspace that released it first
+  await f.people.admin('POST', '/api/v1/workspaces', { name: 'other' });
+  await f.people.addMembers('other');
+  const otherWeb = '/api/v1/workspaces/other/apps/web';
+  await call('wsregular', 'POST', '/api/v1/workspaces/other/apps', apps, { headers: gzip, payload: makeChart({ name: 'web', version: '2.0.0' }) });
+  await call('wsregular', 'PATCH', otherWeb, appT, { payload: { category: 'uncategorized' } });
+  await act('wsregular', `${otherWeb}/versions/2.0.0`, 'submit');
+  await act('reviewer', `${otherWeb}/versions/2.0.0`, 'pass');
+  res = await act('wsregular', `${otherWeb}/versions/2.0.0`, 'release');
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'store-name-taken');
+  t.equal(res.json().owner, 'demo');
+
+  // deleting
+  res = await call('wsregular', 'DELETE', v100, versionT);
+  t.equal(res.statusCode, 409, 'an active version cannot be deleted');
+  t.equal(res.json().code, 'invalid-transition');
+  t.equal(res.json().state, 'active');
+  await call('viewer', 'DELETE', v110, versionT);
+  res = await call('wsregular', 'DELETE', v110, versionT);
+  t.equal(res.statusCode, 204, 'a rejected version can be deleted');
+  await call('wsregular', 'DELETE', v110, versionT);
+  res = await call('wsregular', 'DELETE', web, appT);
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().code, 'app-not-empty');
+  await act('reviewer', v100, 'suspend');
+  res = await call('reviewer', 'DELETE', v100, versionT);
+  t.equal(res.statusCode, 204, 'a reviewer may delete a suspended version');
+  await call('viewer', 'DELETE', web, appT);
+  res = await call('wsregular', 'DELETE', web, appT);
+  t.equal(res.statusCode, 204);
+  await call('wsregular', 'DELETE', web, appT);
+  res = await call('reviewer', 'DELETE', `${cats}/${dbId}`, catT);
+  t.equal(res.statusCode, 204, 'an empty category can be deleted');
+  await call('reviewer', 'DELETE', `${cats}/${dbId}`, catT);
+
+  // the contract and the docs
+  res = await call('anonymous', 'GET', '/openapi.json', '/openapi.json');
+  t.same(res.json(), spec, '/openapi.json is openapi.yaml as JSON');
+  await call('anonymous', 'GET', '/openapi.json', '/openapi.json', { headers: { authorization: basic('admin', 'wrong') } });
+  res = await call('anonymous', 'GET', '/docs', '/docs');
+  t.equal(res.statusCode, 200);
+  t.match(res.body, /swagger/i);
+  await call('anonymous', 'GET', '/docs', '/docs', { headers: { authorization: basic('admin', 'wrong') } });
+});
+
+t.test('a store that is not public answers 401 as documented', async (t) => {
+  const { app } = await testApp(t, { env: { CHARTROOM_STORE_PUBLIC: 'false' } });
+  for (const [url, template] of [
+    ['/store/index.yaml', '/store/index.yaml'],
+    ['/store/charts/web-1.0.0.tgz', '/store/charts/{file}'],
+    ['/api/v1/store/apps', '/api/v1/store/apps'],
+    ['/api/v1/store/apps/web', '/api/v1/store/apps/{name}'],
+    ['/api/v1/store/apps/web/icon', '/api/v1/store/apps/{name}/icon'],
+    ['/api/v1/categories', '/api/v1/categories'],
+    ['/api/v1/categories/uncategorized', '/api/v1/categories/{id}'],
+    ['/api/v1/categories/uncategorized/icon', '/api/v1/categories/{id}/icon'],
+  ] as const) {
+    const anonymous = await app.inject({ method: 'GET', url });
+    t.equal(anonymous.statusCode, 401, `${url}: anonymous callers are refused`);
+    conforms(t, anonymous, 'GET', template);
+    const signedIn = await app.inject({ method: 'GET', url, headers: { authorization: adminAuth } });
+    t.not(signedIn.statusCode, 401, `${url}: signed-in users are let in`);
+    conforms(t, signedIn, 'GET', template);
+  }
+  for (const [url, template] of [['/openapi.json', '/openapi.json'], ['/docs', '/docs']] as const) {
+    const res = await app.inject({ method: 'GET', url });
+    t.equal(res.statusCode, 200, `${url} stays public`);
+    conforms(t, res, 'GET', template);
+  }
 });
 
 t.test('rate-limited sign-ins answer 429 as documented', async (t) => {
