@@ -8,7 +8,7 @@ import { packageFileName } from '../charts/ingest.js';
 import { checkProvenanceFor, readProvenance } from '../charts/provenance.js';
 import { STRICT_SEMVER_RE } from '../charts/metadata.js';
 import { sha256Hex } from '../blobs/index.js';
-import { canTransition, TRANSITIONS, type VersionState } from '../lifecycle/state-machine.js';
+import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionState } from '../lifecycle/state-machine.js';
 import type { IndexVersion } from '../index/render.js';
 import { bumpWorkspaceRevision } from './workspaces.js';
 import { recordEvent } from '../lifecycle/audit.js';
@@ -150,13 +150,16 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
   }
 }
 
+// Uploads come from ISVs; 409s list what such a caller could do instead.
+const UPLOADER: ReadonlySet<Actor> = new Set<Actor>(['isv']);
+
 function checkReplaceable(existing: { state: VersionState }, force: boolean, name: string, version: string): void {
   if (!force) throw versionExists(name, version);
   if (!canTransition('replace', existing.state)) {
     throw new AppError(
       'invalid-transition',
       `${name} ${version} is ${existing.state}; only a version in state ${TRANSITIONS.replace.from.join(' or ')} can be replaced`,
-      { state: existing.state },
+      { state: existing.state, allowedActions: allowedActions(existing.state, UPLOADER) },
     );
   }
 }
@@ -203,7 +206,10 @@ export async function findVersionByFile(q: Queryable, workspaceId: number, file:
 }
 
 /** Deletes a version (when its state allows) and then its blobs if unused. */
-export async function deleteVersion(db: Database, blobs: BlobStore, workspaceId: number, name: string, version: string, actor: string): Promise<void> {
+export async function deleteVersion(
+  db: Database, blobs: BlobStore, workspaceId: number, name: string, version: string,
+  actor: string, actors: ReadonlySet<Actor> = UPLOADER,
+): Promise<void> {
   await db.tx(async (q) => {
     await bumpWorkspaceRevision(q, workspaceId);
     const rows = await q.query<{ id: number; app_id: number; state: VersionState; digest: string; prov_digest: string | null }>(
@@ -214,7 +220,7 @@ export async function deleteVersion(db: Database, blobs: BlobStore, workspaceId:
     const row = rows[0];
     if (!row) throw new AppError('not-found', `chart ${name} version ${version} not found`);
     if (!canTransition('delete', row.state)) {
-      throw new AppError('invalid-transition', `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`, { state: row.state });
+      throw new AppError('invalid-transition', `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`, { state: row.state, allowedActions: allowedActions(row.state, actors) });
     }
     await q.query('DELETE FROM app_versions WHERE id = $1', [row.id]);
     await recordEvent(q, { appId: row.app_id, version, actor, action: 'delete', from: row.state, to: 'removed' });

@@ -41,13 +41,16 @@ interface EventRow {
   created_at: Date;
 }
 
-export async function listEvents(q: Queryable, appId: number, version?: string, limit = 200): Promise<AuditEvent[]> {
+/** Newest first; `beforeId` continues from the last event of the previous page. */
+export async function listEvents(
+  q: Queryable, appId: number, version?: string, limit = 100, beforeId: number | null = null,
+): Promise<{ items: AuditEvent[]; nextBefore: number | null }> {
   const rows = await q.query<EventRow>(
     `SELECT id, version, actor, action, from_state, to_state, message, created_at FROM audit_events
-      WHERE app_id = $1 AND ($2::text IS NULL OR version = $2) ORDER BY id DESC LIMIT $3`,
-    [appId, version ?? null, limit],
+      WHERE app_id = $1 AND ($2::text IS NULL OR version = $2) AND ($3::int IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+    [appId, version ?? null, beforeId, limit + 1],
   );
-  return rows.map((r) => ({
+  const items = rows.slice(0, limit).map((r) => ({
     id: r.id,
     version: r.version,
     actor: r.actor,
@@ -57,4 +60,5 @@ export async function listEvents(q: Queryable, appId: number, version?: string, 
     message: r.message,
     at: r.created_at.toISOString(),
   }));
+  return { items, nextBefore: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
 }

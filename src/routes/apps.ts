@@ -11,6 +11,7 @@ import { readChartUpload } from './upload-body.js';
 import { appContext, appParams, type AppParams } from './app-context.js';
 import { actorsFor, appJson, callerName, versionJson } from './presenters.js';
 import { readBody } from './body.js';
+import { eventsCursor, eventsPage, eventsQuery, type PagingQuery } from './paging.js';
 
 const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
 
@@ -119,10 +120,14 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     },
   );
 
-  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/events', { schema: { params: appParams } }, async (request) => {
-    const ctx = await appContext(server, request, request.params.ws, request.params.app);
-    return { items: await listEvents(server.db, ctx.app.id) };
-  });
+  server.get<{ Params: AppParams; Querystring: PagingQuery }>(
+    '/api/v1/workspaces/:ws/apps/:app/events',
+    { schema: { params: appParams, querystring: eventsQuery } },
+    async (request) => {
+      const ctx = await appContext(server, request, request.params.ws, request.params.app);
+      return eventsPage(await listEvents(server.db, ctx.app.id, undefined, request.query.limit, eventsCursor(request.query.cursor)));
+    },
+  );
 }
 
 export function readIcon(request: Parameters<typeof readBody>[0]): Promise<Buffer> {

@@ -8,7 +8,7 @@ import { APP_SELECT, toApp } from '../apps/apps.js';
 import { listEvents } from '../lifecycle/audit.js';
 import { actorsFor, appJson, versionJson } from './presenters.js';
 import { workspaceRole } from '../auth/principal.js';
-import { decodeCursor, encodeCursor } from './paging.js';
+import { decodeOffset, encodeCursor } from './paging.js';
 
 interface Query {
   status?: 'unprocessed' | 'processed';
@@ -38,7 +38,7 @@ export default async function reviewRoutes(server: FastifyInstance): Promise<voi
       if (!p.permissions.has('app-templates.view')) throw new AppError('forbidden', 'the review queue needs the app-templates.view permission');
       const processed = request.query.status === 'processed';
       const limit = request.query.limit ?? 20;
-      const offset = Number(decodeCursor(request.query.cursor) ?? '0');
+      const offset = decodeOffset(request.query.cursor);
       const params: unknown[] = [];
       let filter = processed
         ? "v.reviewed_at IS NOT NULL AND v.state <> 'submitted'"
@@ -64,7 +64,7 @@ export default async function reviewRoutes(server: FastifyInstance): Promise<voi
           app: appJson(a, r.workspace),
           version: versionJson(v, a.name, r.workspace, actors),
           readme: r.readme,
-          events: await listEvents(server.db, a.id, v.version),
+          events: (await listEvents(server.db, a.id, v.version)).items,
         });
       }
       return { items, nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };

@@ -10,7 +10,7 @@ import { listCategories } from '../apps/categories.js';
 import { repoBaseUrl, sendIndex, sendPackage } from './helm-repo.js';
 import { appJson } from './presenters.js';
 import { sendIcon } from './apps.js';
-import { decodeCursor, encodeCursor } from './paging.js';
+import { decodeOffset, encodeCursor } from './paging.js';
 
 function storeVersionJson(v: StoreVersion, baseUrl: string | null) {
   const entry = toIndexEntry(v, baseUrl);
@@ -65,7 +65,7 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
     },
     async (request) => {
       const limit = request.query.limit ?? 20;
-      const offset = Number(decodeCursor(request.query.cursor) ?? '0');
+      const offset = decodeOffset(request.query.cursor);
       const listing = await listStoreApps(server.db, {
         category: request.query.category, q: request.query.q, sort: request.query.sort ?? 'newest', limit, offset,
       });

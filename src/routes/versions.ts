@@ -13,6 +13,7 @@ import { appContext, appParams, versionContext, versionParams, type AppParams, t
 import { appJson, callerName, versionJson } from './presenters.js';
 import { sendPackage } from './helm-repo.js';
 import { rawBody, readBody } from './body.js';
+import { eventsCursor, eventsPage, eventsQuery, type PagingQuery } from './paging.js';
 
 const FILES: Record<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema' | 'chartYaml'; type: string }> = {
   'README.md': { column: 'readme', type: 'text/markdown; charset=utf-8' },
@@ -51,7 +52,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
   server.delete<{ Params: VersionParams }>(`${base}/:version`, { schema: { params: versionParams } }, async (request, reply) => {
     const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
     checkActor('delete', { username: callerName(request), actors: ctx.actors });
-    await deleteVersion(server.db, server.blobs, ctx.workspace.id, ctx.app.name, ctx.version.version, callerName(request));
+    await deleteVersion(server.db, server.blobs, ctx.workspace.id, ctx.app.name, ctx.version.version, callerName(request), ctx.actors);
     return reply.code(204).send();
   });
 
@@ -102,10 +103,14 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     },
   );
 
-  server.get<{ Params: VersionParams }>(`${base}/:version/events`, { schema: { params: versionParams } }, async (request) => {
-    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
-    return { items: await listEvents(server.db, ctx.app.id, ctx.version.version) };
-  });
+  server.get<{ Params: VersionParams; Querystring: PagingQuery }>(
+    `${base}/:version/events`,
+    { schema: { params: versionParams, querystring: eventsQuery } },
+    async (request) => {
+      const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+      return eventsPage(await listEvents(server.db, ctx.app.id, ctx.version.version, request.query.limit, eventsCursor(request.query.cursor)));
+    },
+  );
 
   server.get<{ Params: VersionParams & { name: string } }>(
     `${base}/:version/files/:name`,

@@ -247,3 +247,30 @@ for (const engine of engines()) {
     }
   });
 }
+
+t.test('event lists and offset cursors page, and refuse made-up cursors', async (t) => {
+  const { app } = await testApp(t);
+  const f = await new StoreFixture(app).setUp();
+  await f.upload('wsregular', makeChart({ name: 'busy', version: '1.0.0' }));
+  for (let i = 0; i < 5; i++) await f.people.as('wsregular', 'PATCH', f.url('busy'), { description: `take ${i}` });
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await f.people.as('viewer', 'GET', f.url('busy', `/events?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+    t.equal(res.statusCode, 200);
+    t.ok(res.json().items.length <= 2);
+    seen.push(...res.json().items.map((e: { action: string; message: string }) => `${e.action}:${e.message}`));
+    cursor = res.json().nextCursor;
+  } while (cursor);
+  t.equal(seen.length, 6);
+  t.equal(seen[0], 'edit:changed description');
+  t.match(seen[5], /^upload:/);
+  const bogus = Buffer.from(JSON.stringify({ after: 'abc' })).toString('base64url');
+  for (const url of [f.url('busy', `/events?cursor=${bogus}`), `/api/v1/store/apps?cursor=${bogus}`, `/api/v1/reviews?cursor=${bogus}`]) {
+    const res = await f.people.as('admin', 'GET', url);
+    t.equal(res.statusCode, 400, url);
+    t.equal(res.json().code, 'validation-failed');
+  }
+  const res = await f.people.as('wsregular', 'DELETE', f.url('busy', '/versions/1.0.0'));
+  t.equal(res.statusCode, 204);
+});
