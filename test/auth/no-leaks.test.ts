@@ -44,6 +44,23 @@ t.test('a non-member learns nothing about a private workspace', async (t) => {
     t.notMatch(JSON.stringify(rest), /hidden-app/, `${method} ${path}: the app name does not leak`);
   }
 
+  // put the draft in a category and through review: still nothing in any count or listing
+  await ppl.as('wsregular', 'PATCH', '/api/v1/workspaces/secret-ws/apps/hidden-app', { category: 'uncategorized' });
+  await ppl.as('wsregular', 'POST', '/api/v1/workspaces/secret-ws/apps/hidden-app/versions/1.0.0/actions', { action: 'submit' });
+  const cats = await ppl.as('regular', 'GET', '/api/v1/categories');
+  t.same(cats.json().items.map((c: { storeApps: number }) => c.storeApps), [0], 'category counts hold store apps only');
+  const store = await ppl.as('regular', 'GET', '/api/v1/store/apps?q=hidden');
+  t.same([store.json().items, store.json().total], [[], 0]);
+  t.notMatch((await ppl.as('regular', 'GET', '/store/index.yaml')).body, /hidden-app/);
+  t.equal((await ppl.as('regular', 'GET', '/api/v1/store/apps/hidden-app')).statusCode, 404);
+  t.equal((await ppl.as('regular', 'GET', '/api/v1/reviews')).statusCode, 403, 'the review queue is for app-templates.view');
+  for (const path of ['/api/v1/workspaces/secret-ws/apps', '/api/v1/workspaces/secret-ws/apps/hidden-app', '/api/v1/workspaces/secret-ws/apps/hidden-app/events', '/api/v1/workspaces/secret-ws/apps/hidden-app/versions/1.0.0/files/Chart.yaml']) {
+    const hidden = await ppl.as('regular', 'GET', path);
+    const missing = await ppl.as('regular', 'GET', path.replace('secret-ws', 'no-such-ws'));
+    t.equal(hidden.statusCode, 404, path);
+    t.equal(hidden.json().detail.replace('secret-ws', 'X'), missing.json().detail.replace('no-such-ws', 'X'), `${path}: same answer as a missing workspace`);
+  }
+
   const list = await ppl.as('regular', 'GET', '/api/v1/workspaces');
   t.same(list.json().items, [], 'not listed');
   const me = await ppl.as('regular', 'GET', '/api/v1/me');
