@@ -4,6 +4,7 @@
 # repository. Safe to run again: each binary is built only when missing.
 #
 #   scripts/peers.sh            build everything, print the cache directory
+#   scripts/peers.sh bench      build ChartMuseum only (for scripts/bench.mjs)
 #   scripts/peers.sh --env      print `export` lines for the test runner
 set -euo pipefail
 
@@ -33,9 +34,46 @@ build() { # build <name> <module>@<version> <package path>
     local mod="$dir/module"
     rm -rf "$mod" && mkdir -p "$mod"
     (cd "$mod" && go mod init "chartroom-peer-$name" >/dev/null 2>&1 \
-      && go get "$spec" && go build -o "$dir/bin.tmp/$bin" "$pkg")
+      && go get "$spec" && go build -o "$dir/bin.tmp/$bin" "$pkg") || return 1
   fi
   rm -rf "$dir/bin" && mv "$dir/bin.tmp" "$dir/bin"
+}
+
+# ChartMuseum (benchmarks only). The module proxy may refuse helm.sh/chartmuseum; then
+# it is built from a git clone (or bare mirror) of github.com/helm/chartmuseum named by
+# CHARTROOM_CHARTMUSEUM_SRC: the tag $CHARTMUSEUM_VERSION is exported from it into a temp
+# directory (a plain source tree of that version works too) and its dependencies come
+# from the module proxy as usual.
+build_chartmuseum() {
+  local dir="$CACHE/chartmuseum" src="${CHARTROOM_CHARTMUSEUM_SRC:-}"
+  if [ -x "$dir/bin/chartmuseum" ]; then return 0; fi
+  if [ -z "$src" ]; then
+    if (build chartmuseum "helm.sh/chartmuseum@$CHARTMUSEUM_VERSION" helm.sh/chartmuseum/cmd/chartmuseum); then return 0; fi
+    echo "peers: the module proxy did not serve helm.sh/chartmuseum@$CHARTMUSEUM_VERSION; set CHARTROOM_CHARTMUSEUM_SRC to a git clone of github.com/helm/chartmuseum (or a source tree of $CHARTMUSEUM_VERSION) and run again" >&2
+    return 1
+  fi
+  echo "peers: building chartmuseum $CHARTMUSEUM_VERSION from source at $src" >&2
+  local work rev=unknown ok=0
+  work=$(mktemp -d)
+  if git -C "$src" rev-parse --verify -q "$CHARTMUSEUM_VERSION^{commit}" >/dev/null 2>&1; then
+    rev=$(git -C "$src" rev-parse --short "$CHARTMUSEUM_VERSION^{commit}")
+    git -C "$src" archive "$CHARTMUSEUM_VERSION" | tar -x -C "$work"
+  elif [ -f "$src/go.mod" ] && grep -q '^module helm.sh/chartmuseum$' "$src/go.mod"; then
+    echo "peers: $src is not a git repository with tag $CHARTMUSEUM_VERSION; building the tree as it is" >&2
+    cp -R "$src/." "$work/"
+  else
+    echo "peers: $src holds neither tag $CHARTMUSEUM_VERSION nor a helm.sh/chartmuseum source tree" >&2
+    rm -rf "$work"; return 1
+  fi
+  mkdir -p "$dir" && rm -rf "$dir/bin.tmp"
+  if (cd "$work" && go build -o "$dir/bin.tmp/chartmuseum" \
+      -ldflags "-w -X main.Version=$CHARTMUSEUM_VERSION -X main.Revision=$rev" ./cmd/chartmuseum) 2>"$dir/install.log"; then
+    rm -rf "$dir/bin" && mv "$dir/bin.tmp" "$dir/bin" && ok=1
+  else
+    tail -n 20 "$dir/install.log" >&2
+  fi
+  rm -rf "$work"
+  [ "$ok" = 1 ]
 }
 
 if [ "${1:-}" = "--env" ]; then
@@ -51,7 +89,7 @@ only="${1:-all}"
 case "$only" in all|helm) build helm3 "helm.sh/helm/v3@$HELM3_VERSION" helm.sh/helm/v3/cmd/helm; build helm4 "helm.sh/helm/v4@$HELM4_VERSION" helm.sh/helm/v4/cmd/helm;; esac
 case "$only" in all|helm|cm-push) build cm-push "github.com/chartmuseum/helm-push@$CM_PUSH_VERSION" github.com/chartmuseum/helm-push/cmd/helm-cm-push;; esac
 case "$only" in all|minio) build minio "github.com/minio/minio@$MINIO_VERSION" github.com/minio/minio;; esac
-case "$only" in bench) build chartmuseum "helm.sh/chartmuseum@$CHARTMUSEUM_VERSION" helm.sh/chartmuseum/cmd/chartmuseum;; esac
+case "$only" in bench) build_chartmuseum;; esac
 
 # The cm-push plugin, set up from the project's own plugin.yaml (helm plugin install
 # would download). Helm finds it through HELM_PLUGINS.
