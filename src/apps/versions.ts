@@ -197,12 +197,15 @@ export function parsePackageFileName(file: string): { candidates: Array<{ name: 
 
 export async function findVersionByFile(q: Queryable, workspaceId: number, file: string): Promise<{ version: StoredVersion; prov: boolean } | null> {
   const parsed = parsePackageFileName(file);
-  if (!parsed) return null;
-  for (const c of parsed.candidates) {
-    const v = await findVersion(q, workspaceId, c.name, c.version);
-    if (v) return { version: v, prov: parsed.prov };
-  }
-  return null;
+  if (!parsed || parsed.candidates.length === 0) return null;
+  // Every way of splitting the name at a "-" in one query; chart names are unique per
+  // workspace, and a name and version can be split only one way that exists.
+  const rows = await q.query<VersionRow>(
+    `SELECT ${VERSION_COLUMNS} FROM app_versions v JOIN apps a ON a.id = v.app_id
+      WHERE a.workspace_id = $1 AND (a.name, v.version) IN (SELECT * FROM unnest($2::text[], $3::text[])) LIMIT 1`,
+    [workspaceId, parsed.candidates.map((c) => c.name), parsed.candidates.map((c) => c.version)],
+  );
+  return rows[0] ? { version: toStored(rows[0]), prov: parsed.prov } : null;
 }
 
 /** Deletes a version (when its state allows) and then its blobs if unused. */

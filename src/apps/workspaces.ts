@@ -1,6 +1,7 @@
 // Workspaces: the unit that owns apps and a draft repository.
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
+import type { WorkspaceRole } from '../auth/permissions.js';
 
 export interface Workspace {
   id: number;
@@ -36,6 +37,18 @@ export async function findWorkspace(q: Queryable, name: string): Promise<Workspa
     [name],
   );
   return rows[0] ? toWorkspace(rows[0]) : null;
+}
+
+/** The workspace and the user's member role in it, in one query (every repository request needs both). */
+export async function findWorkspaceForUser(q: Queryable, name: string, userId: number): Promise<{ workspace: Workspace; memberRole: WorkspaceRole | null } | null> {
+  if (!WORKSPACE_NAME_RE.test(name)) return null;
+  const rows = await q.query<WorkspaceRow & { member_role: WorkspaceRole | null }>(
+    `SELECT w.id, w.name, w.display_name, w.revision, w.created_at, m.role AS member_role
+       FROM workspaces w LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $2
+      WHERE w.name = $1`,
+    [name, userId],
+  );
+  return rows[0] ? { workspace: toWorkspace(rows[0]), memberRole: rows[0].member_role } : null;
 }
 
 export async function createWorkspace(

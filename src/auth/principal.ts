@@ -109,19 +109,23 @@ export function hasPermission(p: Principal | null, perm: Permission): boolean {
   return p !== null && p.permissions.has(perm);
 }
 
-/** The caller's standing in a workspace: their member role, or what a platform
- * permission grants (workspaces.manage acts as workspace-admin everywhere;
- * app-templates.view reads everything), or null for outsiders. */
-export async function workspaceRole(db: Queryable, p: Principal | null, workspaceId: number): Promise<WorkspaceRole | null> {
+/** The caller's standing in a workspace given their membership (if any): their
+ * member role, or what a platform permission grants (workspaces.manage acts as
+ * workspace-admin everywhere; app-templates.view reads everything), or null. */
+export function effectiveWorkspaceRole(p: Principal | null, memberRole: WorkspaceRole | null): WorkspaceRole | null {
   if (p === null) return null;
   if (p.permissions.has('workspaces.manage')) return 'workspace-admin';
+  if (memberRole) return memberRole;
+  return p.permissions.has('app-templates.view') ? 'workspace-viewer' : null;
+}
+
+export async function workspaceRole(db: Queryable, p: Principal | null, workspaceId: number): Promise<WorkspaceRole | null> {
+  if (p === null) return null;
   const rows = await db.query<{ role: WorkspaceRole }>(
     'SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2',
     [workspaceId, p.userId],
   );
-  const member = rows[0]?.role ?? null;
-  if (member) return member;
-  return p.permissions.has('app-templates.view') ? 'workspace-viewer' : null;
+  return effectiveWorkspaceRole(p, rows[0]?.role ?? null);
 }
 
 export { workspaceRoleAtLeast };

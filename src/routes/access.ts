@@ -3,9 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { requireUser } from '../plugins/auth.js';
-import { workspaceRole } from '../auth/principal.js';
+import { effectiveWorkspaceRole } from '../auth/principal.js';
 import { workspaceRoleAtLeast, type WorkspaceRole } from '../auth/permissions.js';
-import { findWorkspace, type Workspace } from '../apps/workspaces.js';
+import { findWorkspaceForUser, type Workspace } from '../apps/workspaces.js';
 
 export interface WorkspaceAccess {
   workspace: Workspace;
@@ -19,8 +19,9 @@ export async function workspaceAccess(
   needed: WorkspaceRole,
 ): Promise<WorkspaceAccess> {
   const principal = requireUser(request);
-  const workspace = await findWorkspace(app.db, name);
-  const role = workspace ? await workspaceRole(app.db, principal, workspace.id) : null;
+  const found = await findWorkspaceForUser(app.db, name, principal.userId);
+  const workspace = found?.workspace ?? null;
+  const role = found ? effectiveWorkspaceRole(principal, found.memberRole) : null;
   if (!workspace || !role) throw new AppError('not-found', `workspace ${JSON.stringify(name)} not found`);
   if (!workspaceRoleAtLeast(role, needed)) {
     throw new AppError('forbidden', `this needs the ${needed} role in workspace ${JSON.stringify(name)}; you are ${role}`);
