@@ -34,12 +34,12 @@ export async function listStoreVersions(q: Queryable): Promise<StoreVersion[]> {
 
 export async function findStoreVersionByFile(q: Queryable, file: string): Promise<{ version: StoreVersion; prov: boolean } | null> {
   const parsed = parsePackageFileName(file);
-  if (!parsed || parsed.candidates.length === 0) return null;
-  const rows = await q.query<StoreVersionRow>(
-    `${STORE_VERSIONS} AND (a.name, v.version) IN (SELECT * FROM unnest($1::text[], $2::text[])) LIMIT 1`,
-    [parsed.candidates.map((c) => c.name), parsed.candidates.map((c) => c.version)],
-  );
-  return rows[0] ? { version: toStoreVersion(rows[0]), prov: parsed.prov } : null;
+  if (!parsed) return null;
+  for (const c of parsed.candidates) {
+    const rows = await q.query<StoreVersionRow>(`${STORE_VERSIONS} AND a.name = $1 AND v.version = $2`, [c.name, c.version]);
+    if (rows[0]) return { version: toStoreVersion(rows[0]), prov: parsed.prov };
+  }
+  return null;
 }
 
 export interface StoreListing {

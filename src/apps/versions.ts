@@ -195,17 +195,29 @@ export function parsePackageFileName(file: string): { candidates: Array<{ name: 
   return { candidates, prov };
 }
 
-export async function findVersionByFile(q: Queryable, workspaceId: number, file: string): Promise<{ version: StoredVersion; prov: boolean } | null> {
+/** Just what serving or signing a package file needs. */
+export interface PackageRef {
+  id: number;
+  digest: string;
+  provDigest: string | null;
+}
+
+/** The version a file name "<name>-<version>.tgz[.prov]" names in a workspace. */
+export async function findPackageByFile(q: Queryable, workspaceId: number, file: string): Promise<{ version: PackageRef; prov: boolean } | null> {
   const parsed = parsePackageFileName(file);
-  if (!parsed || parsed.candidates.length === 0) return null;
-  // Every way of splitting the name at a "-" in one query; chart names are unique per
-  // workspace, and a name and version can be split only one way that exists.
-  const rows = await q.query<VersionRow>(
-    `SELECT ${VERSION_COLUMNS} FROM app_versions v JOIN apps a ON a.id = v.app_id
-      WHERE a.workspace_id = $1 AND (a.name, v.version) IN (SELECT * FROM unnest($2::text[], $3::text[])) LIMIT 1`,
-    [workspaceId, parsed.candidates.map((c) => c.name), parsed.candidates.map((c) => c.version)],
-  );
-  return rows[0] ? { version: toStored(rows[0]), prov: parsed.prov } : null;
+  if (!parsed) return null;
+  // Almost always one candidate (a prerelease like 1.0.0-rc.1 leaves only one valid
+  // split); one narrow query each is the cheapest on PGlite, and downloads are hot.
+  for (const c of parsed.candidates) {
+    const rows = await q.query<{ id: number; digest: string; prov_digest: string | null }>(
+      `SELECT v.id, v.digest, v.prov_digest FROM app_versions v JOIN apps a ON a.id = v.app_id
+        WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3`,
+      [workspaceId, c.name, c.version],
+    );
+    const r = rows[0];
+    if (r) return { version: { id: r.id, digest: r.digest, provDigest: r.prov_digest }, prov: parsed.prov };
+  }
+  return null;
 }
 
 /** Deletes a version (when its state allows) and then its blobs if unused. */
@@ -233,11 +245,11 @@ export async function deleteVersion(
 }
 
 /** Attaches a provenance file uploaded on its own to the version whose package it vouches for. */
-export async function attachProvenance(db: Database, blobs: BlobStore, workspaceId: number, prov: Buffer): Promise<StoredVersion> {
+export async function attachProvenance(db: Database, blobs: BlobStore, workspaceId: number, prov: Buffer): Promise<PackageRef> {
   const files = readProvenance(prov);
-  let target: StoredVersion | null = null;
+  let target: PackageRef | null = null;
   for (const [file, digest] of files) {
-    const hit = await findVersionByFile(db, workspaceId, file);
+    const hit = await findPackageByFile(db, workspaceId, file);
     if (hit && !hit.prov && hit.version.digest === digest) {
       target = hit.version;
       break;

@@ -5,13 +5,15 @@ import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { workspaceRoleAtLeast, type Permission, type WorkspaceRole } from './permissions.js';
-import { looksLikeToken, userIdForToken } from './tokens.js';
+import { looksLikeToken, userForToken } from './tokens.js';
 
 export interface Principal {
   userId: number;
   username: string;
   role: string;
   permissions: ReadonlySet<Permission>;
+  /** When the credential used (a token) stops working; null for passwords and tokens without expiry. */
+  expiresAt: Date | null;
 }
 
 export interface Credentials {
@@ -69,12 +71,13 @@ async function passwordMatches(secret: string, storedHash: string): Promise<bool
   return true;
 }
 
-function toPrincipal(user: UserAuthRow): Principal {
+function toPrincipal(user: UserAuthRow, expiresAt: Date | null = null): Principal {
   return {
     userId: user.id,
     username: user.username,
     role: user.platform_role,
     permissions: new Set(user.permissions as Permission[]),
+    expiresAt,
   };
 }
 
@@ -85,13 +88,13 @@ function toPrincipal(user: UserAuthRow): Principal {
  */
 export async function authenticate(db: Queryable, creds: Credentials): Promise<Principal | null> {
   if (creds.scheme === 'bearer' || looksLikeToken(creds.secret)) {
-    const userId = await userIdForToken(db, creds.secret);
-    if (userId !== null) {
-      const rows = await db.query<UserAuthRow>(`${USER_AUTH_SELECT} WHERE u.id = $1`, [userId]);
+    const token = await userForToken(db, creds.secret);
+    if (token !== null) {
+      const rows = await db.query<UserAuthRow>(`${USER_AUTH_SELECT} WHERE u.id = $1`, [token.userId]);
       const user = rows[0];
       if (!user || user.disabled) return null;
       if (creds.username !== null && creds.username !== user.username) return null;
-      return toPrincipal(user);
+      return toPrincipal(user, token.expiresAt);
     }
     if (creds.scheme === 'bearer') return null;
   }

@@ -66,11 +66,11 @@ export async function revokeToken(q: Queryable, userId: number, id: number): Pro
   if (rows.length === 0) throw new AppError('not-found', `token ${id} not found`);
 }
 
-/** The user a live token belongs to, or null; records when it was last used. */
-export async function userIdForToken(q: Queryable, token: string): Promise<number | null> {
+/** The user a live token belongs to (and when the token expires), or null; records when it was last used. */
+export async function userForToken(q: Queryable, token: string): Promise<{ userId: number; expiresAt: Date | null } | null> {
   if (!looksLikeToken(token)) return null;
-  const rows = await q.query<{ id: number; user_id: number; last_used_at: Date | null }>(
-    'SELECT id, user_id, last_used_at FROM access_tokens WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > now())',
+  const rows = await q.query<{ id: number; user_id: number; last_used_at: Date | null; expires_at: Date | null }>(
+    'SELECT id, user_id, last_used_at, expires_at FROM access_tokens WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > now())',
     [hashToken(token)],
   );
   const row = rows[0];
@@ -79,5 +79,5 @@ export async function userIdForToken(q: Queryable, token: string): Promise<numbe
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
     await q.query('UPDATE access_tokens SET last_used_at = now() WHERE id = $1', [row.id]);
   }
-  return row.user_id;
+  return { userId: row.user_id, expiresAt: row.expires_at };
 }

@@ -14,6 +14,12 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly engine: 'postgres' | 'pglite';
+  /**
+   * Memoises a read until the next write. Only the embedded engine caches: PGlite
+   * lives in this one process, so every write passes through here and the cache can
+   * never be stale. On Postgres other replicas write too, so `load` always runs.
+   */
+  cached<T>(key: string, load: () => Promise<T>): Promise<T>;
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -57,6 +63,10 @@ class PostgresDatabase implements Database {
     }
   }
 
+  cached<T>(_key: string, load: () => Promise<T>): Promise<T> {
+    return load();
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
@@ -66,29 +76,58 @@ class PostgresDatabase implements Database {
   }
 }
 
+const READ_ONLY = /^\s*SELECT\b/i;
+const MAX_CACHED = 10_000;
+
 class PgliteDatabase implements Database {
   readonly engine = 'pglite' as const;
+  /** Moves on every write (before and after it), which empties the read cache. */
+  private generation = 0;
+  private readonly memo = new Map<string, { generation: number; value: unknown }>();
+
   constructor(private readonly db: PGlite) {}
 
+  private async write<T>(run: () => Promise<T>): Promise<T> {
+    this.generation++;
+    try {
+      return await run();
+    } finally {
+      this.generation++;
+    }
+  }
+
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.db.query<T>(sql, params)).rows;
+    const run = async () => (await this.db.query<T>(sql, params)).rows;
+    return READ_ONLY.test(sql) ? run() : this.write(run);
   }
 
   async exec(sql: string): Promise<void> {
-    await this.db.exec(sql);
+    await this.write(() => this.db.exec(sql));
   }
 
   // PGlite has one connection; its transaction() holds it exclusively, so concurrent
   // transactions are serialised, which is what row locks would give us on Postgres.
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (t) =>
-      fn({
-        query: async <R>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params)).rows,
-        exec: async (sql: string) => {
-          await t.exec(sql);
-        },
-      }),
+    return this.write(() =>
+      this.db.transaction(async (t) =>
+        fn({
+          query: async <R>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params)).rows,
+          exec: async (sql: string) => {
+            await t.exec(sql);
+          },
+        }),
+      ),
     );
+  }
+
+  async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.memo.get(key);
+    if (hit && hit.generation === this.generation) return hit.value as T;
+    const generation = this.generation; // a write during load makes this entry stale at once
+    const value = await load();
+    if (this.memo.size >= MAX_CACHED) this.memo.clear();
+    this.memo.set(key, { generation, value });
+    return value;
   }
 
   async ping(): Promise<void> {

@@ -50,7 +50,11 @@ export default fp<AuthOptions>(
         reply.header('Retry-After', String(wait));
         throw new AppError('rate-limited', `too many failed sign-ins; try again in ${wait} seconds`);
       }
-      const principal = await authenticate(app.db, creds);
+      // Memoised until the next write on the embedded engine (see Database.cached);
+      // the key is a digest, so no secret is kept in memory as a map key.
+      const key = `auth:${createHash('sha256').update(`${creds.scheme}\0${creds.username ?? ''}\0${creds.secret}`).digest('hex')}`;
+      let principal = await app.db.cached(key, () => authenticate(app.db, creds));
+      if (principal?.expiresAt && principal.expiresAt.getTime() <= Date.now()) principal = null;
       if (!principal) {
         limiter.recordFailure(creds.username, request.ip);
         const who = creds.username ? `user ${JSON.stringify(creds.username)}` : 'the token';

@@ -19,7 +19,7 @@ export async function workspaceAccess(
   needed: WorkspaceRole,
 ): Promise<WorkspaceAccess> {
   const principal = requireUser(request);
-  const found = await findWorkspaceForUser(app.db, name, principal.userId);
+  const found = await app.db.cached(`workspace:${name}:${principal.userId}`, () => findWorkspaceForUser(app.db, name, principal.userId));
   const workspace = found?.workspace ?? null;
   const role = found ? effectiveWorkspaceRole(principal, found.memberRole) : null;
   if (!workspace || !role) throw new AppError('not-found', `workspace ${JSON.stringify(name)} not found`);

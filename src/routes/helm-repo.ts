@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { renderIndex } from '../index/render.js';
 import type { RenderedIndex } from '../index/index-cache.js';
-import { findVersionByFile, listWorkspaceVersions } from '../apps/versions.js';
+import { findPackageByFile, listWorkspaceVersions } from '../apps/versions.js';
 import { workspaceAccess } from './access.js';
 
 export function repoBaseUrl(app: FastifyInstance, repoPath: string): string | null {
@@ -47,7 +47,8 @@ export default async function helmRepoRoutes(app: FastifyInstance): Promise<void
 
   app.get<{ Params: { ws: string; file: string } }>('/workspaces/:ws/charts/:file', async (request, reply) => {
     const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
-    const hit = await findVersionByFile(app.db, workspace.id, request.params.file);
+    const file = request.params.file;
+    const hit = await app.db.cached(`package:${workspace.id}:${file}`, () => findPackageByFile(app.db, workspace.id, file));
     const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
     if (!hit || !digest) throw new AppError('not-found', `${request.params.file} not found in workspace ${JSON.stringify(workspace.name)}`);
     const bytes = await app.blobs.get(digest);

@@ -30,7 +30,7 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
   const cache = server.config.storePublic ? 'public, no-cache' : 'private, no-cache';
 
   server.get('/store/index.yaml', { config }, async (request, reply) => {
-    const revision = await storeRevision(server.db);
+    const revision = await server.db.cached('store-revision', () => storeRevision(server.db));
     const index = await server.indexCache.get('store', String(revision), async () =>
       renderIndex(await listStoreVersions(server.db), { baseUrl: repoBaseUrl(server, '/store') }),
     );
@@ -38,7 +38,8 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
   });
 
   server.get<{ Params: { file: string } }>('/store/charts/:file', { config }, async (request, reply) => {
-    const hit = await findStoreVersionByFile(server.db, request.params.file);
+    const file = request.params.file;
+    const hit = await server.db.cached(`store-package:${file}`, () => findStoreVersionByFile(server.db, file));
     const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
     if (!hit || !digest) throw new AppError('not-found', `${request.params.file} is not in the store`);
     const bytes = await server.blobs.get(digest);
