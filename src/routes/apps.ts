@@ -1,5 +1,5 @@
 // Apps of a workspace under /api/v1: list, upload, info, icon, suspension, events.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { deleteApp, listApps, setAppIcon, setAppSuspended, updateAppInfo, type AppPatch } from '../apps/apps.js';
 import { storeUpload } from '../apps/versions.js';
@@ -90,7 +90,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
 
   server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { schema: { params: appParams } }, async (request, reply) => {
     const ctx = await appContext(server, request, request.params.ws, request.params.app);
-    return sendIcon(server, reply, ctx.app.iconDigest, ctx.app.iconType, `app ${JSON.stringify(ctx.app.name)} has no icon`);
+    return sendIcon(server, request, reply, ctx.app.iconDigest, ctx.app.iconType, `app ${JSON.stringify(ctx.app.name)} has no icon`);
   });
 
   server.put<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { schema: { params: appParams } }, async (request) => {
@@ -134,14 +134,19 @@ export function readIcon(request: Parameters<typeof readBody>[0]): Promise<Buffe
   return readBody(request, MAX_ICON_BYTES, () => new AppError('icon-invalid', `the icon is larger than ${MAX_ICON_BYTES} bytes (64 KiB)`));
 }
 
-export async function sendIcon(server: FastifyInstance, reply: import('fastify').FastifyReply, digest: string | null, type: string | null, missing: string) {
+export async function sendIcon(
+  server: FastifyInstance, request: FastifyRequest, reply: FastifyReply, digest: string | null, type: string | null, missing: string,
+) {
   if (!digest || !type) throw new AppError('not-found', missing);
+  // Icons are named by digest, so the ETag never lies and a 304 needs no blob read.
+  const etag = `"${digest}"`;
+  reply.header('ETag', etag).header('Cache-Control', 'private, max-age=0, must-revalidate');
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
   const bytes = await server.blobs.get(digest);
   if (!bytes) throw new AppError('internal', `blob ${digest} is missing from the blob store`);
   // SVG icons are served so that a browser can never run anything in them.
   return reply
     .type(type)
-    .header('ETag', `"${digest}"`)
     .header('X-Content-Type-Options', 'nosniff')
     .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
     .send(bytes);

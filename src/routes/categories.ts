@@ -59,7 +59,7 @@ export default async function categoryRoutes(server: FastifyInstance): Promise<v
 
   server.get<{ Params: { id: string } }>('/api/v1/categories/:id/icon', { config: storeRead, schema: { params: idParam } }, async (request, reply) => {
     const c = await getCategory(server.db, request.params.id);
-    return sendIcon(server, reply, c.iconDigest, c.iconType, `category ${JSON.stringify(c.name)} has no icon`);
+    return sendIcon(server, request, reply, c.iconDigest, c.iconType, `category ${JSON.stringify(c.name)} has no icon`);
   });
 
   server.put<{ Params: { id: string } }>('/api/v1/categories/:id/icon', { schema: { params: idParam } }, async (request) => {

@@ -100,6 +100,6 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
 
   server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name/icon', { config }, async (request, reply) => {
     const s = await getStoreApp(server.db, request.params.name);
-    return sendIcon(server, reply, s.app.iconDigest, s.app.iconType, `app ${JSON.stringify(s.app.name)} has no icon`);
+    return sendIcon(server, request, reply, s.app.iconDigest, s.app.iconType, `app ${JSON.stringify(s.app.name)} has no icon`);
   });
 }

@@ -187,6 +187,8 @@ for (const engine of engines()) {
     res = await f.people.as('viewer', 'GET', f.url('web', '/icon'));
     t.equal(res.headers['content-type'], 'image/png');
     t.same(res.rawPayload, png(64, 64));
+    res = await f.people.as('viewer', 'GET', f.url('web', '/icon'), undefined, { 'if-none-match': res.headers.etag as string });
+    t.equal(res.statusCode, 304, 'an unchanged icon is not sent again');
     res = await f.people.as('wsregular', 'PUT', f.url('web', '/icon'), png(128, 64), { 'content-type': 'image/png' });
     t.equal(res.statusCode, 400);
     t.match(res.json(), { code: 'icon-invalid', detail: /128×64 pixels; at most 96×96/ });
