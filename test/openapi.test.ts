@@ -393,7 +393,13 @@ t.test('answers match the document', async (t) => {
   t.same(res.json().workspaces, [{ name: 'demo', role: 'workspace-admin' }]);
   await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: viewer });
   res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: carol2 });
-  t.equal(res.statusCode, 204, 'a workspace-admin may remove themselves');
+  t.equal(res.statusCode, 409, 'the last workspace-admin may not leave');
+  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: carol2, payload: { role: 'workspace-viewer' } });
+  t.equal(res.statusCode, 409, 'nor demote themselves');
+  await call('POST', '/api/v1/users', '/api/v1/users', { payload: { username: 'dave', password: 'dave-password', role: 'platform-regular' } });
+  await call('PUT', '/api/v1/workspaces/demo/members/dave', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-admin' } });
+  res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: carol2 });
+  t.equal(res.statusCode, 204, 'a workspace-admin may remove themselves once another admin exists');
   res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}');
   t.equal(res.statusCode, 404);
 

@@ -20,12 +20,35 @@ export async function listMembers(q: Queryable, workspaceId: number): Promise<Me
   return rows.map((r) => ({ username: r.username, displayName: r.display_name, role: r.role, joinedAt: r.created_at.toISOString() }));
 }
 
+/** Inside a transaction: refuses to demote or remove the workspace's last admin. */
+async function keepAWorkspaceAdmin(q: Queryable, workspaceId: number, userId: number): Promise<void> {
+  await q.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]); // serialises member changes
+  const rows = await q.query<{ role: string; admins: number }>(
+    `SELECT m.role, (SELECT count(*)::int FROM workspace_members a WHERE a.workspace_id = $1 AND a.role = 'workspace-admin') AS admins
+       FROM workspace_members m WHERE m.workspace_id = $1 AND m.user_id = $2`,
+    [workspaceId, userId],
+  );
+  const row = rows[0];
+  if (row && row.role === 'workspace-admin' && row.admins <= 1) {
+    throw new AppError('conflict', 'this would leave the workspace without a workspace-admin member; make someone else workspace-admin first');
+  }
+}
+
 export async function setMember(db: Database, workspaceId: number, username: string, role: string): Promise<{ member: Member; created: boolean }> {
   if (!(WORKSPACE_ROLES as readonly string[]).includes(role)) {
     throw new AppError('validation-failed', `role must be one of ${WORKSPACE_ROLES.join(', ')}`);
   }
   const user = await findUserRow(db, username);
   if (!user) throw new AppError('not-found', `user ${JSON.stringify(username)} not found`);
+  return db.tx(async (q) => {
+    if (role !== 'workspace-admin') await keepAWorkspaceAdmin(q, workspaceId, user.id);
+    return upsertMember(q, workspaceId, user, role);
+  });
+}
+
+async function upsertMember(
+  db: Queryable, workspaceId: number, user: { id: number; username: string; display_name: string }, role: string,
+): Promise<{ member: Member; created: boolean }> {
   const rows = await db.query<{ created_at: Date; inserted: boolean }>(
     `INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, $3)
      ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role
@@ -40,9 +63,13 @@ export async function setMember(db: Database, workspaceId: number, username: str
 }
 
 export async function removeMember(db: Database, workspaceId: number, username: string): Promise<void> {
-  const rows = await db.query(
-    'DELETE FROM workspace_members m USING users u WHERE m.user_id = u.id AND m.workspace_id = $1 AND u.username = $2 RETURNING m.user_id',
-    [workspaceId, username],
-  );
-  if (rows.length === 0) throw new AppError('not-found', `${JSON.stringify(username)} is not a member of this workspace`);
+  await db.tx(async (q) => {
+    const user = await findUserRow(q, username);
+    if (user) await keepAWorkspaceAdmin(q, workspaceId, user.id);
+    const rows = await q.query(
+      'DELETE FROM workspace_members m USING users u WHERE m.user_id = u.id AND m.workspace_id = $1 AND u.username = $2 RETURNING m.user_id',
+      [workspaceId, username],
+    );
+    if (rows.length === 0) throw new AppError('not-found', `${JSON.stringify(username)} is not a member of this workspace`);
+  });
 }

@@ -189,6 +189,12 @@ for (const engine of engines()) {
     t.same(res.json().items.map((w: { name: string }) => w.name), ['demo'], 'a user lists the workspaces they belong to');
     t.equal((await ppl.as('regular', 'GET', '/api/v1/workspaces/demo')).json().yourRole, 'workspace-admin');
     t.equal((await ppl.as('wsadmin', 'DELETE', '/api/v1/workspaces/demo/members/regular')).statusCode, 204);
+    // the last workspace-admin can neither leave nor step down
+    res = await ppl.as('wsadmin', 'DELETE', '/api/v1/workspaces/demo/members/wsadmin');
+    t.equal(res.statusCode, 409);
+    t.match(res.json().detail, /without a workspace-admin member/);
+    t.equal((await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/wsadmin', { role: 'workspace-regular' })).statusCode, 409);
+    t.equal((await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/wsadmin', { role: 'workspace-admin' })).statusCode, 200, 'staying admin is fine');
     t.same((await ppl.as('regular', 'GET', '/api/v1/workspaces')).json().items, []);
     t.equal((await ppl.as('regular', 'GET', '/api/v1/workspaces/demo')).statusCode, 404, 'gone with the membership');
 
