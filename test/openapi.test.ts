@@ -510,7 +510,7 @@ t.test('app-store answers match the document', async (t) => {
   res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: gzip, payload: Buffer.from('not a chart') });
   t.equal(res.json().code, 'chart-invalid');
   res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { payload: { chart: 'web' } });
-  t.equal(res.statusCode, 400);
+  t.equal(res.statusCode, 415, 'JSON instead of a package: the same 415 as every raw-bytes route');
   await call('wsregular', 'POST', '/api/v1/workspaces/nope/apps', apps, { headers: gzip, payload: makeChart({ name: 'web', version: '1.0.1' }) });
   const withSchema = makeChart({ name: 'web', version: '1.1.0', schema, readme: '# web\n\nA web server.\n' });
   mp = form(withSchema);

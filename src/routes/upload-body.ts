@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { ingestChart, type ChartPackage } from '../charts/ingest.js';
 import { MAX_PROV_BYTES } from '../charts/provenance.js';
 import { readUpload } from '../charts/archive.js';
+import { rawBody } from './body.js';
 
 export interface ChartUpload {
   pkg: ChartPackage;
@@ -52,9 +53,8 @@ export async function readChartUpload(request: FastifyRequest, maxUploadBytes: n
     }
     return { pkg, prov, updateLog };
   }
-  const body = request.body as AsyncIterable<Uint8Array> | undefined;
-  if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
+  if (request.body === undefined || request.body === null) {
     throw new AppError('bad-request', 'send the chart package as the request body (application/gzip) or as the multipart field "chart"');
   }
-  return { pkg: await ingestChart(body, { maxUploadBytes }), prov: null, updateLog: undefined };
+  return { pkg: await ingestChart(rawBody(request), { maxUploadBytes }), prov: null, updateLog: undefined };
 }
