@@ -24,8 +24,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverScript = path.join(root, 'dist/src/server.js');
@@ -76,38 +75,10 @@ if (!corpus.some((c) => c.file === DOWNLOAD_CHART)) fail(`${DOWNLOAD_CHART} is m
 
 // ---------------------------------------------------------------- synthetic charts
 
-function octal(n, width) {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-function tarHeader(name, size) {
-  const h = Buffer.alloc(512, 0);
-  h.write(name, 0, 100, 'utf8');
-  h.write(octal(0o644, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
-  h.write(octal(size, 12), 124, 'ascii');
-  h.write(octal(1_700_000_000, 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii');
-  h.write('0', 156, 'ascii');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(octal(sum, 7) + ' ', 148, 'ascii');
-  return h;
-}
-
-/** A gzip'd ustar archive of regular files. */
-function tgz(files) {
-  const parts = [];
-  for (const [name, text] of files) {
-    const body = Buffer.from(text, 'utf8');
-    parts.push(tarHeader(name, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512, 0));
-  }
-  parts.push(Buffer.alloc(1024, 0));
-  return zlib.gzipSync(Buffer.concat(parts));
-}
+// The tests' own archive builder (compiled to dist/ by `npm run build`), so there is
+// one tar writer in the project.
+const { tgz: tgzEntries } = await import(pathToFileURL(path.join(root, 'dist/test/helpers/tarball.js')).href);
+const tgz = (files) => tgzEntries(files.map(([name, text]) => ({ path: name, body: text })));
 
 function syntheticChart(name, version) {
   const chartYaml = [
