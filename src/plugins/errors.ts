@@ -13,9 +13,19 @@ const PG_CONFLICTS: Record<string, string> = {
   '40P01': 'a concurrent request changed the same data; try again',
 };
 
+// Input the database refuses to store: the client's fault, whichever route let it through.
+const PG_BAD_INPUT: Record<string, string> = {
+  '22021': 'the request holds text the database cannot store (such as a NUL byte)',
+  '22P05': 'the request holds text the database cannot store (such as a NUL byte)',
+  '22001': 'a value in the request is too long',
+  '22003': 'a number in the request is out of range',
+  '54000': 'a value in the request is too large',
+};
+
 function fromFastifyError(err: FastifyError): AppError {
   const pgCode = (err as { code?: string }).code;
   if (pgCode && PG_CONFLICTS[pgCode] && !err.statusCode) return new AppError('conflict', PG_CONFLICTS[pgCode] as string);
+  if (pgCode && PG_BAD_INPUT[pgCode] && !err.statusCode) return new AppError('bad-request', PG_BAD_INPUT[pgCode] as string);
   if (err.validation) return new AppError('validation-failed', `${err.validationContext ?? 'request'}${err.message.startsWith('body') || err.message.startsWith('query') || err.message.startsWith('params') ? err.message.slice(err.message.indexOf(' ')) : ' ' + err.message}`);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -62,6 +72,11 @@ export default fp(
       if (appErr.code === 'internal') request.log.error({ err }, 'request failed');
       else request.log.debug({ code: appErr.code, detail: appErr.detail }, 'request refused');
       return sendError(request, reply, appErr);
+    });
+    // No name in Chartroom may hold a NUL byte; refuse such URLs before any route
+    // (or the database, which cannot store NUL in text) sees them.
+    app.addHook('onRequest', async (request) => {
+      if (/%00|\0/i.test(request.url)) throw new AppError('bad-request', 'the URL holds a NUL byte (%00)');
     });
     app.setNotFoundHandler((request, reply) =>
       sendError(request, reply, new AppError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
