@@ -1,5 +1,6 @@
 // values.yaml must parse as a mapping; values.schema.json must be a JSON Schema that
 // ajv compiles. The compiled validator is also what checks users' values later.
+import { createHash } from 'node:crypto';
 import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -29,8 +30,28 @@ export function parseValues(text: string, file = 'values.yaml'): Record<string, 
   return doc;
 }
 
+// Compiling a chart's schema costs about as much as the rest of ingest together, and
+// new versions of a chart mostly keep their schema; values checks compile it again.
+// Validators are kept by the schema text's digest (a schema is immutable input).
+const COMPILED_MAX = 50;
+const compiled = new Map<string, ValidateFunction>();
+
 /** Compiles a values.schema.json text; throws chart-invalid when it is not a usable schema. */
 export function compileValuesSchema(text: string): ValidateFunction {
+  const key = createHash('sha256').update(text).digest('hex');
+  const hit = compiled.get(key);
+  if (hit) {
+    compiled.delete(key);
+    compiled.set(key, hit);
+    return hit;
+  }
+  const validate = compileUncached(text);
+  if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(key, validate);
+  return validate;
+}
+
+function compileUncached(text: string): ValidateFunction {
   let schema: unknown;
   try {
     schema = JSON.parse(text);
