@@ -30,15 +30,6 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
 // DNS-label-like, as Kubernetes namespaces and KubeSphere workspaces are.
 export const WORKSPACE_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-export async function findWorkspace(q: Queryable, name: string): Promise<Workspace | null> {
-  if (!WORKSPACE_NAME_RE.test(name)) return null;
-  const rows = await q.query<WorkspaceRow>(
-    'SELECT id, name, display_name, revision, created_at FROM workspaces WHERE name = $1',
-    [name],
-  );
-  return rows[0] ? toWorkspace(rows[0]) : null;
-}
-
 /** The workspace and the user's member role in it, in one query (every repository request needs both). */
 export async function findWorkspaceForUser(q: Queryable, name: string, userId: number): Promise<{ workspace: Workspace; memberRole: WorkspaceRole | null } | null> {
   if (!WORKSPACE_NAME_RE.test(name)) return null;

@@ -4,10 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { groupEntries, compareVersionsDesc, toIndexEntry } from '../index/render.js';
 import { attachProvenance, deleteVersion, listWorkspaceVersions, storeUpload } from '../apps/versions.js';
-import { readChartUpload } from './upload-body.js';
+import { readChartUpload, readProvPart } from './upload-body.js';
+import { rawBody } from './body.js';
 import { workspaceAccess } from './access.js';
 import { repoBaseUrl } from './helm-repo.js';
-import { readUpload } from '../charts/archive.js';
 import { MAX_PROV_BYTES } from '../charts/provenance.js';
 
 interface WsParams { ws: string }
@@ -47,11 +47,11 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     let prov: Buffer | null = null;
     if (request.isMultipart()) {
       for await (const part of request.parts({ limits: { fileSize: MAX_PROV_BYTES + 1, files: 1 } })) {
-        if (part.type === 'file' && part.fieldname === 'prov') prov = (await readUpload(part.file, MAX_PROV_BYTES)).bytes;
+        if (part.type === 'file' && part.fieldname === 'prov') prov = await readProvPart(part.file);
         else if (part.type === 'file') part.file.resume();
       }
-    } else if (request.body && typeof (request.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') {
-      prov = (await readUpload(request.body as AsyncIterable<Uint8Array>, MAX_PROV_BYTES)).bytes;
+    } else if (request.body !== undefined && request.body !== null) {
+      prov = await readProvPart(rawBody(request));
     }
     if (!prov || prov.length === 0) throw new AppError('bad-request', 'send the provenance file as the multipart field "prov" or as the body');
     await attachProvenance(app.db, app.blobs, workspace.id, prov);

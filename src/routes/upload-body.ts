@@ -15,7 +15,8 @@ export interface ChartUpload {
   updateLog: string | undefined;
 }
 
-async function readProvPart(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+/** Reads a provenance file (at most MAX_PROV_BYTES, else prov-invalid). */
+export async function readProvPart(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   try {
     return (await readUpload(stream, MAX_PROV_BYTES)).bytes;
   } catch (err) {

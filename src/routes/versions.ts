@@ -7,12 +7,11 @@ import { getVersionDetail, getVersionFiles, listVersionDetails } from '../apps/v
 import { listEvents } from '../lifecycle/audit.js';
 import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../lifecycle/transitions.js';
 import { checkValues } from '../charts/values-check.js';
-import { ingestChart } from '../charts/ingest.js';
 import { readChartUpload } from './upload-body.js';
 import { appContext, appParams, versionContext, versionParams, type AppParams, type VersionParams } from './app-context.js';
 import { appJson, callerName, versionJson } from './presenters.js';
 import { sendPackage } from './helm-repo.js';
-import { rawBody, readBody } from './body.js';
+import { readBody } from './body.js';
 import { eventsCursor, eventsPage, eventsQuery, type PagingQuery } from './paging.js';
 
 const FILES: Record<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema' | 'chartYaml'; type: string }> = {
@@ -67,9 +66,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
   // Replaces a draft's (or rejected version's) package with one of the same name and version.
   server.put<{ Params: VersionParams }>(`${base}/:version/package`, { schema: { params: versionParams } }, async (request) => {
     const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version, 'workspace-regular');
-    const upload = request.isMultipart()
-      ? await readChartUpload(request, server.config.maxUploadBytes)
-      : { pkg: await ingestChart(rawBody(request), { maxUploadBytes: server.config.maxUploadBytes }), prov: null, updateLog: undefined };
+    const upload = await readChartUpload(request, server.config.maxUploadBytes);
     if (upload.pkg.metadata.version !== ctx.version.version) {
       throw new AppError('chart-invalid', `the package is version ${upload.pkg.metadata.version}; this is version ${ctx.version.version}`);
     }

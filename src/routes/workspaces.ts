@@ -1,6 +1,5 @@
 // Workspaces and their members under /api/v1.
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.js';
 import { requireUser } from '../plugins/auth.js';
 import { WORKSPACE_ROLES } from '../auth/permissions.js';
 import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type Workspace } from '../apps/workspaces.js';
@@ -102,4 +101,3 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
   );
 }
 
-export { AppError };
