@@ -1,5 +1,5 @@
 // buildApp(config): plugins, then routes. No listening here, so tests can inject.
-import Fastify, { type FastifyInstance, type FastifyPluginCallback } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginCallback, type FastifySchema } from 'fastify';
 import multipart from '@fastify/multipart';
 import metricsModule from 'fastify-metrics';
 import type { Config } from './config.js';
@@ -8,6 +8,7 @@ import storage from './plugins/storage.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import sweeper from './plugins/sweeper.js';
+import unreadBodies from './plugins/unread-bodies.js';
 import opsRoutes from './routes/ops.js';
 import helmRepoRoutes from './routes/helm-repo.js';
 import chartMuseumRoutes from './routes/chartmuseum.js';
@@ -21,6 +22,7 @@ import docs from './plugins/docs.js';
 import userRoutes from './routes/users.js';
 import roleRoutes from './routes/roles.js';
 import type { SignInLimits } from './auth/rate-limit.js';
+import type { ScryptCost } from './auth/passwords.js';
 
 // fastify-metrics is CommonJS with a default export; under NodeNext it arrives wrapped.
 type MetricsPlugin = FastifyPluginCallback<{
@@ -35,9 +37,12 @@ export interface BuildOptions {
   /** Pino logger options or false; defaults to JSON logs at config.logLevel. */
   logger?: boolean | object;
   /** Called for every route as it is added (tests use it to list the served routes). */
-  onRoute?: (route: { method: string | string[]; url: string }) => void;
+  onRoute?: (route: { method: string | string[]; url: string; schema?: FastifySchema }) => void;
   /** Failed sign-in limits (tests lower them). */
   signInLimits?: SignInLimits;
+  /** scrypt cost for new password hashes. Tests only: production never sets it and gets
+   * OWASP's minimum (N=2^17, r=8, p=1); a hash below the cost in force is redone at sign-in. */
+  scryptCost?: ScryptCost;
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -47,6 +52,17 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
     bodyLimit: 1024 * 1024,
+    // Slow or stalled clients must not hold sockets for ever (Fastify's defaults are 0,
+    // meaning no limit): the whole request, its headers, silence on the socket and idle
+    // keep-alive connections are each bounded (CHARTROOM_*_TIMEOUT_SECONDS).
+    requestTimeout: config.timeouts.requestMs,
+    connectionTimeout: config.timeouts.idleMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    http: {
+      headersTimeout: config.timeouts.headersMs,
+      // How often Node checks the request and headers limits (its default is 30 s).
+      connectionsCheckingInterval: Math.min(5_000, Math.ceil(config.timeouts.headersMs / 2)),
+    },
     // Opening PGlite and running migrations can take well over Fastify's default 10 s
     // on a small, busy machine; a start that truly hangs is still stopped eventually.
     pluginTimeout: 120_000,
@@ -58,11 +74,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
   // Registered before any plugin so that it sees every route, including plugins' own.
   const onRoute = opts.onRoute;
-  if (onRoute) app.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url }));
+  if (onRoute) app.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url, schema: route.schema }));
 
   await app.register(errors);
+  await app.register(unreadBodies);
   await app.register(storage, { config, db: opts.db });
-  await app.register(auth, { signInLimits: opts.signInLimits });
+  await app.register(auth, { signInLimits: opts.signInLimits, scryptCost: opts.scryptCost });
   await app.register(sweeper);
   await app.register(multipart, { throwFileSizeLimit: true });
   await app.register(metrics, { endpoint: { url: '/metrics', method: 'GET', config: { public: true } }, clearRegisterOnInit: true });

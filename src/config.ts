@@ -28,6 +28,19 @@ export interface Config {
   trustProxy: boolean;
   /** Unreferenced blobs younger than this are never swept (uploads in flight). */
   blobGraceSeconds: number;
+  /** Connection and request time limits, so slow or stalled clients cannot hold sockets. */
+  timeouts: Timeouts;
+}
+
+export interface Timeouts {
+  /** The whole request, headers and body, must arrive within this (ms). */
+  requestMs: number;
+  /** The request headers must arrive within this (ms). */
+  headersMs: number;
+  /** A socket with no traffic either way is closed after this (ms). */
+  idleMs: number;
+  /** An idle keep-alive connection is closed after this (ms). */
+  keepAliveMs: number;
 }
 
 export class ConfigError extends Error {
@@ -55,11 +68,22 @@ const envSchema = {
     CHARTROOM_TRUST_PROXY: { type: 'boolean', default: false },
     CHARTROOM_MAX_UPLOAD_BYTES: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 20 * 1024 * 1024 },
     CHARTROOM_BLOB_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 3600 },
+    CHARTROOM_REQUEST_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
+    CHARTROOM_HEADERS_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 20 },
+    CHARTROOM_IDLE_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
+    CHARTROOM_KEEPALIVE_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 72 },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;
 
 type Env = Record<string, string | undefined>;
+
+const TIMEOUT_VARIABLES = [
+  'CHARTROOM_REQUEST_TIMEOUT_SECONDS',
+  'CHARTROOM_HEADERS_TIMEOUT_SECONDS',
+  'CHARTROOM_IDLE_TIMEOUT_SECONDS',
+  'CHARTROOM_KEEPALIVE_TIMEOUT_SECONDS',
+];
 
 const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: false });
 const validateEnv = ajv.compile(envSchema);
@@ -81,7 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     else if (v === 'false' || v === '0' || v === 'no') input[key] = false;
     else throw new ConfigError(key, `must be true or false, got "${raw}"`);
   }
-  for (const key of ['PORT', 'CHARTROOM_MAX_UPLOAD_BYTES', 'CHARTROOM_BLOB_GRACE_SECONDS']) {
+  const wholeNumbers = ['PORT', 'CHARTROOM_MAX_UPLOAD_BYTES', 'CHARTROOM_BLOB_GRACE_SECONDS', ...TIMEOUT_VARIABLES];
+  for (const key of wholeNumbers) {
     const v = input[key];
     if (typeof v === 'string' && !/^\d+$/.test(v)) throw new ConfigError(key, `must be a whole number, got "${v}"`);
   }
@@ -121,6 +146,17 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const timeouts: Timeouts = {
+    requestMs: Number(e.CHARTROOM_REQUEST_TIMEOUT_SECONDS) * 1000,
+    headersMs: Number(e.CHARTROOM_HEADERS_TIMEOUT_SECONDS) * 1000,
+    idleMs: Number(e.CHARTROOM_IDLE_TIMEOUT_SECONDS) * 1000,
+    keepAliveMs: Number(e.CHARTROOM_KEEPALIVE_TIMEOUT_SECONDS) * 1000,
+  };
+  // Node refuses a headers limit longer than the whole-request limit.
+  if (timeouts.headersMs > timeouts.requestMs) {
+    throw new ConfigError('CHARTROOM_HEADERS_TIMEOUT_SECONDS', 'must not exceed CHARTROOM_REQUEST_TIMEOUT_SECONDS');
+  }
+
   return {
     port: Number(e.PORT),
     host: String(e.HOST),
@@ -134,5 +170,6 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadBytes: Number(e.CHARTROOM_MAX_UPLOAD_BYTES),
     logLevel: e.LOG_LEVEL as Config['logLevel'],
     blobGraceSeconds: Number(e.CHARTROOM_BLOB_GRACE_SECONDS),
+    timeouts,
   };
 }

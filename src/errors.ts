@@ -16,6 +16,7 @@ export const errorRegistry = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   'version-exists': { status: 409, title: 'Version already exists' },
+  'prov-exists': { status: 409, title: 'Provenance file already stored' },
   'invalid-transition': { status: 409, title: 'Action not allowed in the current state' },
   'category-required': { status: 409, title: 'Choose a category first' },
   'store-name-taken': { status: 409, title: 'Chart name released by another workspace' },

@@ -353,7 +353,12 @@ t.test('answers match the document', async (t) => {
   res = await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', {
     headers: bearer, payload: { name: 'deploy', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
   });
+  t.equal(res.statusCode, 403, 'a token may not make tokens');
+  res = await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', {
+    headers: carol, payload: { name: 'deploy', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+  });
   t.equal(res.statusCode, 201);
+  await call('GET', '/api/v1/me', '/api/v1/me', { headers: bearer });
   await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol, payload: { name: 'old', expiresAt: '2001-01-01T00:00:00Z' } });
   await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol, payload: { name: '' } });
   res = await call('GET', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol });
@@ -365,6 +370,8 @@ t.test('answers match the document', async (t) => {
   await call('GET', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: viewer });
   await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: viewer });
   await call('DELETE', '/api/v1/me/tokens/x1', '/api/v1/me/tokens/{id}', { headers: carol });
+  await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: bearer });
+  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: bearer, payload: { current: 'carol-password', new: 'carol-password-9' } });
   res = await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: carol });
   t.equal(res.statusCode, 204);
   await call('GET', '/api/v1/me', '/api/v1/me', { headers: bearer });

@@ -40,14 +40,23 @@ export async function ensureBlob(q: Queryable, blobs: BlobStore, digest: string,
   if (!(await blobs.has(digest))) await blobs.put(digest, bytes);
 }
 
-/** Deletes unreferenced blobs older than the grace period (uploads in flight are younger). */
-export async function sweepOrphanBlobs(db: Database, blobs: BlobStore, graceSeconds: number, now = new Date()): Promise<number> {
+/**
+ * Deletes unreferenced blobs older than the grace period (uploads in flight are younger),
+ * and what crashed writes left in the store (temp files, incomplete multipart uploads)
+ * once they too are older than the grace period.
+ */
+export async function sweepOrphanBlobs(
+  db: Database, blobs: BlobStore, graceSeconds: number, now = new Date(),
+): Promise<{ blobs: number; leftovers: number }> {
+  const cutoff = new Date(now.getTime() - graceSeconds * 1000);
   let removed = 0;
   for await (const b of blobs.list()) {
-    if (now.getTime() - b.modifiedAt.getTime() < graceSeconds * 1000) continue;
+    if (b.modifiedAt > cutoff) continue;
     if (await db.tx((q) => deleteIfUnreferenced(q, blobs, b.digest))) removed++;
   }
-  return removed;
+  // After the orphans, so that a store failing at this never keeps them.
+  const leftovers = await blobs.removeLeftovers(cutoff);
+  return { blobs: removed, leftovers };
 }
 
 /**

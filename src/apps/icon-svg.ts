@@ -2,6 +2,7 @@
 // conservative subset: no scripts, no event handlers, no DOCTYPE/entities, no
 // references outside itself. The size comes from the root's width/height or viewBox.
 import { invalid, NOT_AN_IMAGE, type IconInfo } from './icon-common.js';
+import { checkCssValue as checkValue } from './icon-css.js';
 
 // --- SVG ----------------------------------------------------------------------------
 
@@ -16,7 +17,8 @@ function quoteShort(s: string): string {
   return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
 }
 
-const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+// A Map, so that "&constructor;" is an undefined entity rather than Object's constructor.
+const PREDEFINED_ENTITIES = new Map<string, string>([['lt', '<'], ['gt', '>'], ['amp', '&'], ['quot', '"'], ['apos', "'"]]);
 
 /** Resolves character and predefined entity references; anything else is refused (there is no DTD). */
 function decodeEntities(s: string): string {
@@ -31,36 +33,10 @@ function decodeEntities(s: string): string {
       }
       return String.fromCodePoint(cp);
     }
-    const named = PREDEFINED_ENTITIES[ref];
+    const named = PREDEFINED_ENTITIES.get(ref);
     if (named === undefined) invalid(`the SVG uses the undefined entity &${ref};`);
     return named;
   });
-}
-
-/** A reference the icon may keep: a fragment of itself or an inline raster/vector image. */
-function isLocalReference(target: string): boolean {
-  const t = target.trim();
-  return t === '' || t.startsWith('#') || /^data:image\//i.test(t);
-}
-
-/** Checks text that a browser may read as CSS or as a URL: no scripts, no outside resources. */
-function checkValue(value: string, where: string): void {
-  const squashed = value.replace(/[\u0000-\u0020\u007f]+/g, '').toLowerCase();
-  if (squashed.includes('javascript:') || squashed.includes('vbscript:')) {
-    invalid(`the SVG contains a javascript: URL (in ${where}); scripts are not allowed`);
-  }
-  if (value.includes('\\') && /url|import|image-set/i.test(value)) {
-    invalid(`the SVG uses CSS escapes (in ${where}); they are not allowed`);
-  }
-  if (/@import/i.test(value)) invalid(`the SVG imports a style sheet (in ${where}); external references are not allowed`);
-  if (/image-set\s*\(/i.test(value)) invalid(`the SVG uses image-set() (in ${where}); it is not allowed`);
-  const urls = /url\s*\(\s*(["']?)([^)]*?)\1\s*\)/gi;
-  for (const m of value.matchAll(urls)) {
-    if (!isLocalReference(m[2] ?? '')) {
-      invalid(`the SVG refers to an external resource (url(${quoteShort(m[2] ?? '')}) in ${where}); only #fragment and data:image/ references are allowed`);
-    }
-  }
-  if (/url\s*\(/i.test(value.replace(urls, ''))) invalid(`the SVG has a malformed url() (in ${where})`);
 }
 
 function localName(name: string): string {
@@ -113,6 +89,21 @@ function readStartTag(text: string, start: number): StartTag {
   }
 }
 
+/**
+ * A link may only point into the icon itself. An inline data:image/ is allowed only as
+ * what <image> (or <feImage>) draws, where browsers render it as a static picture; as a
+ * link target (<a>, <use>, ...) a data: document could run its own scripts.
+ */
+function checkHref(element: string, where: string, target: string): void {
+  if (target === '' || target.startsWith('#')) return;
+  const drawsImage = element === 'image' || element === 'feimage';
+  if (drawsImage && /^data:image\//i.test(target)) return;
+  if (!drawsImage && /^data:/i.test(target.replace(/[\u0000-\u0020\u007f]+/g, ''))) {
+    invalid(`the SVG links to a data: URL (${where}); data:image/ is allowed only as the picture of an <image>`);
+  }
+  invalid(`the SVG refers to an external resource (${where}); only #fragment and data:image/ references are allowed`);
+}
+
 function checkElement(tag: StartTag): void {
   const local = localName(tag.name).toLowerCase();
   if (local === 'script') invalid('the SVG contains a <script> element; scripts are not allowed');
@@ -123,9 +114,7 @@ function checkElement(tag: StartTag): void {
       invalid(`the SVG has an event-handler attribute (${attr}= on <${tag.name}>); event handlers are not allowed`);
     }
     checkValue(value, `the ${attr} attribute of <${tag.name}>`);
-    if (attrLocal === 'href' && !isLocalReference(value)) {
-      invalid(`the SVG refers to an external resource (${attr}=${quoteShort(value)} on <${tag.name}>); only #fragment and data:image/ references are allowed`);
-    }
+    if (attrLocal === 'href') checkHref(local, `${attr}=${quoteShort(value)} on <${tag.name}>`, value.trim());
     if (attr === 'attributeName' && localName(value.trim()).toLowerCase() === 'href') {
       invalid(`the SVG animates an href attribute (<${tag.name} attributeName=${quoteShort(value)}>); this is not allowed`);
     }

@@ -1,7 +1,8 @@
 // What the store shows: the active versions of apps that are not suspended.
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { parsePackageFileName, toStored, type StoredVersion, type VersionRow } from './versions.js';
+import { toStored, type StoredVersion, type VersionRow } from './versions.js';
+import { candidateColumns, firstFound, pairKey, parsePackageFileName } from '../charts/package-file-name.js';
 import { APP_SELECT, toApp, type AppRecord } from './apps.js';
 import { STORE_APP_CONDITION } from './categories.js';
 import { compareVersionsDesc } from '../index/render.js';
@@ -11,9 +12,10 @@ interface StoreVersionRow extends VersionRow {
   update_log: string;
 }
 
-const STORE_VERSIONS = `SELECT v.id, v.app_id, v.metadata, v.digest, v.size, v.prov_digest, v.state, v.created_at, v.released_at, v.update_log
-  FROM app_versions v JOIN apps a ON a.id = v.app_id
+const STORE_COLUMNS = 'v.id, v.app_id, v.metadata, v.digest, v.size, v.prov_digest, v.state, v.created_at, v.released_at, v.update_log';
+const STORE_FROM = `FROM app_versions v JOIN apps a ON a.id = v.app_id
   WHERE v.state = 'active' AND NOT a.suspended`;
+const STORE_VERSIONS = `SELECT ${STORE_COLUMNS} ${STORE_FROM}`;
 
 export interface StoreVersion extends StoredVersion {
   releasedAt: Date | null;
@@ -32,14 +34,18 @@ export async function listStoreVersions(q: Queryable): Promise<StoreVersion[]> {
   return (await q.query<StoreVersionRow>(STORE_VERSIONS)).map(toStoreVersion);
 }
 
+/** The store version a package file name stands for: one query at most, none for a name no chart could have. */
 export async function findStoreVersionByFile(q: Queryable, file: string): Promise<{ version: StoreVersion; prov: boolean } | null> {
   const parsed = parsePackageFileName(file);
   if (!parsed) return null;
-  for (const c of parsed.candidates) {
-    const rows = await q.query<StoreVersionRow>(`${STORE_VERSIONS} AND a.name = $1 AND v.version = $2`, [c.name, c.version]);
-    if (rows[0]) return { version: toStoreVersion(rows[0]), prov: parsed.prov };
-  }
-  return null;
+  const { names, versions } = candidateColumns([parsed]);
+  const rows = await q.query<StoreVersionRow & { name: string; version: string }>(
+    `SELECT a.name, v.version, ${STORE_COLUMNS} ${STORE_FROM}
+       AND (a.name, v.version) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [names, versions],
+  );
+  const row = firstFound(parsed, new Map(rows.map((r) => [pairKey(r.name, r.version), r])));
+  return row ? { version: toStoreVersion(row), prov: parsed.prov } : null;
 }
 
 export interface StoreListing {

@@ -5,14 +5,15 @@ import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import type { ChartMetadata, ChartPackage } from '../charts/ingest.js';
 import { packageFileName } from '../charts/ingest.js';
-import { checkProvenanceFor, readProvenance } from '../charts/provenance.js';
-import { STRICT_SEMVER_RE } from '../charts/metadata.js';
+import { checkProvenanceFor } from '../charts/provenance.js';
+import { candidateColumns, firstFound, pairKey, parsePackageFileName, type PackageFileName } from '../charts/package-file-name.js';
 import { sha256Hex } from '../blobs/index.js';
 import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionState } from '../lifecycle/state-machine.js';
 import type { IndexVersion } from '../index/render.js';
 import { bumpWorkspaceRevision } from './workspaces.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from './blob-refs.js';
+import { appInfoFromChart, checkChartDescription } from './app-info.js';
 
 export interface StoredVersion extends IndexVersion {
   id: number;
@@ -79,6 +80,8 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
   if (input.expectName !== undefined && input.expectName !== name) {
     throw new AppError('chart-invalid', `the chart is named ${JSON.stringify(name)}, but this is app ${JSON.stringify(input.expectName)}`);
   }
+  checkChartDescription(pkg.metadata);
+  const appInfo = appInfoFromChart(pkg.metadata); // only what PATCH would accept becomes app info
   const fileName = packageFileName(pkg.metadata);
   let provDigest: string | null = null;
   if (input.prov) {
@@ -106,7 +109,7 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
       const app = await q.query<{ id: number }>(
         `INSERT INTO apps (workspace_id, name, description, home) VALUES ($1, $2, $3, $4)
          ON CONFLICT (workspace_id, name) DO UPDATE SET updated_at = now() RETURNING id`,
-        [input.workspaceId, name, pkg.metadata.description ?? '', pkg.metadata.home ?? ''],
+        [input.workspaceId, name, appInfo.description, appInfo.home],
       );
       const appId = (app[0] as { id: number }).id;
       const current = await q.query<{ id: number; state: VersionState; digest: string; prov_digest: string | null }>(
@@ -131,7 +134,7 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
         for (const old of [row.digest, row.prov_digest]) {
           if (old && old !== pkg.digest && old !== provDigest) await deleteIfUnreferenced(q, blobs, old);
         }
-        await recordEvent(q, { appId, version, actor: input.actor, action: 'replace', from: row.state, to: 'draft', message: `package ${pkg.digest}` });
+        await recordEvent(q, { appId, version, actor: input.actor, action: 'replace', from: row.state, to: 'draft', message: `package ${pkg.digest}${provDigest ? `, provenance file ${provDigest}` : ''}` });
         return { appId, versionId: row.id, created: false };
       }
       const inserted = await q.query<{ id: number }>(
@@ -182,19 +185,6 @@ export async function listWorkspaceVersions(q: Queryable, workspaceId: number, n
   return rows.map(toStored);
 }
 
-/** Splits "<name>-<version>.tgz" (or .tgz.prov) at every "-" that leaves a valid version. */
-export function parsePackageFileName(file: string): { candidates: Array<{ name: string; version: string }>; prov: boolean } | null {
-  const prov = file.endsWith('.tgz.prov');
-  const base = prov ? file.slice(0, -'.tgz.prov'.length) : file.endsWith('.tgz') ? file.slice(0, -'.tgz'.length) : null;
-  if (base === null) return null;
-  const candidates: Array<{ name: string; version: string }> = [];
-  for (let i = base.indexOf('-'); i > 0; i = base.indexOf('-', i + 1)) {
-    const version = base.slice(i + 1);
-    if (STRICT_SEMVER_RE.test(version)) candidates.push({ name: base.slice(0, i), version });
-  }
-  return { candidates, prov };
-}
-
 /** Just what serving or signing a package file needs. */
 export interface PackageRef {
   id: number;
@@ -202,22 +192,43 @@ export interface PackageRef {
   provDigest: string | null;
 }
 
-/** The version a file name "<name>-<version>.tgz[.prov]" names in a workspace. */
-export async function findPackageByFile(q: Queryable, workspaceId: number, file: string): Promise<{ version: PackageRef; prov: boolean } | null> {
-  const parsed = parsePackageFileName(file);
-  if (!parsed) return null;
-  // Almost always one candidate (a prerelease like 1.0.0-rc.1 leaves only one valid
-  // split); one narrow query each is the cheapest on PGlite, and downloads are hot.
-  for (const c of parsed.candidates) {
-    const rows = await q.query<{ id: number; digest: string; prov_digest: string | null }>(
-      `SELECT v.id, v.digest, v.prov_digest FROM app_versions v JOIN apps a ON a.id = v.app_id
-        WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3`,
-      [workspaceId, c.name, c.version],
-    );
-    const r = rows[0];
-    if (r) return { version: { id: r.id, digest: r.digest, provDigest: r.prov_digest }, prov: parsed.prov };
+export interface PackageFileHit {
+  version: PackageRef;
+  prov: boolean;
+}
+
+/**
+ * The versions that package file names "<name>-<version>.tgz[.prov]" stand for in a
+ * workspace, by file name. One query however many names and splits there are (none
+ * when no name could be a chart's), so a crafted name costs no more than a real one.
+ */
+export async function findPackagesByFiles(q: Queryable, workspaceId: number, files: Iterable<string>): Promise<Map<string, PackageFileHit>> {
+  const parsed = new Map<string, PackageFileName>();
+  for (const file of files) {
+    const p = parsePackageFileName(file);
+    if (p) parsed.set(file, p);
   }
-  return null;
+  const out = new Map<string, PackageFileHit>();
+  if (parsed.size === 0) return out;
+  const { names, versions } = candidateColumns(parsed.values());
+  const rows = await q.query<{ name: string; version: string; id: number; digest: string; prov_digest: string | null }>(
+    `SELECT c.name, c.version, v.id, v.digest, v.prov_digest
+       FROM unnest($2::text[], $3::text[]) AS c(name, version)
+       JOIN apps a ON a.workspace_id = $1 AND a.name = c.name
+       JOIN app_versions v ON v.app_id = a.id AND v.version = c.version`,
+    [workspaceId, names, versions],
+  );
+  const found = new Map(rows.map((r) => [pairKey(r.name, r.version), { id: r.id, digest: r.digest, provDigest: r.prov_digest }]));
+  for (const [file, p] of parsed) {
+    const version = firstFound(p, found);
+    if (version) out.set(file, { version, prov: p.prov });
+  }
+  return out;
+}
+
+/** The version a file name "<name>-<version>.tgz[.prov]" names in a workspace. */
+export async function findPackageByFile(q: Queryable, workspaceId: number, file: string): Promise<PackageFileHit | null> {
+  return (await findPackagesByFiles(q, workspaceId, [file])).get(file) ?? null;
 }
 
 /** Deletes a version (when its state allows) and then its blobs if unused. */
@@ -242,34 +253,4 @@ export async function deleteVersion(
     await deleteIfUnreferenced(q, blobs, row.digest);
     if (row.prov_digest) await deleteIfUnreferenced(q, blobs, row.prov_digest);
   });
-}
-
-/** Attaches a provenance file uploaded on its own to the version whose package it vouches for. */
-export async function attachProvenance(db: Database, blobs: BlobStore, workspaceId: number, prov: Buffer): Promise<PackageRef> {
-  const files = readProvenance(prov);
-  let target: PackageRef | null = null;
-  for (const [file, digest] of files) {
-    const hit = await findPackageByFile(db, workspaceId, file);
-    if (hit && !hit.prov && hit.version.digest === digest) {
-      target = hit.version;
-      break;
-    }
-  }
-  if (!target) throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
-  const provDigest = sha256Hex(prov);
-  if (target.provDigest === provDigest) throw new AppError('version-exists', 'this provenance file is already stored');
-  const chosen = target;
-  await blobs.put(provDigest, prov);
-  try {
-    await db.tx(async (q) => {
-      await bumpWorkspaceRevision(q, workspaceId);
-      await ensureBlob(q, blobs, provDigest, prov);
-      await q.query('UPDATE app_versions SET prov_digest = $1, prov_size = $2, updated_at = now() WHERE id = $3', [provDigest, prov.length, chosen.id]);
-      if (chosen.provDigest) await deleteIfUnreferenced(q, blobs, chosen.provDigest);
-    });
-  } catch (err) {
-    await releaseBlobs(db, blobs, [provDigest]);
-    throw err;
-  }
-  return chosen;
 }

@@ -1,9 +1,10 @@
 // Who is calling: resolved once per request from HTTP Basic (password or token as
 // password) or a Bearer token, then consulted by every route.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { dummyPasswordHash, verifyPassword } from './passwords.js';
+import { DEFAULT_SCRYPT_COST, dummyPasswordHash, hashPassword, needsRehash, verifyPassword, type ScryptCost } from './passwords.js';
 import { workspaceRoleAtLeast, type Permission, type WorkspaceRole } from './permissions.js';
 import { looksLikeToken, userForToken } from './tokens.js';
 
@@ -14,6 +15,9 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
   /** When the credential used (a token) stops working; null for passwords and tokens without expiry. */
   expiresAt: Date | null;
+  /** What the caller signed in with. Only a password may manage tokens or set passwords
+   * (see requirePasswordSignIn), so a token, however short-lived, cannot outlive itself. */
+  via: 'password' | 'token';
 }
 
 export interface Credentials {
@@ -53,31 +57,40 @@ interface UserAuthRow {
 const USER_AUTH_SELECT = `SELECT u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
   FROM users u JOIN roles r ON r.name = u.platform_role`;
 
-// Helm sends Basic credentials on every request; scrypt costs tens of milliseconds
-// on purpose, so a successful check is remembered for a short while. The key holds
-// the stored hash, so a changed password misses the cache at once; the user row
-// (disabled flag, role) is still read on every request.
-const VERIFIED_TTL_MS = 5 * 60 * 1000;
-const VERIFIED_MAX = 10_000;
-const verified = new Map<string, number>();
+// Helm sends Basic credentials on every request; scrypt costs a few hundred
+// milliseconds on purpose, so a successful check is remembered for a short while
+// (least recently used entries go first when full). The key holds the stored hash,
+// so a changed password misses the cache at once; the user row (disabled flag, role)
+// is still read on every request.
+const verified = new LRUCache<string, true>({ max: 10_000, ttl: 5 * 60 * 1000 });
+const verifiedKey = (storedHash: string, secret: string): string =>
+  createHash('sha256').update(storedHash).update('\0').update(secret).digest('hex');
 
 async function passwordMatches(secret: string, storedHash: string): Promise<boolean> {
-  const key = createHash('sha256').update(storedHash).update('\0').update(secret).digest('hex');
-  const until = verified.get(key);
-  if (until !== undefined && until > Date.now()) return true;
+  const key = verifiedKey(storedHash, secret);
+  if (verified.get(key)) return true;
   if (!(await verifyPassword(secret, storedHash))) return false;
-  if (verified.size >= VERIFIED_MAX) verified.clear();
-  verified.set(key, Date.now() + VERIFIED_TTL_MS);
+  verified.set(key, true);
   return true;
 }
 
-function toPrincipal(user: UserAuthRow, expiresAt: Date | null = null): Principal {
+/** Replaces a hash made at a lower cost than today's, now that the password is known
+ * to be right. Only if the hash is still the one checked: a password changed meanwhile wins. */
+async function rehashIfWeak(db: Queryable, user: UserAuthRow, secret: string, cost: ScryptCost): Promise<void> {
+  if (!needsRehash(user.password_hash, cost)) return;
+  const hash = await hashPassword(secret, cost);
+  await db.query('UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3', [user.id, hash, user.password_hash]);
+  verified.set(verifiedKey(hash, secret), true);
+}
+
+function toPrincipal(user: UserAuthRow, via: Principal['via'], expiresAt: Date | null = null): Principal {
   return {
     userId: user.id,
     username: user.username,
     role: user.platform_role,
     permissions: new Set(user.permissions as Permission[]),
     expiresAt,
+    via,
   };
 }
 
@@ -86,7 +99,7 @@ function toPrincipal(user: UserAuthRow, expiresAt: Date | null = null): Principa
  * user. A token works as a Bearer token and as the password of HTTP Basic (with its
  * owner's username), which is how `helm repo add --password <token>` uses it.
  */
-export async function authenticate(db: Queryable, creds: Credentials): Promise<Principal | null> {
+export async function authenticate(db: Queryable, creds: Credentials, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<Principal | null> {
   if (creds.scheme === 'bearer' || looksLikeToken(creds.secret)) {
     const token = await userForToken(db, creds.secret);
     if (token !== null) {
@@ -94,18 +107,19 @@ export async function authenticate(db: Queryable, creds: Credentials): Promise<P
       const user = rows[0];
       if (!user || user.disabled) return null;
       if (creds.username !== null && creds.username !== user.username) return null;
-      return toPrincipal(user, token.expiresAt);
+      return toPrincipal(user, 'token', token.expiresAt);
     }
     if (creds.scheme === 'bearer') return null;
   }
   const rows = await db.query<UserAuthRow>(`${USER_AUTH_SELECT} WHERE u.username = $1`, [creds.username]);
   const user = rows[0];
   if (!user) {
-    await verifyPassword(creds.secret, await dummyPasswordHash()); // same time as a real refusal
+    await verifyPassword(creds.secret, await dummyPasswordHash(cost)); // same time as a real refusal
     return null;
   }
   if (!(await passwordMatches(creds.secret, user.password_hash)) || user.disabled) return null;
-  return toPrincipal(user);
+  await rehashIfWeak(db, user, creds.secret, cost);
+  return toPrincipal(user, 'password');
 }
 
 export function hasPermission(p: Principal | null, perm: Permission): boolean {

@@ -3,6 +3,8 @@
 // can slow a real user down for a while but never lock them out for good, and a
 // user signing in from their own address is held back only by their own failures
 // or by a flood aimed at their account.
+import { LRUCache } from 'lru-cache';
+
 export interface LimitRule {
   max: number;
   windowMs: number;
@@ -20,14 +22,32 @@ export const defaultSignInLimits: SignInLimits = {
   perAddress: { max: 50, windowMs: 15 * 60_000 },
 };
 
-class Window {
-  private readonly hits = new Map<string, number[]>();
-  constructor(private readonly rule: LimitRule) {}
+/** How many keys each window remembers in each of its two tiers (bounded memory under a flood). */
+export const MAX_KEYS = 100_000;
 
-  private live(key: string, now: number): number[] {
-    const list = (this.hits.get(key) ?? []).filter((t) => now - t < this.rule.windowMs);
-    if (list.length === 0) this.hits.delete(key);
-    else this.hits.set(key, list);
+// A window remembers failures per key in two bounded caches. Keys still under the
+// limit are cheap to make (one failure each), so a flood of them only pushes out the
+// oldest such keys. Keys at the limit, the ones currently refusing someone, live apart:
+// pushing one out would take MAX_KEYS other keys at the limit, `max` failures each, so
+// a flood of one-off failures from many addresses cannot lift a limit that holds.
+class Window {
+  private readonly counting: LRUCache<string, number[]>;
+  private readonly limited: LRUCache<string, number[]>;
+
+  constructor(private readonly rule: LimitRule) {
+    this.counting = new LRUCache({ max: MAX_KEYS });
+    this.limited = new LRUCache({ max: MAX_KEYS });
+  }
+
+  /** The key's failures still inside the window, filed in the tier they belong to. */
+  private live(key: string, now: number, added?: number): number[] {
+    const list = (this.limited.get(key) ?? this.counting.get(key) ?? []).filter((t) => now - t < this.rule.windowMs);
+    if (added !== undefined) list.push(added);
+    if (list.length > this.rule.max) list.splice(0, list.length - this.rule.max); // only the last `max` decide
+    this.limited.delete(key);
+    this.counting.delete(key);
+    if (list.length >= this.rule.max) this.limited.set(key, list);
+    else if (list.length > 0) this.counting.set(key, list);
     return list;
   }
 
@@ -39,10 +59,7 @@ class Window {
   }
 
   record(key: string, now: number): void {
-    const list = this.live(key, now);
-    list.push(now);
-    this.hits.set(key, list);
-    if (this.hits.size > 100_000) this.hits.clear(); // bounded memory under a flood
+    this.live(key, now, now);
   }
 }
 

@@ -1,7 +1,7 @@
 // Platform roles: the two built-in ones and custom roles made from the catalogue.
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { PERMISSIONS, type Permission } from './permissions.js';
+import { PERMISSIONS, requireHeld, type Permission } from './permissions.js';
 
 export const ROLE_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -34,7 +34,8 @@ const toRole = (r: RoleRow): Role => ({
 
 function checkPermissions(perms: string[]): Permission[] {
   for (const p of perms) {
-    if (!(p in PERMISSIONS)) throw new AppError('validation-failed', `unknown permission ${JSON.stringify(p)}; see GET /api/v1/permissions`);
+    // Own keys only: `in` would take "constructor" or "toString" for permissions.
+    if (!Object.hasOwn(PERMISSIONS, p)) throw new AppError('validation-failed', `unknown permission ${JSON.stringify(p)}; see GET /api/v1/permissions`);
   }
   return [...new Set(perms)] as Permission[];
 }
@@ -49,11 +50,13 @@ export async function getRole(q: Queryable, name: string): Promise<Role> {
   return toRole(row);
 }
 
-export async function createRole(q: Queryable, input: { name: string; permissions: string[]; description?: string }): Promise<Role> {
+/** Nobody makes a role hold a permission they lack; `actor` is what the caller holds. */
+export async function createRole(q: Queryable, input: { name: string; permissions: string[]; description?: string }, actor: ReadonlySet<Permission>): Promise<Role> {
   if (!ROLE_NAME_RE.test(input.name)) {
     throw new AppError('validation-failed', `role name ${JSON.stringify(input.name)} must be a DNS label: lower-case letters, digits and "-"`);
   }
   const perms = checkPermissions(input.permissions);
+  requireHeld(actor, perms, `creating role ${JSON.stringify(input.name)}`);
   const rows = await q.query<{ name: string }>(
     'INSERT INTO roles (name, description, permissions) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING name',
     [input.name, input.description ?? '', perms],
@@ -62,12 +65,20 @@ export async function createRole(q: Queryable, input: { name: string; permission
   return getRole(q, input.name);
 }
 
-export async function updateRole(db: Database, name: string, patch: { permissions?: string[]; description?: string }): Promise<Role> {
+/** A role holding a permission the caller lacks is out of their reach: they may
+ * neither change nor delete it (that would take the permission from its holders). */
+function checkReaches(actor: ReadonlySet<Permission>, role: Role, action: string): void {
+  requireHeld(actor, role.permissions, `${action} role ${JSON.stringify(role.name)}`);
+}
+
+export async function updateRole(db: Database, name: string, patch: { permissions?: string[]; description?: string }, actor: ReadonlySet<Permission>): Promise<Role> {
   const perms = patch.permissions ? checkPermissions(patch.permissions) : null;
   return db.tx(async (q) => {
     await q.query('SELECT name FROM roles WHERE name = $1 FOR UPDATE', [name]);
     const role = await getRole(q, name);
     if (role.builtin) throw new AppError('role-builtin', `the built-in role ${JSON.stringify(name)} cannot be changed`);
+    checkReaches(actor, role, 'changing');
+    if (perms) requireHeld(actor, perms, `giving role ${JSON.stringify(name)} these permissions`);
     if (perms && !perms.includes('users.manage') && role.permissions.includes('users.manage')) {
       const others = await q.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM users u JOIN roles r ON r.name = u.platform_role
@@ -81,11 +92,12 @@ export async function updateRole(db: Database, name: string, patch: { permission
   });
 }
 
-export async function deleteRole(db: Database, name: string): Promise<void> {
+export async function deleteRole(db: Database, name: string, actor: ReadonlySet<Permission>): Promise<void> {
   await db.tx(async (q) => {
     await q.query('SELECT name FROM roles WHERE name = $1 FOR UPDATE', [name]); // holds off new holders
     const role = await getRole(q, name);
     if (role.builtin) throw new AppError('role-builtin', `the built-in role ${JSON.stringify(name)} cannot be deleted`);
+    checkReaches(actor, role, 'deleting');
     if (role.users > 0) throw new AppError('role-in-use', `role ${JSON.stringify(name)} is held by ${role.users} user(s); give them another role first`);
     await q.query('DELETE FROM roles WHERE name = $1', [name]);
   });

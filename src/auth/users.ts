@@ -1,7 +1,8 @@
 // Users: accounts with a platform role. Usernames are DNS-label-like.
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { DEFAULT_SCRYPT_COST, hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
+import { requireHeld, type Permission } from './permissions.js';
 
 export const USERNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const MIN_PASSWORD_LENGTH = 8;
@@ -45,9 +46,21 @@ function checkPassword(password: string): void {
   }
 }
 
-async function checkRoleExists(q: Queryable, role: string): Promise<void> {
-  const rows = await q.query('SELECT 1 FROM roles WHERE name = $1', [role]);
-  if (rows.length === 0) throw new AppError('validation-failed', `role ${JSON.stringify(role)} does not exist`);
+/** The permissions of an existing role; validation-failed when there is no such role. */
+async function rolePermissions(q: Queryable, role: string): Promise<string[]> {
+  const rows = await q.query<{ permissions: string[] }>('SELECT permissions FROM roles WHERE name = $1', [role]);
+  if (!rows[0]) throw new AppError('validation-failed', `role ${JSON.stringify(role)} does not exist`);
+  return rows[0].permissions;
+}
+
+/** Refuses giving `role` to anyone when it holds a permission the actor lacks. */
+async function checkMayGiveRole(q: Queryable, actor: ReadonlySet<Permission>, role: string): Promise<void> {
+  requireHeld(actor, await rolePermissions(q, role), `giving role ${JSON.stringify(role)}`);
+}
+
+/** Refuses acting on a user whose role holds a permission the actor lacks. */
+async function checkReaches(q: Queryable, actor: ReadonlySet<Permission>, user: UserRow, action: string): Promise<void> {
+  requireHeld(actor, await rolePermissions(q, user.platform_role), `${action} user ${JSON.stringify(user.username)} (role ${JSON.stringify(user.platform_role)})`);
 }
 
 export async function findUserRow(q: Queryable, username: string): Promise<(UserRow & { id: number }) | null> {
@@ -80,13 +93,14 @@ export interface NewUser {
   email?: string;
 }
 
-export async function createUser(q: Queryable, input: NewUser): Promise<User> {
+/** Creates a user; `actor` is what the caller holds: the role given must not hold more. */
+export async function createUser(q: Queryable, input: NewUser, actor: ReadonlySet<Permission>, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<User> {
   if (!USERNAME_RE.test(input.username)) {
     throw new AppError('validation-failed', `username ${JSON.stringify(input.username)} must be a DNS label: lower-case letters, digits and "-", at most 63 characters`);
   }
   checkPassword(input.password);
-  await checkRoleExists(q, input.role);
-  const hash = await hashPassword(input.password);
+  await checkMayGiveRole(q, actor, input.role);
+  const hash = await hashPassword(input.password, cost);
   const rows = await q.query<UserRow>(
     `INSERT INTO users (username, password_hash, platform_role, display_name, email) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (username) DO NOTHING RETURNING ${COLUMNS}`,
@@ -116,14 +130,26 @@ export interface UserPatch {
   password?: string;
 }
 
-export async function updateUser(db: Database, username: string, patch: UserPatch): Promise<User> {
+/** Only someone holding everything the user's current role and the new role hold may change them. */
+async function checkMayUpdate(q: Queryable, actor: ReadonlySet<Permission>, row: UserRow | undefined, username: string, patch: UserPatch): Promise<UserRow> {
+  if (!row) throw new AppError('not-found', `user ${JSON.stringify(username)} not found`);
+  await checkReaches(q, actor, row, 'changing');
+  if (patch.role !== undefined) await checkMayGiveRole(q, actor, patch.role);
+  return row;
+}
+
+export async function updateUser(db: Database, username: string, patch: UserPatch, actor: ReadonlySet<Permission>, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<User> {
   if (patch.password !== undefined) checkPassword(patch.password);
-  const hash = patch.password !== undefined ? await hashPassword(patch.password) : null;
+  let hash: string | null = null;
+  if (patch.password !== undefined) {
+    // Refuse before spending a hash on a change that is not allowed; checked again under the lock.
+    const current = (await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [username]))[0];
+    await checkMayUpdate(db, actor, current, username, patch);
+    hash = await hashPassword(patch.password, cost);
+  }
   return db.tx(async (q) => {
     const rows = await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1 FOR UPDATE`, [username]);
-    const row = rows[0];
-    if (!row) throw new AppError('not-found', `user ${JSON.stringify(username)} not found`);
-    if (patch.role !== undefined) await checkRoleExists(q, patch.role);
+    const row = await checkMayUpdate(q, actor, rows[0], username, patch);
     const losesAdmin = patch.disabled === true || (patch.role !== undefined && patch.role !== row.platform_role);
     if (losesAdmin) {
       const stillAdmin = patch.disabled !== true && patch.role !== undefined
@@ -142,16 +168,17 @@ export async function updateUser(db: Database, username: string, patch: UserPatc
   });
 }
 
-export async function deleteUser(db: Database, username: string): Promise<void> {
+export async function deleteUser(db: Database, username: string, actor: ReadonlySet<Permission>): Promise<void> {
   await db.tx(async (q) => {
     const row = (await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1 FOR UPDATE`, [username]))[0];
     if (!row) throw new AppError('not-found', `user ${JSON.stringify(username)} not found`);
+    await checkReaches(q, actor, row, 'deleting');
     await keepAnAdmin(q, row.id);
     await q.query('DELETE FROM users WHERE id = $1', [row.id]);
   });
 }
 
-export async function changeOwnPassword(db: Database, userId: number, current: string, next: string): Promise<void> {
+export async function changeOwnPassword(db: Database, userId: number, current: string, next: string, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<void> {
   checkPassword(next);
   const rows = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [userId]);
   const stored = rows[0]?.password_hash;
@@ -159,5 +186,5 @@ export async function changeOwnPassword(db: Database, userId: number, current: s
     throw new AppError('forbidden', 'the current password is not correct');
   }
   if (current === next) throw new AppError('validation-failed', 'the new password must differ from the current one');
-  await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [userId, await hashPassword(next)]);
+  await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [userId, await hashPassword(next, cost)]);
 }

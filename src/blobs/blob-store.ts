@@ -20,6 +20,11 @@ export interface BlobStore {
   delete(digest: string): Promise<void>;
   /** Every stored blob, in no particular order. */
   list(): AsyncIterable<BlobInfo>;
+  /**
+   * Removes what writes that never finished left behind (a crash between writing and
+   * publishing a blob) when it was started before `startedBefore`; answers how many.
+   */
+  removeLeftovers(startedBefore: Date): Promise<number>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -62,6 +62,10 @@ export class CachingBlobStore implements BlobStore {
     return this.inner.list();
   }
 
+  removeLeftovers(startedBefore: Date): Promise<number> {
+    return this.inner.removeLeftovers(startedBefore);
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }

@@ -80,6 +80,24 @@ export class DiskBlobStore implements BlobStore {
     }
   }
 
+  /** Temp files of writes that crashed before their rename (only put() writes there). */
+  async removeLeftovers(startedBefore: Date): Promise<number> {
+    const dir = path.join(this.root, 'tmp');
+    let removed = 0;
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      const file = path.join(dir, name);
+      try {
+        const st = await fs.lstat(file);
+        if (st.mtime >= startedBefore) continue; // a write may still be in flight
+        await fs.rm(file, { force: true, recursive: st.isDirectory() });
+        removed++;
+      } catch {
+        // renamed or removed meanwhile
+      }
+    }
+    return removed;
+  }
+
   async ping(): Promise<void> {
     await fs.access(path.join(this.root, BLOB_PREFIX), fs.constants.R_OK | fs.constants.W_OK);
   }

@@ -87,6 +87,23 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Multipart uploads that were never completed (the client splits large objects) keep
+   * their parts in the bucket, invisible to listing, until aborted. (MinIO also expires
+   * them itself after a day; other S3 services need a lifecycle rule or this.)
+   */
+  async removeLeftovers(startedBefore: Date): Promise<number> {
+    const stale: Array<{ key: string; uploadId: string }> = [];
+    // No prefix in the request: MinIO answers a prefix only when it is a whole key.
+    const stream = this.client.listIncompleteUploads(this.bucket, '', true);
+    for await (const u of stream as AsyncIterable<Minio.IncompleteUploadedBucketItem & { initiated?: Date }>) {
+      if (!u.key?.startsWith(BLOB_PREFIX) || !u.uploadId) continue;
+      if (u.initiated && u.initiated < startedBefore) stale.push({ key: u.key, uploadId: u.uploadId });
+    }
+    for (const u of stale) await this.client.abortMultipartUpload(this.bucket, u.key, u.uploadId);
+    return stale.length;
+  }
+
   async ping(): Promise<void> {
     if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} does not exist`);
   }

@@ -4,7 +4,8 @@
 import { AppError } from '../errors.js';
 import { defaultArchiveLimits, readChartArchive, readUpload, type ArchiveLimits } from './archive.js';
 import { parseChartMetadata, type ChartMetadata } from './metadata.js';
-import { compileValuesSchema, parseValues } from './values.js';
+import { checkChartValues } from './schema-workers.js';
+import { findLoneSurrogate } from '../text.js';
 
 export type { ChartMetadata } from './metadata.js';
 export type { ArchiveLimits } from './archive.js';
@@ -60,14 +61,20 @@ export async function ingestChart(
   const chartYaml = utf8('Chart.yaml', chartYamlBytes);
   const requirements = archive.files.get('requirements.yaml');
   const metadata = parseChartMetadata(chartYaml, requirements ? utf8('requirements.yaml', requirements) : undefined);
+  // YAML escapes ("\ud800") can spell a lone surrogate in otherwise valid UTF-8; the
+  // metadata is stored as JSON, which cannot hold one.
+  const badText = findLoneSurrogate(metadata);
+  if (badText !== null) {
+    throw new AppError('chart-invalid', `Chart.yaml: ${badText} holds a lone UTF-16 surrogate (such as "\\ud800"), which is not valid Unicode text`);
+  }
 
   const valuesBytes = archive.files.get('values.yaml');
   const valuesYaml = valuesBytes ? utf8('values.yaml', valuesBytes) : null;
-  if (valuesYaml !== null) parseValues(valuesYaml);
-
   const schemaBytes = archive.files.get('values.schema.json');
   const valuesSchema = schemaBytes ? utf8('values.schema.json', schemaBytes) : null;
-  if (valuesSchema !== null) compileValuesSchema(valuesSchema);
+  // On a worker thread: parsing a big values.yaml and compiling a big schema take
+  // seconds that the event loop must not wait (see schema-workers.ts).
+  await checkChartValues(valuesYaml, valuesSchema);
 
   let readme: string | null = null;
   for (const n of README_NAMES) {

@@ -96,7 +96,8 @@ const metadataSchema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
+// verbose: a type error then carries the offending value, so the message can name it.
+const ajv = new Ajv({ allErrors: false, strict: true, verbose: true });
 const validateMetadata = ajv.compile(metadataSchema);
 const validateDependencies = ajv.compile({ type: 'array', items: dependencySchema });
 
@@ -104,22 +105,47 @@ function invalid(message: string): AppError {
   return new AppError('chart-invalid', message);
 }
 
-function describeAjvError(file: string, err: ErrorObject | undefined): string {
-  if (!err) return `${file} is invalid`;
-  const where = err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : 'the document';
-  if (err.keyword === 'required') return `${file}: ${(err.params as { missingProperty: string }).missingProperty} is required`;
-  if (err.keyword === 'type' && /\.\d+$/.test(where) && /^(maintainers|dependencies)\./.test(where)) {
-    return `${file}: ${where} must be a mapping, not ${describeValue(err.data)}`;
-  }
-  if (err.keyword === 'type') return `${file}: ${where} must be a ${err.params.type === 'object' ? 'mapping' : (err.params as { type: string }).type}, not ${describeValue(err.data)}`;
-  return `${file}: ${where} ${err.message ?? 'is invalid'}`;
+function dotted(instancePath: string): string {
+  return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
 }
 
-function describeValue(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+const EXPECTED: Record<string, string> = { string: 'a string', array: 'a list', object: 'a mapping', boolean: 'a boolean (true or false)' };
+// The fields `helm lint` checks by type, with its own wording.
+const HELM_LINT_STRINGS = new Set(['version', 'appVersion']);
+
+function describeAjvError(file: string, err: ErrorObject | undefined): string {
+  if (!err) return `${file} is invalid`;
+  const where = err.instancePath ? dotted(err.instancePath) : 'the document';
+  if (err.keyword === 'required') {
+    const missing = (err.params as { missingProperty: string }).missingProperty;
+    return `${file}: ${err.instancePath ? `${where}.` : ''}${missing} is required`;
+  }
+  if (err.keyword !== 'type') return `${file}: ${where} ${err.message ?? 'is invalid'}`;
+  const expected = (err.params as { type: string }).type;
+  const actual = describeValue(err.data);
+  let message = `${file}: ${where} must be ${EXPECTED[expected] ?? expected}, but it is ${actual.words}`;
+  if (expected === 'string' && actual.scalar) message += '; put the value in quotes so YAML reads it as text';
+  if (expected === 'string' && err.data === null) message += '; give it a value or remove the line';
+  // Helm reads Chart.yaml into Go values (every YAML number becomes a float64) and names
+  // the Go type; saying it the same way lets people match our answer to `helm lint`.
+  if (actual.go !== null && actual.go !== 'string') {
+    message += expected === 'string' && HELM_LINT_STRINGS.has(where)
+      ? ` (helm lint: "${where} should be of type string but it's of type ${actual.go}")`
+      : ` (Helm reads it as ${actual.go})`;
+  }
+  return message;
+}
+
+/** A value in words, and the Go type Helm's YAML reader turns it into (null when Helm reads it as a string). */
+function describeValue(v: unknown): { words: string; go: string | null; scalar: boolean } {
+  if (v === null || v === undefined) return { words: 'empty (null)', go: '<nil>', scalar: false };
+  if (Array.isArray(v)) return { words: 'a list', go: '[]interface {}', scalar: false };
+  // js-yaml reads an unquoted 2024-01-02 as a timestamp; Helm keeps it as text.
+  if (v instanceof Date) return { words: `a date (${v.toISOString()})`, go: null, scalar: true };
+  if (typeof v === 'object') return { words: 'a mapping', go: 'map[string]interface {}', scalar: false };
+  if (typeof v === 'number') return { words: `a number (${String(v)})`, go: 'float64', scalar: true };
+  if (typeof v === 'boolean') return { words: `a boolean (${String(v)})`, go: 'bool', scalar: true };
+  return { words: `a string (${JSON.stringify(v)})`, go: 'string', scalar: false };
 }
 
 function parseYamlFile(file: string, text: string): unknown {
@@ -156,7 +182,7 @@ const MAINTAINER_KEYS = ['name', 'email', 'url'] as const;
  */
 export function parseChartMetadata(chartYaml: string, requirementsYaml?: string): ChartMetadata {
   const doc = parseYamlFile('Chart.yaml', chartYaml);
-  if (!isMapping(doc)) throw invalid(`Chart.yaml must be a YAML mapping, not ${describeValue(doc)}`);
+  if (!isMapping(doc)) throw invalid(`Chart.yaml must be a YAML mapping, not ${describeValue(doc).words}`);
   checkNoNulls('Chart.yaml', 'maintainers', doc.maintainers);
   checkNoNulls('Chart.yaml', 'dependencies', doc.dependencies);
   if (!validateMetadata(doc)) throw invalid(describeAjvError('Chart.yaml', validateMetadata.errors?.[0]));
@@ -188,7 +214,7 @@ export function parseChartMetadata(chartYaml: string, requirementsYaml?: string)
   if (apiVersion === 'v1' && requirementsYaml !== undefined && meta.dependencies === undefined) {
     const req = parseYamlFile('requirements.yaml', requirementsYaml);
     if (req !== null && req !== undefined) {
-      if (!isMapping(req)) throw invalid(`requirements.yaml must be a YAML mapping, not ${describeValue(req)}`);
+      if (!isMapping(req)) throw invalid(`requirements.yaml must be a YAML mapping, not ${describeValue(req).words}`);
       if (req.dependencies !== undefined && req.dependencies !== null) {
         checkNoNulls('requirements.yaml', 'dependencies', req.dependencies);
         if (!validateDependencies(req.dependencies)) {

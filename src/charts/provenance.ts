@@ -5,11 +5,16 @@
 import yaml from 'js-yaml';
 import { AppError } from '../errors.js';
 import { isMapping } from './safe-yaml.js';
+import { MAX_CHART_NAME_LENGTH, MAX_CHART_VERSION_LENGTH, parsePackageFileName } from './package-file-name.js';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
 
 function invalid(message: string): AppError {
   return new AppError('prov-invalid', message);
+}
+
+function shortName(name: string): string {
+  return name.length > 80 ? `${JSON.stringify(name.slice(0, 60))}... (${name.length} characters)` : JSON.stringify(name);
 }
 
 /** Returns the sha256 digests the provenance file vouches for, by file name. */
@@ -34,6 +39,12 @@ export function readProvenance(bytes: Buffer): Map<string, string> {
   if (!isMapping(map)) throw invalid('the provenance file has no files section');
   const out = new Map<string, string>();
   for (const [name, value] of Object.entries(map)) {
+    // Helm lists the package it signed; a name no package could have is refused
+    // before anyone looks it up.
+    const file = parsePackageFileName(name);
+    if (!file || file.prov) {
+      throw invalid(`the provenance file lists ${shortName(name)}, which is not a chart package file name ("<name>-<version>.tgz": a name of at most ${MAX_CHART_NAME_LENGTH} letters, digits, ".", "_" or "-", and a strict SemVer version of at most ${MAX_CHART_VERSION_LENGTH} characters)`);
+    }
     const m = typeof value === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(value) : null;
     if (!m) throw invalid(`the provenance file lists ${JSON.stringify(name)} without a sha256 digest`);
     out.set(name, m[1] as string);

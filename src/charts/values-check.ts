@@ -1,5 +1,6 @@
 // Checks a user's values (YAML) against a chart's values.schema.json, reporting every
-// error with a path a person can read ("image.tag"), for planning an upgrade.
+// error with a path a person can read ("image.tag"), for planning an upgrade. This runs
+// on a schema worker thread; the server calls checkValues in schema-workers.ts.
 import { AppError } from '../errors.js';
 import { compileValuesSchema, parseValues } from './values.js';
 
@@ -8,7 +9,7 @@ export interface ValuesError {
   message: string;
 }
 
-export function checkValues(schemaText: string, valuesYaml: string): ValuesError[] {
+export function checkValuesNow(schemaText: string, valuesYaml: string): ValuesError[] {
   const validate = compileValuesSchema(schemaText);
   let values: Record<string, unknown>;
   try {

@@ -1,12 +1,15 @@
 // values.yaml must parse as a mapping; values.schema.json must be a JSON Schema that
-// ajv compiles. The compiled validator is also what checks users' values later.
+// ajv compiles, within the limits of schema-safety.ts. The compiled validator is also
+// what checks users' values later. Compiling runs on the schema worker threads.
 import { createHash } from 'node:crypto';
 import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 import { isMapping, loadYamlLimited } from './safe-yaml.js';
+import { checkSchemaShape, MAX_SCHEMA_BYTES, re2Engine } from './schema-safety.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
@@ -32,26 +35,39 @@ export function parseValues(text: string, file = 'values.yaml'): Record<string, 
 
 // Compiling a chart's schema costs about as much as the rest of ingest together, and
 // new versions of a chart mostly keep their schema; values checks compile it again.
-// Validators are kept by the schema text's digest (a schema is immutable input).
-const COMPILED_MAX = 50;
-const compiled = new Map<string, ValidateFunction>();
+// Validators are kept by the schema text's digest (a schema is immutable input), in a
+// cache bounded by an estimate of their memory: the ajv instance each one keeps, the
+// schema, and the generated code. This runs on the schema worker threads
+// (schema-workers.ts), never on the server's event loop.
+const COMPILED_OVERHEAD_BYTES = 1024 * 1024;
+export const COMPILED_CACHE_BYTES = 64 * 1024 * 1024;
+
+interface Compiled {
+  validate: ValidateFunction;
+  bytes: number;
+}
+
+export const compiledSchemas = new LRUCache<string, Compiled>({
+  maxSize: COMPILED_CACHE_BYTES,
+  sizeCalculation: (c) => c.bytes,
+});
 
 /** Compiles a values.schema.json text; throws chart-invalid when it is not a usable schema. */
 export function compileValuesSchema(text: string): ValidateFunction {
   const key = createHash('sha256').update(text).digest('hex');
-  const hit = compiled.get(key);
-  if (hit) {
-    compiled.delete(key);
-    compiled.set(key, hit);
-    return hit;
-  }
+  const hit = compiledSchemas.get(key);
+  if (hit) return hit.validate;
   const validate = compileUncached(text);
-  if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
-  compiled.set(key, validate);
+  const bytes = COMPILED_OVERHEAD_BYTES + 2 * (Buffer.byteLength(text) + validate.toString().length);
+  compiledSchemas.set(key, { validate, bytes });
   return validate;
 }
 
 function compileUncached(text: string): ValidateFunction {
+  const size = Buffer.byteLength(text);
+  if (size > MAX_SCHEMA_BYTES) {
+    throw invalid(`values.schema.json is ${size} bytes, over the limit of ${MAX_SCHEMA_BYTES} bytes (1 MiB)`);
+  }
   let schema: unknown;
   try {
     schema = JSON.parse(text);
@@ -61,8 +77,11 @@ function compileUncached(text: string): ValidateFunction {
   if (typeof schema !== 'boolean' && !isMapping(schema)) {
     throw invalid('values.schema.json must be a JSON Schema: an object or a boolean');
   }
+  checkSchemaShape(schema);
   const dialect = isMapping(schema) && typeof schema.$schema === 'string' ? schema.$schema : '';
-  const opts = { strict: false, allErrors: true, validateSchema: true } as const;
+  // strict stays off: charts use keywords ajv does not know, and strict mode would also
+  // run patterns with RegExp against the schema's own property names.
+  const opts = { strict: false, allErrors: true, validateSchema: true, code: { regExp: re2Engine } } as const;
   // A fresh instance per schema: compiled schemas are cached per instance, and these
   // come from uploads, so sharing one would grow without bound.
   let ajv: Ajv;
@@ -80,6 +99,7 @@ function compileUncached(text: string): ValidateFunction {
   try {
     return ajv.compile(input);
   } catch (err) {
+    if (err instanceof AppError) throw err;
     throw invalid(`values.schema.json is not a valid JSON Schema: ${(err as Error).message}`);
   }
 }

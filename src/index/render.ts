@@ -36,7 +36,11 @@ export function compareVersionsDesc(a: string, b: string): number {
   return semver.rcompare(a, b) || (a < b ? 1 : a > b ? -1 : 0);
 }
 
-/** Groups versions by chart name, each list newest first; names in alphabetical order. */
+/**
+ * Groups versions by chart name, each list newest first; names in alphabetical order.
+ * The result has no prototype: a chart may be named "__proto__" or "constructor", and
+ * on a plain object the first would set the prototype instead of adding an entry.
+ */
 export function groupEntries(versions: IndexVersion[], baseUrl: string | null): Record<string, IndexEntry[]> {
   const byName = new Map<string, IndexVersion[]>();
   for (const v of versions) {
@@ -44,7 +48,7 @@ export function groupEntries(versions: IndexVersion[], baseUrl: string | null): 
     if (list) list.push(v);
     else byName.set(v.metadata.name, [v]);
   }
-  const entries: Record<string, IndexEntry[]> = {};
+  const entries = Object.create(null) as Record<string, IndexEntry[]>;
   for (const name of [...byName.keys()].sort()) {
     const list = byName.get(name) ?? [];
     list.sort((x, y) => compareVersionsDesc(x.metadata.version, y.metadata.version));

@@ -3,14 +3,21 @@
 // Failed sign-ins are rate-limited (src/auth/rate-limit.ts).
 import fp from 'fastify-plugin';
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { authenticate, parseAuthorization, type Principal } from '../auth/principal.js';
+import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../auth/passwords.js';
 import { SignInLimiter, type SignInLimits } from '../auth/rate-limit.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The scrypt cost new password hashes are made with (OWASP's minimum outside tests). */
+    scryptCost: ScryptCost;
+  }
   interface FastifyRequest {
     principal: Principal | null;
+    /** Refuses (429) a password check for `username` while its sign-in limits hold. */
+    checkSignInLimit(reply: FastifyReply, username: string): void;
     /** Counts a failed password check made by a route (e.g. a wrong current password). */
     recordFailedSignIn(username: string): void;
   }
@@ -25,14 +32,41 @@ export function requireUser(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/**
+ * Making or revoking tokens and setting passwords need a sign-in with the password.
+ * A token could otherwise mint a token (or a password) that outlives it, and a
+ * stolen token could lock its owner out.
+ */
+export function requirePasswordSignIn(request: FastifyRequest, what: string): Principal {
+  const p = requireUser(request);
+  if (p.via !== 'password') {
+    throw new AppError('forbidden', `${what} needs a sign-in with your password, not a token: sign in with HTTP Basic and your username and password`);
+  }
+  return p;
+}
+
 export interface AuthOptions {
   signInLimits?: SignInLimits;
+  scryptCost?: ScryptCost;
 }
 
 export default fp<AuthOptions>(
   async (app, opts) => {
     const limiter = new SignInLimiter(opts.signInLimits);
+    const cost = opts.scryptCost ?? DEFAULT_SCRYPT_COST;
+    app.decorate('scryptCost', cost);
+
+    const refuseIfLimited = (reply: FastifyReply, username: string | null, address: string): void => {
+      const wait = limiter.blockedFor(username, address);
+      if (wait > 0) {
+        reply.header('Retry-After', String(wait));
+        throw new AppError('rate-limited', `too many failed sign-ins; try again in ${wait} seconds`);
+      }
+    };
     app.decorateRequest('principal', null);
+    app.decorateRequest('checkSignInLimit', function (this: FastifyRequest, reply: FastifyReply, username: string) {
+      refuseIfLimited(reply, username, this.ip);
+    });
     app.decorateRequest('recordFailedSignIn', function (this: FastifyRequest, username: string) {
       limiter.recordFailure(username, this.ip);
     });
@@ -45,21 +79,18 @@ export default fp<AuthOptions>(
         if (request.routeOptions.url !== undefined && !request.routeOptions.config.public) requireUser(request);
         return;
       }
-      const wait = limiter.blockedFor(creds.username, request.ip);
-      if (wait > 0) {
-        reply.header('Retry-After', String(wait));
-        throw new AppError('rate-limited', `too many failed sign-ins; try again in ${wait} seconds`);
-      }
+      refuseIfLimited(reply, creds.username, request.ip);
       // Memoised until the next write on the embedded engine (see Database.cached);
       // the key is a digest, so no secret is kept in memory as a map key.
       const key = `auth:${createHash('sha256').update(`${creds.scheme}\0${creds.username ?? ''}\0${creds.secret}`).digest('hex')}`;
-      let principal = await app.db.cached(key, () => authenticate(app.db, creds));
+      let principal = await app.db.cached(key, () => authenticate(app.db, creds, cost));
       if (principal?.expiresAt && principal.expiresAt.getTime() <= Date.now()) principal = null;
       if (!principal) {
         limiter.recordFailure(creds.username, request.ip);
         const who = creds.username ? `user ${JSON.stringify(creds.username)}` : 'the token';
-        // Log which account failed, never the secret; a digest lets repeats be correlated.
-        request.log.info({ user: creds.username, credential: createHash('sha256').update(creds.secret).digest('hex').slice(0, 8) }, 'sign-in failed');
+        // Which account failed and how, never the secret nor anything computed from it:
+        // even a short unsalted digest lets a leaked log be checked against guesses.
+        request.log.info({ user: creds.username, scheme: creds.scheme }, 'sign-in failed');
         throw new AppError('unauthorized', `the credentials for ${who} are not valid`);
       }
       request.principal = principal;

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toProblem } from '../errors.js';
+import { findLoneSurrogate } from '../text.js';
 
 // Constraint violations that a race between two requests can cause (the loser of a
 // concurrent insert or delete) are conflicts, not server faults.
@@ -20,6 +21,9 @@ const PG_BAD_INPUT: Record<string, string> = {
   '22001': 'a value in the request is too long',
   '22003': 'a number in the request is out of range',
   '54000': 'a value in the request is too large',
+  // invalid_text_representation: e.g. JSON with a lone UTF-16 surrogate ("\ud800"),
+  // should any reach the database past the checks where input enters.
+  '22P02': 'a value in the request is not valid text for the database (such as a lone UTF-16 surrogate)',
 };
 
 function fromFastifyError(err: FastifyError): AppError {
@@ -77,6 +81,16 @@ export default fp(
     // (or the database, which cannot store NUL in text) sees them.
     app.addHook('onRequest', async (request) => {
       if (/%00|\0/i.test(request.url)) throw new AppError('bad-request', 'the URL holds a NUL byte (%00)');
+    });
+    // JSON can spell a lone UTF-16 surrogate ("\ud800"), which is not Unicode and which
+    // the database cannot store; refuse it in any parsed body, query or path parameter.
+    app.addHook('preValidation', async (request) => {
+      for (const [where, value] of [['body', request.body], ['query', request.query], ['params', request.params]] as const) {
+        const path = findLoneSurrogate(value);
+        if (path !== null) {
+          throw new AppError('bad-request', `${[where, path].filter(Boolean).join(' ')} holds a lone UTF-16 surrogate (such as \\ud800), which is not valid Unicode text`);
+        }
+      }
     });
     app.setNotFoundHandler((request, reply) =>
       sendError(request, reply, new AppError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),

@@ -1,5 +1,6 @@
-// Periodically removes blobs that no row references (left by crashed uploads), once
-// they are older than the grace period.
+// Periodically removes blobs that no row references (left by crashed uploads), and
+// the blob store's leftovers of crashed writes (temp files, incomplete multipart
+// uploads), once they are older than the grace period.
 import fp from 'fastify-plugin';
 import { sweepOrphanBlobs } from '../apps/blob-refs.js';
 
@@ -11,7 +12,7 @@ export default fp(
     const sweep = async () => {
       try {
         const removed = await sweepOrphanBlobs(app.db, app.blobs, app.config.blobGraceSeconds);
-        if (removed > 0) app.log.info({ removed }, 'swept unreferenced blobs');
+        if (removed.blobs > 0 || removed.leftovers > 0) app.log.info(removed, 'swept unreferenced blobs and leftovers of crashed writes');
       } catch (err) {
         app.log.warn({ err }, 'blob sweep failed; will retry');
       }

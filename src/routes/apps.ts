@@ -6,6 +6,7 @@ import { storeUpload } from '../apps/versions.js';
 import { getVersionDetail, listVersionDetails } from '../apps/version-detail.js';
 import { listEvents } from '../lifecycle/audit.js';
 import { inspectIcon, MAX_ICON_BYTES } from '../apps/icons.js';
+import { APP_INFO_LIMITS, homeSchema } from '../apps/app-info.js';
 import { workspaceAccess } from './access.js';
 import { readChartUpload } from './upload-body.js';
 import { appContext, appParams, type AppParams } from './app-context.js';
@@ -61,9 +62,9 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
         body: {
           type: 'object', additionalProperties: false, minProperties: 1,
           properties: {
-            description: { type: 'string', maxLength: 10000 },
-            abstraction: { type: 'string', maxLength: 200 },
-            home: { type: 'string', maxLength: 2000, anyOf: [{ const: '' }, { format: 'uri', pattern: '^https?://' }] },
+            description: { type: 'string', maxLength: APP_INFO_LIMITS.description },
+            abstraction: { type: 'string', maxLength: APP_INFO_LIMITS.abstraction },
+            home: homeSchema, // the rules uploads follow too (src/apps/app-info.ts)
             category: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', minLength: 1, maxLength: 64 }] },
           },
         },

@@ -3,8 +3,9 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { groupEntries, compareVersionsDesc, toIndexEntry } from '../index/render.js';
-import { attachProvenance, deleteVersion, listWorkspaceVersions, storeUpload } from '../apps/versions.js';
-import { readChartUpload, readProvPart } from './upload-body.js';
+import { deleteVersion, listWorkspaceVersions, storeUpload } from '../apps/versions.js';
+import { attachProvenance } from '../apps/version-provenance.js';
+import { formParts, partFile, readChartUpload, readProvPart } from './upload-body.js';
 import { rawBody } from './body.js';
 import { workspaceAccess } from './access.js';
 import { repoBaseUrl } from './helm-repo.js';
@@ -46,15 +47,15 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-regular');
     let prov: Buffer | null = null;
     if (request.isMultipart()) {
-      for await (const part of request.parts({ limits: { fileSize: MAX_PROV_BYTES + 1, files: 1 } })) {
-        if (part.type === 'file' && part.fieldname === 'prov') prov = await readProvPart(part.file);
+      for await (const part of formParts(request, { fileSize: MAX_PROV_BYTES + 1, files: 1 })) {
+        if (part.type === 'file' && part.fieldname === 'prov') prov = await readProvPart(partFile(part));
         else if (part.type === 'file') part.file.resume();
       }
     } else if (request.body !== undefined && request.body !== null) {
       prov = await readProvPart(rawBody(request));
     }
     if (!prov || prov.length === 0) throw new AppError('bad-request', 'send the provenance file as the multipart field "prov" or as the body');
-    await attachProvenance(app.db, app.blobs, workspace.id, prov);
+    await attachProvenance(app.db, app.blobs, workspace.id, prov, request.principal?.username ?? 'anonymous');
     return reply.code(201).send({ saved: true });
   });
 

@@ -4,6 +4,7 @@ import type { AppRecord } from '../apps/apps.js';
 import type { VersionDetail } from '../apps/version-detail.js';
 import type { Category } from '../apps/categories.js';
 import { allowedActions, type Actor } from '../lifecycle/state-machine.js';
+import { isSafeLink, withSafeLinks } from '../apps/app-info.js';
 import { workspaceRoleAtLeast, type WorkspaceRole } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 
@@ -21,7 +22,7 @@ export function appJson(a: AppRecord, workspace: string) {
     workspace,
     description: a.description,
     abstraction: a.abstraction,
-    home: a.home,
+    home: isSafeLink(a.home) ? a.home : '', // rows stored before uploads were held to the PATCH rules may not be
     icon: a.iconDigest ? `/api/v1/workspaces/${workspace}/apps/${a.name}/icon` : null,
     category: a.category,
     suspended: a.suspended,
@@ -43,7 +44,7 @@ export function versionJson(v: VersionDetail, appName: string, workspace: string
     hasProvenance: v.provDigest !== null,
     updateLog: v.updateLog,
     uploadedBy: v.uploadedBy,
-    metadata: v.metadata,
+    metadata: withSafeLinks(v.metadata),
     createdAt: v.createdAt.toISOString(),
     updatedAt: v.updatedAt.toISOString(),
     submittedAt: v.submittedAt?.toISOString() ?? null,

@@ -25,8 +25,8 @@ export default async function roleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      requirePermission(request, 'roles.manage');
-      const role = await createRole(app.db, request.body);
+      const p = requirePermission(request, 'roles.manage');
+      const role = await createRole(app.db, request.body, p.permissions);
       return reply.code(201).header('Location', `/api/v1/roles/${role.name}`).send(role);
     },
   );
@@ -48,14 +48,14 @@ export default async function roleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      requirePermission(request, 'roles.manage');
-      return updateRole(app.db, request.params.role, request.body);
+      const p = requirePermission(request, 'roles.manage');
+      return updateRole(app.db, request.params.role, request.body, p.permissions);
     },
   );
 
   app.delete<{ Params: { role: string } }>('/api/v1/roles/:role', { schema: { params: roleParam } }, async (request, reply) => {
-    requirePermission(request, 'roles.manage');
-    await deleteRole(app.db, request.params.role);
+    const p = requirePermission(request, 'roles.manage');
+    await deleteRole(app.db, request.params.role, p.permissions);
     return reply.code(204).send();
   });
 }

@@ -9,11 +9,13 @@ import { findStoreVersionByFile, getStoreApp, listStoreApps, listStoreVersions, 
 import { listCategories } from '../apps/categories.js';
 import { repoBaseUrl, sendIndex, sendPackage } from './helm-repo.js';
 import { appJson } from './presenters.js';
+import { withSafeLinks } from '../apps/app-info.js';
 import { sendIcon } from './apps.js';
 import { decodeOffset, encodeCursor } from './paging.js';
 
 function storeVersionJson(v: StoreVersion, baseUrl: string | null) {
-  const entry = toIndexEntry(v, baseUrl);
+  // The index entry's fields, minus links a browser should not follow (the index itself keeps them).
+  const entry = withSafeLinks(toIndexEntry(v, baseUrl));
   return { ...entry, releasedAt: v.releasedAt?.toISOString() ?? null, updateLog: v.updateLog };
 }
 

@@ -2,12 +2,14 @@
 // text field `updateLog`) or the raw .tgz as the body. The package is streamed into
 // ingest, which enforces every limit while reading.
 import type { FastifyRequest } from 'fastify';
-import type {} from '@fastify/multipart';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { AppError } from '../errors.js';
 import { ingestChart, type ChartPackage } from '../charts/ingest.js';
 import { MAX_PROV_BYTES } from '../charts/provenance.js';
 import { readUpload } from '../charts/archive.js';
 import { rawBody } from './body.js';
+
+type Limits = NonNullable<NonNullable<Parameters<FastifyRequest['parts']>[0]>['limits']>;
 
 export interface ChartUpload {
   pkg: ChartPackage;
@@ -27,22 +29,64 @@ export async function readProvPart(stream: AsyncIterable<Uint8Array>): Promise<B
   }
 }
 
+/**
+ * A form parser error is the client's: busboy reports a missing or overlong boundary,
+ * a truncated part or a malformed part header as a plain Error (Fastify's own
+ * multipart errors carry a status and pass through unchanged).
+ */
+function formError(err: unknown): unknown {
+  if (err instanceof AppError || !(err instanceof Error) || (err as { statusCode?: number }).statusCode) return err;
+  return new AppError('bad-request', `the multipart form is malformed: ${err.message}`);
+}
+
+/** The parts of a multipart request, with the parser's errors turned into 400s. */
+export async function* formParts(request: FastifyRequest, limits: Limits): AsyncGenerator<Multipart> {
+  try {
+    // A caller's own error ends this generator through return(), never this catch.
+    for await (const part of request.parts({ limits })) yield part;
+  } catch (err) {
+    throw formError(err);
+  }
+}
+
+/**
+ * A file part's bytes, with the parser's errors (a part cut short) turned into 400s;
+ * resume() still drains the rest, as readUpload expects of a stream.
+ */
+export function partFile(part: MultipartFile): AsyncIterable<Uint8Array> & { resume(): void } {
+  const file = part.file;
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        yield* file;
+      } catch (err) {
+        throw formError(err);
+      }
+    },
+    resume: () => void file.resume(),
+  };
+}
+
+function describeField(name: string | undefined): string {
+  return name ? JSON.stringify(name) : 'without a name';
+}
+
 export async function readChartUpload(request: FastifyRequest, maxUploadBytes: number): Promise<ChartUpload> {
   if (request.isMultipart()) {
     let pkg: ChartPackage | null = null;
     let prov: Buffer | null = null;
     let updateLog: string | undefined;
-    for await (const part of request.parts({ limits: { fileSize: maxUploadBytes + 1, files: 2, fields: 10 } })) {
+    for await (const part of formParts(request, { fileSize: maxUploadBytes + 1, files: 2, fields: 10 })) {
       if (part.type === 'file') {
         if (part.fieldname === 'chart') {
           if (pkg) throw new AppError('bad-request', 'the form holds more than one "chart" file');
-          pkg = await ingestChart(part.file, { maxUploadBytes });
+          pkg = await ingestChart(partFile(part), { maxUploadBytes });
         } else if (part.fieldname === 'prov') {
           if (prov) throw new AppError('bad-request', 'the form holds more than one "prov" file');
-          prov = await readProvPart(part.file);
+          prov = await readProvPart(partFile(part));
         } else {
           part.file.resume();
-          throw new AppError('bad-request', `unexpected file field ${JSON.stringify(part.fieldname)}; send the package as "chart" and a provenance file as "prov"`);
+          throw new AppError('bad-request', `unexpected file field ${describeField(part.fieldname)}; send the package as "chart" and a provenance file as "prov"`);
         }
       } else if (part.fieldname === 'updateLog') {
         updateLog = String(part.value);

@@ -1,7 +1,7 @@
 // Users, the caller's own account and tokens, and the permission catalogue.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { requireUser } from '../plugins/auth.js';
+import { requirePasswordSignIn, requireUser } from '../plugins/auth.js';
 import { PERMISSIONS, type Permission } from '../auth/permissions.js';
 import { changeOwnPassword, createUser, deleteUser, getUser, listUsers, updateUser, type NewUser, type UserPatch } from '../auth/users.js';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
@@ -37,8 +37,11 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const p = requireUser(request);
-      await changeOwnPassword(app.db, p.userId, request.body.current, request.body.new).catch((err: unknown) => {
+      const p = requirePasswordSignIn(request, 'changing your password');
+      // Checking `current` is a password guess: limited per the signed-in user, whatever
+      // name the Authorization header carried.
+      request.checkSignInLimit(reply, p.username);
+      await changeOwnPassword(app.db, p.userId, request.body.current, request.body.new, app.scryptCost).catch((err: unknown) => {
         // A wrong current password is a failed sign-in: it counts toward the limits.
         if (err instanceof AppError && err.code === 'forbidden') request.recordFailedSignIn(p.username);
         throw err;
@@ -63,8 +66,12 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const p = requireUser(request);
+      const p = requirePasswordSignIn(request, 'creating a token');
       const expires = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
+      // RFC 3339 (and so the date-time format) allows a leap second, 23:59:60; Date cannot hold it.
+      if (expires && Number.isNaN(expires.getTime())) {
+        throw new AppError('validation-failed', `expiresAt ${JSON.stringify(request.body.expiresAt)} is not a time Chartroom can store (a leap second, 23:59:60, is not accepted)`);
+      }
       return reply.code(201).send(await createToken(app.db, p.userId, request.body.name, expires));
     },
   );
@@ -73,7 +80,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     '/api/v1/me/tokens/:id',
     { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,9}$' } } } } },
     async (request, reply) => {
-      const p = requireUser(request);
+      const p = requirePasswordSignIn(request, 'revoking a token');
       await revokeToken(app.db, p.userId, Number(request.params.id));
       return reply.code(204).send();
     },
@@ -107,8 +114,8 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      requirePermission(request, 'users.manage');
-      const user = await createUser(app.db, request.body);
+      const p = requirePermission(request, 'users.manage');
+      const user = await createUser(app.db, request.body, p.permissions, app.scryptCost);
       return reply.code(201).header('Location', `/api/v1/users/${user.username}`).send(user);
     },
   );
@@ -139,14 +146,15 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      requirePermission(request, 'users.manage');
-      return updateUser(app.db, request.params.username, request.body);
+      const p = requirePermission(request, 'users.manage');
+      if (request.body.password !== undefined) requirePasswordSignIn(request, 'setting a password');
+      return updateUser(app.db, request.params.username, request.body, p.permissions, app.scryptCost);
     },
   );
 
   app.delete<{ Params: { username: string } }>('/api/v1/users/:username', { schema: { params: usernameParam } }, async (request, reply) => {
-    requirePermission(request, 'users.manage');
-    await deleteUser(app.db, request.params.username);
+    const p = requirePermission(request, 'users.manage');
+    await deleteUser(app.db, request.params.username, p.permissions);
     return reply.code(204).send();
   });
 }

@@ -6,7 +6,7 @@ import { deleteVersion, storeUpload } from '../apps/versions.js';
 import { getVersionDetail, getVersionFiles, listVersionDetails } from '../apps/version-detail.js';
 import { listEvents } from '../lifecycle/audit.js';
 import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../lifecycle/transitions.js';
-import { checkValues } from '../charts/values-check.js';
+import { checkValues } from '../charts/schema-workers.js';
 import { readChartUpload } from './upload-body.js';
 import { appContext, appParams, versionContext, versionParams, type AppParams, type VersionParams } from './app-context.js';
 import { appJson, callerName, versionJson } from './presenters.js';
@@ -14,12 +14,13 @@ import { sendPackage } from './helm-repo.js';
 import { readBody } from './body.js';
 import { eventsCursor, eventsPage, eventsQuery, type PagingQuery } from './paging.js';
 
-const FILES: Record<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema' | 'chartYaml'; type: string }> = {
-  'README.md': { column: 'readme', type: 'text/markdown; charset=utf-8' },
-  'values.yaml': { column: 'valuesYaml', type: 'application/yaml; charset=utf-8' },
-  'values.schema.json': { column: 'valuesSchema', type: 'application/schema+json; charset=utf-8' },
-  'Chart.yaml': { column: 'chartYaml', type: 'application/yaml; charset=utf-8' },
-};
+// A Map, as the name comes from the URL: on an object, "constructor" would find Object.
+const FILES = new Map<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema' | 'chartYaml'; type: string }>([
+  ['README.md', { column: 'readme', type: 'text/markdown; charset=utf-8' }],
+  ['values.yaml', { column: 'valuesYaml', type: 'application/yaml; charset=utf-8' }],
+  ['values.schema.json', { column: 'valuesSchema', type: 'application/schema+json; charset=utf-8' }],
+  ['Chart.yaml', { column: 'chartYaml', type: 'application/yaml; charset=utf-8' }],
+]);
 
 const MAX_VALUES_BYTES = 1024 * 1024;
 
@@ -113,8 +114,8 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     `${base}/:version/files/:name`,
     { schema: { params: { ...versionParams, required: [...versionParams.required, 'name'], properties: { ...versionParams.properties, name: { type: 'string', maxLength: 64 } } } } },
     async (request, reply) => {
-      const file = FILES[request.params.name];
-      if (!file) throw new AppError('not-found', `no file ${JSON.stringify(request.params.name)}; available: ${Object.keys(FILES).join(', ')}`);
+      const file = FILES.get(request.params.name);
+      if (!file) throw new AppError('not-found', `no file ${JSON.stringify(request.params.name)}; available: ${[...FILES.keys()].join(', ')}`);
       const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
       const text = (await getVersionFiles(server.db, ctx.version.id))[file.column];
       if (text === null) throw new AppError('not-found', `version ${ctx.version.version} has no ${request.params.name}`);
@@ -129,7 +130,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     if (files.valuesSchema === null) {
       return { valid: null, hasSchema: false, errors: [], message: `version ${ctx.version.version} has no values.schema.json, so there is nothing to check against` };
     }
-    const errors = checkValues(files.valuesSchema, yamlText);
+    const errors = await checkValues(files.valuesSchema, yamlText);
     return { valid: errors.length === 0, hasSchema: true, errors };
   });
 }

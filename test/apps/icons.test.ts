@@ -170,6 +170,50 @@ t.test('unsafe SVGs', async (t) => {
   rejects(t, svg(`<?xml version="1.0" encoding="UTF-16"?><svg ${NS} width="10" height="10"/>`), /encoding "UTF-16"; only UTF-8/, 'declared encoding other than UTF-8');
 });
 
+t.test('CSS escapes, comments and data: links do not get past the SVG checks', async (t) => {
+  const wrap = (inner: string) => svg(`<svg ${NS} xmlns:xlink="http://www.w3.org/1999/xlink" width="24" height="24">${inner}</svg>`);
+  const styled = (css: string) => wrap(`<rect width="1" height="1" style="${css}"/>`);
+  const EXTERNAL = /external resource \(url\("https:\/\/evil\.example/;
+  // @import spelled with escapes, in a <style> element and in CDATA
+  rejects(t, wrap('<style>@\\69mport "https://evil.example/x.css";</style>'), /imports a style sheet/, '@\\69mport');
+  rejects(t, wrap('<style>@\\000069mport "https://evil.example/x.css";</style>'), /imports a style sheet/, '@\\000069mport (six hex digits)');
+  rejects(t, wrap('<style>@\\69 mport "https://evil.example/x.css";</style>'), /imports a style sheet/, 'escape ended by a space');
+  rejects(t, wrap('<style>@im\\port "https://evil.example/x.css";</style>'), /imports a style sheet/, '@im\\port (an escaped letter)');
+  rejects(t, wrap('<style><![CDATA[ @\\69mport "https://evil.example/x.css"; ]]></style>'), /imports a style sheet/, '@\\69mport in CDATA');
+  rejects(t, wrap('<style>@IMPORT url(https://evil.example/x.css);</style>'), /imports a style sheet/, 'upper-case @IMPORT');
+  // url() spelled with escapes, comments, entities or in upper case
+  rejects(t, styled('fill:u\\72l(https://evil.example/p)'), EXTERNAL, 'u\\72l( in a style attribute');
+  rejects(t, styled('fill:\\75 rl(https://evil.example/p)'), EXTERNAL, '\\75 rl( in a style attribute');
+  rejects(t, wrap('<style><![CDATA[ rect { fill: u\\72l(https://evil.example/p) } ]]></style>'), EXTERNAL, 'u\\72l( in CDATA');
+  rejects(t, wrap('<style>rect { fill: u/**/rl(https://evil.example/p) }</style>'), EXTERNAL, 'u/**/rl( in a style element');
+  rejects(t, styled('fill:u/* x */rl(https://evil.example/p)'), EXTERNAL, 'u/* x */rl( in a style attribute');
+  rejects(t, wrap('<rect width="1" height="1" fill="&#117;rl(https://evil.example/p)"/>'), EXTERNAL, '&#117;rl( in a presentation attribute');
+  rejects(t, wrap('<rect width="1" height="1" fill="URL(https://evil.example/p)"/>'), EXTERNAL, 'upper-case URL(');
+  rejects(t, wrap('<style>rect { fill: url(&quot;https://evil.example/p&quot;) }</style>'), EXTERNAL, 'url() with entity-encoded quotes');
+  rejects(t, styled('fill:url(j\\61vascript:alert(1))'), /javascript: URL/, 'javascript: spelled with an escape');
+  // loading and scripting constructs, plain and escaped
+  rejects(t, styled('width:expression(alert(1))'), /uses "expression\(".*can run code/, 'expression()');
+  rejects(t, styled('width:e\\78pression(alert(1))'), /uses "expression\("/, 'e\\78pression()');
+  rejects(t, styled('-moz-binding:url(https://evil.example/x.xml#b)'), /uses "-moz-binding"/, '-moz-binding');
+  rejects(t, wrap('<style>rect { behavior: url(x.htc) }</style>'), /uses "behavior:"/, 'behavior');
+  rejects(t, wrap('<style>rect { -ms-behavior : url(x.htc) }</style>'), /uses "-ms-behavior:"/, '-ms-behavior');
+  rejects(t, styled('fill:-webkit-image-set(&quot;https://evil.example/x.png&quot; 1x)'), /uses image-set\(\)/, '-webkit-image-set() with a string');
+  rejects(t, styled('fill:image(&quot;https://evil.example/x.png&quot;)'), /uses image\(\)/, 'image() with a string');
+  rejects(t, wrap('<style>@font-face { font-family: x; src: src(&quot;https://evil.example/f.woff&quot;) }</style>'), /uses src\(\)/, 'src()');
+  // data: documents as link targets
+  rejects(t, wrap('<a href="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+"><text>x</text></a>'), /links to a data: URL \(href="data:image\/svg\+xml;base64/, 'base64 data: SVG in <a href>');
+  rejects(t, wrap('<a href="data:image/svg+xml,%3Csvg%20onload%3Dalert(1)%3E"><text>x</text></a>'), /links to a data: URL/, 'URL-encoded data: SVG in <a href>');
+  rejects(t, wrap('<a xlink:href="data:text/html;base64,PHNjcmlwdD4="><text>x</text></a>'), /links to a data: URL \(xlink:href=/, 'data: in <a xlink:href>');
+  rejects(t, wrap('<use href="data:image/svg+xml;base64,PHN2Zz4="/>'), /links to a data: URL/, 'data: in <use href>');
+  rejects(t, wrap('<a href=" DATA:image/png;base64,iVBORw0KGgo="><text>x</text></a>'), /links to a data: URL/, 'upper-case DATA: with a leading space');
+
+  // What real icons use stays accepted.
+  const ok = { contentType: 'image/svg+xml', width: 24, height: 24 } as const;
+  accepts(t, wrap('<style>text { font-family: "Open\\20 Sans", sans-serif } .a { fill: url(#g) }</style><text aria-label="good behavior">x</text>'), ok, 'harmless escapes and words');
+  accepts(t, wrap('<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/><a href="#x"><text>x</text></a>'), ok, 'data:image/ drawn by <image>, # links');
+  accepts(t, styled('fill:url(#g) /* a comment */; stroke:url(data:image/png;base64,iVBORw0KGgo=)'), ok, 'comments and local url()s');
+});
+
 t.test('SVGs without a usable size', async (t) => {
   rejects(t, svg(`<svg ${NS} width="5em" height="5em">${BODY}</svg>`), /width "5em" is in em; only unitless or px sizes are allowed/, 'width="5em"');
   rejects(t, svg(`<svg ${NS} width="100%" height="100%" viewBox="0 0 10 10">${BODY}</svg>`), /width "100%" is in %/, 'width="100%"');

@@ -7,7 +7,7 @@ import { engines } from '../helpers/env.js';
 import { SignInLimiter } from '../../src/auth/rate-limit.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { freshDatabase, tempDir } from '../helpers/app.js';
+import { freshDatabase, tempDir, TEST_SCRYPT_COST } from '../helpers/app.js';
 import { ensureAdmin } from '../../src/auth/bootstrap.js';
 
 const admin = { authorization: adminAuth };
@@ -20,7 +20,7 @@ for (const engine of engines()) {
     t.match(res.json(), { username: 'isv', displayName: 'ISV', email: 'isv@example.com', role: 'platform-regular', disabled: false });
     t.notOk('password' in res.json() || 'passwordHash' in res.json(), 'no password in the answer');
     const [row] = await db.query<{ password_hash: string }>("SELECT password_hash FROM users WHERE username = 'isv'");
-    t.match(row?.password_hash, /^scrypt\$16384\$8\$1\$/, 'stored as scrypt');
+    t.match(row?.password_hash, new RegExp(`^scrypt\\$${app.scryptCost.N}\\$${app.scryptCost.r}\\$${app.scryptCost.p}\\$`), 'stored as scrypt at the cost in force');
     t.notMatch(row?.password_hash, /isv-password/);
 
     for (const [payload, msg] of [
@@ -215,12 +215,12 @@ t.test('failed sign-ins are rate-limited, per user and address, and the limit li
   const dataDir = await tempDir(t);
   const db = await freshDatabase(t, 'pglite');
   const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), {
-    db, logger: false,
+    db, logger: false, scryptCost: TEST_SCRYPT_COST,
     signInLimits: { perUserAndAddress: { max: 3, windowMs: 6000 }, perUser: { max: 100, windowMs: 6000 }, perAddress: { max: 100, windowMs: 6000 } },
   });
   t.teardown(() => app.close());
   await app.ready();
-  await ensureAdmin(db, ADMIN_PASSWORD);
+  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
   const wrong = { authorization: basic('admin', 'guess') };
   for (let i = 0; i < 3; i++) t.equal((await app.inject({ url: '/api/v1/me', headers: wrong })).statusCode, 401);
   let res = await app.inject({ url: '/api/v1/me', headers: wrong });
@@ -259,10 +259,10 @@ t.test('passwords and tokens never reach the log', async (t) => {
   const lines: string[] = [];
   const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
   const db = await freshDatabase(t, 'pglite');
-  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t) }), { db, logger: { level: 'trace', stream } });
+  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t) }), { db, logger: { level: 'trace', stream }, scryptCost: TEST_SCRYPT_COST });
   t.teardown(() => app.close());
   await app.ready();
-  await ensureAdmin(db, ADMIN_PASSWORD);
+  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
   const res = await app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: admin, payload: { name: 'x' } });
   const token = res.json().token;
   await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });

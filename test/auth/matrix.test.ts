@@ -1,7 +1,7 @@
 // The authorization matrix: every served route, run as each persona, with the exact
 // status expected. A route added later without a row here makes this test fail.
 import t from 'tap';
-import { adminAuth, createWorkspace, multipart, testApp } from '../helpers/app.js';
+import { adminAuth, basic, createWorkspace, multipart, testApp } from '../helpers/app.js';
 import { People, PERSONAS, type Persona } from '../helpers/personas.js';
 import { chartYamlFor, makeChart } from '../helpers/tarball.js';
 import { png } from '../helpers/images.js';
@@ -206,4 +206,71 @@ t.test('multipart uploads follow the same rules', async (t) => {
     const res = await ppl.as(p, 'POST', '/api/workspaces/demo/charts', mp.payload, mp.headers);
     t.equal(res.statusCode, wsWrite(201)[p], `multipart upload as ${p}`);
   }
+});
+
+// Holding one admin permission must not yield the others: nobody gives a role, or makes
+// a role hold, a permission they lack, nor acts on a user or role that holds one.
+t.test('partial admins cannot escalate', async (t) => {
+  const { app } = await testApp(t);
+  const ppl = new People(app);
+  await ppl.setUp();
+  await ppl.admin('POST', '/api/v1/roles', { name: 'user-admin', permissions: ['users.manage'] });
+  await ppl.admin('POST', '/api/v1/roles', { name: 'role-admin', permissions: ['roles.manage'] });
+  await ppl.admin('POST', '/api/v1/roles', { name: 'unused-admin', permissions: ['users.manage', 'workspaces.manage'] });
+  await ppl.admin('POST', '/api/v1/users', { username: 'usermgr', password: 'usermgr-password', role: 'user-admin' });
+  await ppl.admin('POST', '/api/v1/users', { username: 'rolemgr', password: 'rolemgr-password', role: 'role-admin' });
+  const as = { usermgr: basic('usermgr', 'usermgr-password'), rolemgr: basic('rolemgr', 'rolemgr-password') };
+  const everything = ['users.manage', 'roles.manage', 'workspaces.manage', 'app-templates.view', 'app-templates.manage'];
+
+  const cases: Array<[keyof typeof as, string, string, unknown, number, RegExp?]> = [
+    // users.manage alone
+    ['usermgr', 'PATCH', '/api/v1/users/usermgr', { role: 'platform-admin' }, 403, /giving role "platform-admin" needs the .*roles\.manage/],
+    ['usermgr', 'PATCH', '/api/v1/users/usermgr', { role: 'role-admin' }, 403, /roles\.manage permission, which you do not hold/],
+    ['usermgr', 'POST', '/api/v1/users', { username: 'sock', password: 'sock-password', role: 'platform-admin' }, 403, /roles\.manage/],
+    ['usermgr', 'POST', '/api/v1/users', { username: 'sock', password: 'sock-password', role: 'app-review' }, 403, /app-templates\.manage, app-templates\.view permissions/],
+    ['usermgr', 'PATCH', '/api/v1/users/regular', { role: 'role-admin' }, 403, /roles\.manage/],
+    ['usermgr', 'PATCH', '/api/v1/users/admin', { password: 'taken-over-1' }, 403, /changing user "admin" .* needs the .*roles\.manage/],
+    ['usermgr', 'PATCH', '/api/v1/users/admin', { disabled: true }, 403, /roles\.manage/],
+    ['usermgr', 'PATCH', '/api/v1/users/admin', { displayName: 'Mallory was here' }, 403, /roles\.manage/],
+    ['usermgr', 'PATCH', '/api/v1/users/admin', { role: 'user-admin' }, 403, /roles\.manage/],
+    ['usermgr', 'DELETE', '/api/v1/users/admin', undefined, 403, /deleting user "admin"/],
+    ['usermgr', 'PATCH', '/api/v1/users/rolemgr', { password: 'taken-over-2' }, 403, /roles\.manage/],
+    ['usermgr', 'PATCH', '/api/v1/users/reviewer', { disabled: true }, 403, /app-templates/],
+    // ...may still do what it holds
+    ['usermgr', 'POST', '/api/v1/users', { username: 'peer', password: 'peer-password', role: 'user-admin' }, 201],
+    ['usermgr', 'POST', '/api/v1/users', { username: 'plain', password: 'plain-password', role: 'platform-regular' }, 201],
+    ['usermgr', 'PATCH', '/api/v1/users/regular', { password: 'reset-password', displayName: 'Regular' }, 200],
+    ['usermgr', 'PATCH', '/api/v1/users/peer', { disabled: true }, 200],
+    ['usermgr', 'DELETE', '/api/v1/users/plain', undefined, 204],
+    // roles.manage alone
+    ['rolemgr', 'PATCH', '/api/v1/roles/role-admin', { permissions: everything }, 403, /giving role "role-admin" these permissions needs the .*users\.manage/],
+    ['rolemgr', 'PATCH', '/api/v1/roles/role-admin', { permissions: ['roles.manage', 'users.manage'] }, 403, /needs the users\.manage permission, which you do not hold/],
+    ['rolemgr', 'POST', '/api/v1/roles', { name: 'everything', permissions: everything }, 403, /creating role "everything" needs/],
+    ['rolemgr', 'POST', '/api/v1/roles', { name: 'viewers', permissions: ['app-templates.view'] }, 403, /app-templates\.view/],
+    ['rolemgr', 'PATCH', '/api/v1/roles/user-admin', { permissions: [] }, 403, /changing role "user-admin" needs the users\.manage/],
+    ['rolemgr', 'PATCH', '/api/v1/roles/app-review', { description: 'mine now' }, 403, /app-templates/],
+    ['rolemgr', 'DELETE', '/api/v1/roles/unused-admin', undefined, 403, /deleting role "unused-admin"/],
+    ['rolemgr', 'PATCH', '/api/v1/users/rolemgr', { role: 'platform-admin' }, 403, /users\.manage/],
+    ['rolemgr', 'POST', '/api/v1/roles', { name: 'role-clerk', permissions: ['roles.manage'] }, 201],
+    ['rolemgr', 'PATCH', '/api/v1/roles/role-clerk', { permissions: [], description: 'nothing' }, 200],
+    ['rolemgr', 'DELETE', '/api/v1/roles/role-clerk', undefined, 204],
+  ];
+  for (const [who, method, url, payload, status, detail] of cases) {
+    const res = await app.inject({ method: method as 'GET', url, headers: { authorization: as[who] }, ...(payload === undefined ? {} : { payload: payload as object }) });
+    t.equal(res.statusCode, status, `${who}: ${method} ${url} ${JSON.stringify(payload ?? '')}${res.statusCode === status ? '' : ` -> ${res.body.slice(0, 200)}`}`);
+    if (detail) t.match(res.json().detail, detail);
+  }
+
+  // Nothing moved: both hold what they held, the admin is untouched, no role grew.
+  t.same((await app.inject({ url: '/api/v1/me', headers: { authorization: as.usermgr } })).json().permissions, ['users.manage']);
+  t.same((await app.inject({ url: '/api/v1/me', headers: { authorization: as.rolemgr } })).json().permissions, ['roles.manage']);
+  const me = await app.inject({ url: '/api/v1/me', headers: { authorization: adminAuth } });
+  t.match(me.json(), { username: 'admin', role: 'platform-admin', disabled: false, displayName: 'Platform administrator' });
+  const roles = (await ppl.admin('GET', '/api/v1/roles')).json().items as Array<{ name: string; permissions: string[] }>;
+  t.same(Object.fromEntries(roles.filter((r) => r.name.endsWith('-admin') && r.name !== 'platform-admin').map((r) => [r.name, r.permissions])), {
+    'role-admin': ['roles.manage'], 'unused-admin': ['users.manage', 'workspaces.manage'], 'user-admin': ['users.manage'],
+  });
+  t.notOk(roles.some((r) => r.name === 'everything' || r.name === 'viewers'), 'no refused role was made');
+  t.equal((await app.inject({ url: '/api/v1/users/sock', headers: { authorization: adminAuth } })).statusCode, 404, 'no refused user was made');
+  t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', 'taken-over-1') } })).statusCode, 401, "the admin's password was not reset");
 });

@@ -19,6 +19,9 @@ interface Teardown {
 }
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
+/** Tests hash passwords cheaply (production uses OWASP's N=2^17, ~128 MiB and a few
+ * hundred ms a hash); suites create many users. test/auth/accounts.test.ts checks the real cost. */
+export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
 export const adminAuth = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
 export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -103,10 +106,10 @@ export async function testApp(
   const env = { ...(await storeEnv(t, opts.store ?? 'disk')), LOG_LEVEL: 'silent', ...opts.env };
   const config = loadConfig(env);
   const db = await freshDatabase(t, opts.engine ?? 'pglite');
-  const app = await buildApp(config, { db, logger: false, onRoute: opts.onRoute });
+  const app = await buildApp(config, { db, logger: false, onRoute: opts.onRoute, scryptCost: TEST_SCRYPT_COST });
   t.teardown(() => app.close());
   await app.ready();
-  await ensureAdmin(db, ADMIN_PASSWORD);
+  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
   return { app, db, config };
 }
 

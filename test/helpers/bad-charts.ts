@@ -59,7 +59,7 @@ export const badCharts: BadChart[] = [
   { name: 'null maintainer', bytes: chart(chartYamlFor('demo', '1.0.0', 'maintainers:\n  - name: a\n  -\n')), message: /maintainers\[1\] is empty \(null\)/ },
   { name: 'null dependency', bytes: chart(chartYamlFor('demo', '1.0.0', 'dependencies:\n  -\n')), message: /dependencies\[0\] is empty \(null\)/ },
   { name: 'maintainer not a mapping', bytes: chart(chartYamlFor('demo', '1.0.0', 'maintainers:\n  - just-a-name\n')), message: /maintainers\.0 must be a mapping/ },
-  { name: 'keywords not a list', bytes: chart(chartYamlFor('demo', '1.0.0', 'keywords: db\n')), message: /keywords must be a array/ },
+  { name: 'keywords not a list', bytes: chart(chartYamlFor('demo', '1.0.0', 'keywords: db\n')), message: /keywords must be a list, but it is a string \("db"\)/ },
   { name: 'broken values.yaml', bytes: () => makeChart({ values: 'a: [1, 2\nb: }\n' }), message: /values\.yaml is not valid YAML/ },
   { name: 'values.yaml a list', bytes: () => makeChart({ values: '- a\n- b\n' }), message: /values\.yaml must be a YAML mapping/ },
   { name: 'values.schema.json not JSON', bytes: () => makeChart({ schema: '{"type": "object",' }), message: /values\.schema\.json is not valid JSON/ },

@@ -1,0 +1,178 @@
+// Reading a chart's values.yaml and values.schema.json at upload, and checking values
+// against the schema later, run on worker threads, never on the event loop: a schema
+// within the limits still takes seconds to compile, a 5 MiB values.yaml half a second
+// to parse, and validation is only as cheap as the schema lets it be (uniqueItems over
+// objects is quadratic, every pattern reads every string). A job is stopped, by
+// terminating its worker, when it runs past a time limit or its worker's heap limit;
+// a fresh worker takes the next job. Idle workers do not keep the process alive.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AppError, type ErrorCode } from '../errors.js';
+import type { ValuesError } from './values-check.js';
+
+export type SchemaJob =
+  | { op: 'chart'; valuesYaml: string | null; schema: string | null }
+  | { op: 'check'; schema: string; values: string };
+export type SchemaReply = { ok: true; errors: ValuesError[] } | { ok: false; code: ErrorCode; detail: string };
+
+export interface SchemaWorkerOptions {
+  /** Worker threads at most. */
+  size: number;
+  /** A job running longer (from when its worker is ready) is stopped. */
+  timeLimitMs: number;
+  /** Heap limit of each worker (V8 old generation), in MiB. */
+  memoryMb: number;
+  /** Jobs waiting for a worker at most; more are refused as unavailable. */
+  maxQueued: number;
+}
+
+export const defaultSchemaWorkerOptions: SchemaWorkerOptions = {
+  size: Math.min(2, os.availableParallelism()),
+  timeLimitMs: 20_000,
+  memoryMb: 512,
+  maxQueued: 100,
+};
+
+// Beside this file: schema-worker.ts under the test loader, schema-worker.js once built.
+const WORKER_URL = new URL(`./schema-worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+interface Waiting {
+  job: SchemaJob;
+  resolve: (errors: ValuesError[]) => void;
+  reject: (err: AppError) => void;
+}
+
+interface Slot {
+  worker: Worker | null;
+  ready: boolean;
+  running: (Waiting & { timer?: NodeJS.Timeout }) | null;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** The error for a job stopped at a limit: the chart's fault at upload, the check's otherwise. */
+function overLimit(job: SchemaJob, what: string): AppError {
+  return job.op === 'chart'
+    ? new AppError('chart-invalid', `reading values.yaml and values.schema.json ${what} and was stopped; make them smaller or simpler`)
+    : new AppError('validation-failed', `checking the values against values.schema.json ${what} and was stopped; send smaller values`);
+}
+
+export class SchemaWorkers {
+  private readonly slots: Slot[];
+  private readonly queue: Waiting[] = [];
+
+  constructor(private readonly opts: SchemaWorkerOptions = defaultSchemaWorkerOptions) {
+    this.slots = Array.from({ length: Math.max(1, opts.size) }, () => ({ worker: null, ready: false, running: null }));
+  }
+
+  run(job: SchemaJob): Promise<ValuesError[]> {
+    return new Promise((resolve, reject) => {
+      const waiting = { job, resolve, reject };
+      const slot = this.slots.find((s) => s.running === null);
+      if (slot) this.start(slot, waiting);
+      else if (this.queue.length >= this.opts.maxQueued) {
+        reject(new AppError('unavailable', `${this.queue.length} schema checks are already waiting; try again shortly`));
+      } else this.queue.push(waiting);
+    });
+  }
+
+  /** Stops every worker; jobs still running or waiting fail as unavailable. */
+  async close(): Promise<void> {
+    const gone = new AppError('unavailable', 'the server is shutting down');
+    for (const w of this.queue.splice(0)) w.reject(gone);
+    await Promise.all(this.slots.map((slot) => this.stop(slot, gone)));
+  }
+
+  private start(slot: Slot, waiting: Waiting): void {
+    const worker = slot.worker ?? this.spawn(slot);
+    worker.ref();
+    slot.running = waiting;
+    if (slot.ready) this.arm(slot);
+    worker.postMessage(waiting.job);
+  }
+
+  private arm(slot: Slot): void {
+    const running = slot.running;
+    if (!running || running.timer) return;
+    running.timer = setTimeout(() => void this.stop(slot, overLimit(running.job, `took longer than ${seconds(this.opts.timeLimitMs)}`)), this.opts.timeLimitMs);
+  }
+
+  private spawn(slot: Slot): Worker {
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb } });
+    slot.worker = worker;
+    slot.ready = false;
+    worker.on('message', (reply: SchemaReply | { ready: true }) => {
+      if (slot.worker !== worker) return;
+      if ('ready' in reply) {
+        slot.ready = true;
+        this.arm(slot);
+      } else this.finish(slot, reply);
+    });
+    worker.on('error', (err: Error & { code?: string }) => {
+      if (slot.worker !== worker) return;
+      const job = slot.running?.job;
+      const fault = err.code === 'ERR_WORKER_OUT_OF_MEMORY' && job
+        ? overLimit(job, `needed more than ${this.opts.memoryMb} MiB of memory`)
+        : new AppError('internal', `the schema worker failed: ${err.message}`);
+      void this.stop(slot, fault);
+    });
+    worker.on('exit', () => {
+      if (slot.worker === worker) void this.stop(slot, new AppError('internal', 'the schema worker stopped unexpectedly'));
+    });
+    return worker;
+  }
+
+  private finish(slot: Slot, reply: SchemaReply): void {
+    const running = slot.running;
+    if (!running) return;
+    clearTimeout(running.timer);
+    slot.running = null;
+    slot.worker?.unref();
+    if (reply.ok) running.resolve(reply.errors);
+    else running.reject(new AppError(reply.code, reply.detail));
+    this.next(slot);
+  }
+
+  /** Fails the slot's job with err and ends its worker; terminate() stops even a busy loop. */
+  private async stop(slot: Slot, err: AppError): Promise<void> {
+    const { worker, running } = slot;
+    slot.worker = null;
+    slot.ready = false;
+    slot.running = null;
+    if (running) {
+      clearTimeout(running.timer);
+      running.reject(err);
+    }
+    this.next(slot);
+    if (worker) await worker.terminate();
+  }
+
+  private next(slot: Slot): void {
+    const waiting = this.queue.shift();
+    if (waiting) this.start(slot, waiting);
+  }
+}
+
+let shared: SchemaWorkers | null = null;
+function workers(): SchemaWorkers {
+  shared ??= new SchemaWorkers();
+  return shared;
+}
+
+/**
+ * Parses a chart's values.yaml and compiles its values.schema.json off the event loop;
+ * throws chart-invalid when either is unusable.
+ */
+export async function checkChartValues(valuesYaml: string | null, schemaText: string | null): Promise<void> {
+  if (valuesYaml === null && schemaText === null) return;
+  await workers().run({ op: 'chart', valuesYaml, schema: schemaText });
+}
+
+/** Checks values (YAML) against a chart's values.schema.json off the event loop. */
+export function checkValues(schemaText: string, valuesYaml: string): Promise<ValuesError[]> {
+  return workers().run({ op: 'check', schema: schemaText, values: valuesYaml });
+}

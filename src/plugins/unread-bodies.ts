@@ -1,0 +1,26 @@
+// A response sent before its request body has arrived (a 401 to an anonymous upload,
+// a 404, a 413) ends the connection: otherwise Node keeps reading and discarding the
+// rest of the body, so a client trickling a huge Content-Length could hold the socket
+// until the request timeout. The socket is closed gracefully first (Connection: close,
+// then FIN) and destroyed shortly after, so the client can still read the answer.
+import fp from 'fastify-plugin';
+
+/** How long a client may keep sending after its answer before the socket is cut. */
+const LINGER_MS = 1_000;
+
+export default fp(
+  async (app) => {
+    // `complete` is false on a real socket until the whole body is in (injected test
+    // requests have no such flag and are left alone).
+    app.addHook('onSend', async (request, reply) => {
+      if (request.raw.complete === false) reply.header('connection', 'close');
+    });
+    app.addHook('onResponse', async (request) => {
+      if (request.raw.complete !== false) return;
+      const socket = request.raw.socket;
+      if (!socket || socket.destroyed) return;
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    });
+  },
+  { name: 'chartroom-unread-bodies' },
+);
