@@ -22,11 +22,13 @@ import docs from './plugins/docs.js';
 import userRoutes from './routes/users.js';
 import roleRoutes from './routes/roles.js';
 import type { SignInLimits } from './auth/rate-limit.js';
+import { access, type Access } from './http/access.js';
+import accessPlugin from './plugins/access.js';
 import type { ScryptCost } from './auth/passwords.js';
 
 // fastify-metrics is CommonJS with a default export; under NodeNext it arrives wrapped.
 type MetricsPlugin = FastifyPluginCallback<{
-  endpoint: { url: string; method: 'GET'; config: { public: boolean } };
+  endpoint: { url: string; method: 'GET'; config: { access: Access } };
   clearRegisterOnInit: boolean;
 }>;
 const metrics = ((metricsModule as unknown as { default?: MetricsPlugin }).default ?? metricsModule) as MetricsPlugin;
@@ -37,7 +39,7 @@ export interface BuildOptions {
   /** Pino logger options or false; defaults to JSON logs at config.logLevel. */
   logger?: boolean | object;
   /** Called for every route as it is added (tests use it to list the served routes). */
-  onRoute?: (route: { method: string | string[]; url: string; schema?: FastifySchema }) => void;
+  onRoute?: (route: { method: string | string[]; url: string; schema?: FastifySchema; access?: Access }) => void;
   /** Failed sign-in limits (tests lower them). */
   signInLimits?: SignInLimits;
   /** scrypt cost for new password hashes. Tests only: production never sets it and gets
@@ -74,15 +76,24 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
   // Registered before any plugin so that it sees every route, including plugins' own.
   const onRoute = opts.onRoute;
-  if (onRoute) app.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url, schema: route.schema }));
+  if (onRoute) app.addHook('onRoute', (route) => onRoute({
+        method: route.method,
+        url: route.url,
+        schema: route.schema,
+        // Read late: plugins such as the docs set their routes' rule in their own hooks.
+        get access() {
+          return route.config?.access;
+        },
+      }));
 
   await app.register(errors);
   await app.register(unreadBodies);
   await app.register(storage, { config, db: opts.db });
   await app.register(auth, { signInLimits: opts.signInLimits, scryptCost: opts.scryptCost });
+  await app.register(accessPlugin);
   await app.register(sweeper);
   await app.register(multipart, { throwFileSizeLimit: true });
-  await app.register(metrics, { endpoint: { url: '/metrics', method: 'GET', config: { public: true } }, clearRegisterOnInit: true });
+  await app.register(metrics, { endpoint: { url: '/metrics', method: 'GET', config: { access: access.public } }, clearRegisterOnInit: true });
 
   // Raw chart uploads (`curl --data-binary @chart.tgz`) arrive with many content
   // types; the body is handed over as a stream and ingest enforces the limits.

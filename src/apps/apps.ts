@@ -24,7 +24,7 @@ export interface AppRecord {
   updatedAt: Date;
 }
 
-interface AppRow {
+export interface AppRow {
   id: number;
   workspace_id: number;
   name: string;
@@ -40,9 +40,11 @@ interface AppRow {
   updated_at: Date;
 }
 
-export const APP_SELECT = `SELECT a.id, a.workspace_id, a.name, a.description, a.abstraction, a.home, a.icon_digest, a.icon_type,
-  a.category_id, c.name AS category_name, a.suspended, a.created_at, a.updated_at
-  FROM apps a LEFT JOIN categories c ON c.id = a.category_id`;
+/** The columns of an AppRow; select them FROM APP_FROM (which names the app `a`), joining more tables after it. */
+export const APP_COLUMNS = `a.id, a.workspace_id, a.name, a.description, a.abstraction, a.home, a.icon_digest, a.icon_type,
+  a.category_id, c.name AS category_name, a.suspended, a.created_at, a.updated_at`;
+export const APP_FROM = 'apps a LEFT JOIN categories c ON c.id = a.category_id';
+const APP_SELECT = `SELECT ${APP_COLUMNS} FROM ${APP_FROM}`;
 
 export const toApp = (r: AppRow): AppRecord => ({
   id: r.id,
@@ -73,6 +75,13 @@ export async function getApp(q: Queryable, workspaceId: number, name: string): P
 export async function listApps(q: Queryable, workspaceId: number): Promise<AppRecord[]> {
   const rows = await q.query<AppRow>(`${APP_SELECT} WHERE a.workspace_id = $1 ORDER BY a.name`, [workspaceId]);
   return rows.map(toApp);
+}
+
+/** The apps with these ids, by id, in one query. */
+export async function listAppsByIds(q: Queryable, ids: readonly number[]): Promise<Map<number, AppRecord>> {
+  if (ids.length === 0) return new Map();
+  const rows = await q.query<AppRow>(`${APP_SELECT} WHERE a.id = ANY ($1::int[])`, [[...new Set(ids)]]);
+  return new Map(rows.map((r) => [r.id, toApp(r)]));
 }
 
 export interface AppPatch {

@@ -1,6 +1,7 @@
 // SVG icons: a document a browser may open on its own, so it is held to a
 // conservative subset: no scripts, no event handlers, no DOCTYPE/entities, no
 // references outside itself. The size comes from the root's width/height or viewBox.
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { invalid, NOT_AN_IMAGE, type IconInfo } from './icon-common.js';
 import { checkCssValue as checkValue } from './icon-css.js';
 
@@ -17,76 +18,9 @@ function quoteShort(s: string): string {
   return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
 }
 
-// A Map, so that "&constructor;" is an undefined entity rather than Object's constructor.
-const PREDEFINED_ENTITIES = new Map<string, string>([['lt', '<'], ['gt', '>'], ['amp', '&'], ['quot', '"'], ['apos', "'"]]);
-
-/** Resolves character and predefined entity references; anything else is refused (there is no DTD). */
-function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&([^;&<]*)(;?)/g, (_all, ref: string, semi: string) => {
-    if (!semi) invalid('the SVG is not well-formed: a "&" does not start an entity or character reference');
-    const num = /^#(?:x([0-9A-Fa-f]+)|([0-9]+))$/.exec(ref);
-    if (num) {
-      const cp = num[1] !== undefined ? parseInt(num[1], 16) : parseInt(num[2]!, 10);
-      if (!(cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0x10ffff && cp !== 0xfffe && cp !== 0xffff))) {
-        invalid(`the SVG is not well-formed: the character reference &${ref}; is not allowed`);
-      }
-      return String.fromCodePoint(cp);
-    }
-    const named = PREDEFINED_ENTITIES.get(ref);
-    if (named === undefined) invalid(`the SVG uses the undefined entity &${ref};`);
-    return named;
-  });
-}
-
 function localName(name: string): string {
   const colon = name.lastIndexOf(':');
   return colon < 0 ? name : name.slice(colon + 1);
-}
-
-interface StartTag {
-  name: string;
-  attrs: Map<string, string>;
-  selfClosing: boolean;
-  end: number;
-}
-
-const NAME = /[A-Za-z_][\w.:-]*/y;
-
-/** Reads the start tag at `start` (text[start] === '<'). */
-function readStartTag(text: string, start: number): StartTag {
-  NAME.lastIndex = start + 1;
-  const nameMatch = NAME.exec(text);
-  if (!nameMatch) invalid(`the SVG is not well-formed: unexpected "<" at character ${start}`);
-  const name = nameMatch[0];
-  const attrs = new Map<string, string>();
-  let i = start + 1 + name.length;
-  for (;;) {
-    const beforeSpace = i;
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (i >= text.length) invalid(`the SVG is not well-formed: the <${name}> tag is never closed`);
-    if (text[i] === '>') return { name, attrs, selfClosing: false, end: i + 1 };
-    if (text.startsWith('/>', i)) return { name, attrs, selfClosing: true, end: i + 2 };
-    if (i === beforeSpace) invalid(`the SVG is not well-formed: attributes of <${name}> must be separated by spaces`);
-    NAME.lastIndex = i;
-    const attrMatch = NAME.exec(text);
-    if (!attrMatch) invalid(`the SVG is not well-formed: unexpected ${quoteShort(text[i]!)} in the <${name}> tag`);
-    const attr = attrMatch[0];
-    i += attr.length;
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (text[i] !== '=') invalid(`the SVG is not well-formed: the attribute ${attr} of <${name}> has no value`);
-    i++;
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    const quote = text[i];
-    if (quote !== '"' && quote !== "'") invalid(`the SVG is not well-formed: the value of ${attr} in <${name}> is not quoted`);
-    const close = text.indexOf(quote, i + 1);
-    if (close < 0) invalid(`the SVG is not well-formed: the value of ${attr} in <${name}> is never closed`);
-    const raw = text.slice(i + 1, close);
-    if (raw.includes('<')) invalid(`the SVG is not well-formed: the value of ${attr} in <${name}> contains "<"`);
-    if (attrs.has(attr)) invalid(`the SVG is not well-formed: <${name}> has the attribute ${attr} twice`);
-    attrs.set(attr, decodeEntities(raw));
-    i = close + 1;
-  }
 }
 
 /**
@@ -104,11 +38,11 @@ function checkHref(element: string, where: string, target: string): void {
   invalid(`the SVG refers to an external resource (${where}); only #fragment and data:image/ references are allowed`);
 }
 
-function checkElement(tag: StartTag): void {
+function checkElement(tag: SaxesTagPlain): void {
   const local = localName(tag.name).toLowerCase();
   if (local === 'script') invalid('the SVG contains a <script> element; scripts are not allowed');
   if (local === 'foreignobject') invalid('the SVG contains a <foreignObject> element; it is not allowed');
-  for (const [attr, value] of tag.attrs) {
+  for (const [attr, value] of Object.entries(tag.attributes)) {
     const attrLocal = localName(attr).toLowerCase();
     if (/^on[a-z]/.test(attrLocal)) {
       invalid(`the SVG has an event-handler attribute (${attr}= on <${tag.name}>); event handlers are not allowed`);
@@ -133,84 +67,85 @@ function screenSvgText(text: string): void {
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(text)) invalid('the SVG contains control characters');
 }
 
-/** Walks the markup; answers the attributes of the root <svg> element. */
-function parseSvg(text: string): Map<string, string> {
-  let root: StartTag | undefined;
-  let rootClosed = false;
-  const open: string[] = [];
-  let i = 0;
-  const inStyle = () => open.length > 0 && localName(open[open.length - 1]!).toLowerCase() === 'style';
-  const onText = (chunk: string) => {
-    if (open.length === 0) {
-      if (chunk.trim() !== '') {
-        invalid(root ? 'the SVG is not well-formed: there is content after its root element' : NOT_AN_IMAGE);
-      }
-      return;
-    }
-    if (inStyle()) checkValue(chunk, 'a <style> element');
-  };
-  while (i < text.length) {
-    const lt = text.indexOf('<', i);
-    const chunk = text.slice(i, lt < 0 ? text.length : lt);
-    if (chunk) {
-      if (chunk.includes(']]>')) invalid('the SVG is not well-formed: "]]>" outside a CDATA section');
-      onText(decodeEntities(chunk));
-    }
-    if (lt < 0) break;
-    i = lt;
-    if (text.startsWith('<!--', i)) {
-      const end = text.indexOf('-->', i + 4);
-      if (end < 0) invalid('the SVG is not well-formed: a comment is never closed');
-      i = end + 3;
-    } else if (text.startsWith('<![CDATA[', i)) {
-      const end = text.indexOf(']]>', i + 9);
-      if (end < 0) invalid('the SVG is not well-formed: a CDATA section is never closed');
-      if (open.length === 0) invalid('the SVG is not well-formed: a CDATA section outside the root element');
-      onText(text.slice(i + 9, end));
-      i = end + 3;
-    } else if (text.startsWith('<?', i)) {
-      const end = text.indexOf('?>', i + 2);
-      if (end < 0) invalid('the SVG is not well-formed: a processing instruction is never closed');
-      const target = /^<\?([^\s?]*)/.exec(text.slice(i))?.[1] ?? '';
-      if (target.toLowerCase() !== 'xml') {
-        invalid(`the SVG has a processing instruction (<?${target}); processing instructions are not allowed`);
-      }
-      if (i !== 0) invalid('the SVG is not well-formed: the XML declaration is not at the very start');
-      const encoding = /\bencoding\s*=\s*["']([^"']*)["']/.exec(text.slice(i, end))?.[1];
-      if (encoding !== undefined && !/^utf-?8$/i.test(encoding)) {
-        invalid(`the SVG declares the encoding ${quoteShort(encoding)}; only UTF-8 is accepted`);
-      }
-      i = end + 2;
-    } else if (text.startsWith('<!', i)) {
-      invalid('the SVG has a <!...> declaration; declarations are not allowed');
-    } else if (text.startsWith('</', i)) {
-      const m = /^<\/([A-Za-z_][\w.:-]*)\s*>/.exec(text.slice(i, i + 300));
-      if (!m) invalid(`the SVG is not well-formed: a malformed end tag at character ${i}`);
-      const expected = open.pop();
-      if (expected !== m[1]) {
-        invalid(`the SVG is not well-formed: </${m[1]}> does not match ${expected ? `<${expected}>` : 'any open element'}`);
-      }
-      if (open.length === 0) rootClosed = true;
-      i += m[0].length;
-    } else {
-      const tag = readStartTag(text, i);
-      if (rootClosed) invalid('the SVG is not well-formed: there is content after its root element');
-      if (!root) {
-        if (tag.name !== 'svg') invalid(`${NOT_AN_IMAGE} (its root element is <${tag.name}>, not <svg>)`);
-        root = tag;
-      }
-      checkElement(tag);
-      if (tag.selfClosing) {
-        if (open.length === 0) rootClosed = true;
-      } else {
-        open.push(tag.name);
-      }
-      i = tag.end;
-    }
+/** Words for saxes's well-formedness errors that the icon checks name more plainly. */
+function describeXmlError(message: string, text: string, at: number, openTag: string | undefined): string {
+  if (message === 'undefined entity.') {
+    return `the SVG uses the undefined entity &${/&([^&;]*);$/.exec(text.slice(0, at))?.[1] ?? ''};`;
   }
+  if (message === 'disallowed character in entity name.' || message === 'empty entity name.') {
+    return 'the SVG is not well-formed: a "&" does not start an entity or character reference';
+  }
+  if (message === 'malformed character entity.') {
+    return `the SVG is not well-formed: the character reference &${/&([^&;]*);$/.exec(text.slice(0, at))?.[1] ?? ''}; is not allowed`;
+  }
+  if (message === 'incorrect syntax.') return 'the SVG has a <!...> declaration; declarations are not allowed'; // "<!" not opening a comment or CDATA
+  if (message === 'unquoted attribute value.') return `the SVG is not well-formed: an attribute value of <${openTag}> is not quoted`;
+  return `the SVG is not well-formed: ${message.replace(/\.$/, '')}`;
+}
+
+/**
+ * Parses the markup with a strict XML parser (no DTD, so only the five predefined
+ * entities and character references resolve), checking every element on the way;
+ * answers the attributes of the root <svg> element.
+ */
+function parseSvg(text: string): Record<string, string> {
+  // Plain names (prefixes are not resolved); XML 1.0 even where 1.1 is declared, as 1.1 would allow &#1;.
+  const parser = new SaxesParser({ xmlns: false, forceXMLVersion: true, defaultXMLVersion: '1.0' } as const);
+  let root: SaxesTagPlain | undefined;
+  let rootClosed = false;
+  let startTag: string | undefined; // the tag being read, for error messages
+  // Open elements; a <style> one gathers its text, read as CSS when it closes (a
+  // browser joins text, CDATA and text around comments or child elements into one sheet).
+  const open: { name: string; css: string | null }[] = [];
+  const addText = (chunk: string) => {
+    const top = open[open.length - 1];
+    if (top && top.css !== null) top.css += chunk;
+  };
+
+  parser.on('error', (err) => {
+    const [, line, column, message = err.message] = /^(\d+):(\d+): ([\s\S]*)$/.exec(err.message) ?? [];
+    if (message === 'text data outside of root node.') {
+      invalid(root ? 'the SVG is not well-formed: there is content after its root element' : NOT_AN_IMAGE);
+    }
+    invalid(`${describeXmlError(message, text, parser.position, startTag)} (line ${line}, column ${column})`);
+  });
+  parser.on('doctype', () => invalid('the SVG has a <!DOCTYPE> declaration; DOCTYPE and ENTITY declarations are not allowed'));
+  parser.on('xmldecl', (decl) => {
+    if (decl.encoding !== undefined && !/^utf-?8$/i.test(decl.encoding)) {
+      invalid(`the SVG declares the encoding ${quoteShort(decl.encoding)}; only UTF-8 is accepted`);
+    }
+  });
+  parser.on('processinginstruction', ({ target }) => {
+    invalid(`the SVG has a processing instruction (<?${target}); processing instructions are not allowed`);
+  });
+  parser.on('opentagstart', (tag) => {
+    startTag = tag.name;
+    if (rootClosed) invalid('the SVG is not well-formed: there is content after its root element');
+    if (!root && tag.name !== 'svg') invalid(`${NOT_AN_IMAGE} (its root element is <${tag.name}>, not <svg>)`);
+  });
+  parser.on('opentag', (tag) => {
+    root ??= tag;
+    checkElement(tag);
+    open.push({ name: tag.name, css: localName(tag.name).toLowerCase() === 'style' ? '' : null });
+  });
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.on('closetag', () => {
+    const element = open.pop();
+    if (element?.css) checkValue(element.css, 'a <style> element');
+    if (open.length === 0) rootClosed = true;
+  });
+
+  parser.write(text);
   if (!root) invalid(NOT_AN_IMAGE);
-  if (open.length > 0) invalid(`the SVG is not well-formed: <${open[open.length - 1]}> is never closed`);
-  return root.attrs;
+  const unclosed = open[open.length - 1];
+  if (unclosed) {
+    // An "&" with no ";" after it swallows the rest of the document as an entity name.
+    if (/&[^;]*$/.test(text)) invalid('the SVG is not well-formed: a "&" does not start an entity or character reference');
+    invalid(`the SVG is not well-formed: <${unclosed.name}> is never closed`);
+  }
+  parser.close();
+  return root.attributes;
 }
 
 const NUMBER = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
@@ -255,9 +190,9 @@ export function inspectSvg(bytes: Buffer): IconInfo {
   }
   screenSvgText(text);
   const attrs = parseSvg(text);
-  const w = attrs.get('width');
-  const h = attrs.get('height');
-  const vb = attrs.get('viewBox');
+  const w = attrs.width;
+  const h = attrs.height;
+  const vb = attrs.viewBox;
   let width: number;
   let height: number;
   if (w !== undefined && h !== undefined) {

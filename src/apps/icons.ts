@@ -2,6 +2,7 @@
 // come from the bytes alone (never from a file name or a Content-Type header). An SVG
 // is a document a browser may open on its own, so it is held to a conservative subset:
 // no scripts, no event handlers, no DOCTYPE/entities, no references outside itself.
+import { crc32 } from 'node:zlib'; // PNG chunk CRCs are zlib's CRC-32 (Node 20.15+)
 import { invalid, MAX_ICON_BYTES, MAX_ICON_PIXELS, NOT_AN_IMAGE, type IconInfo } from './icon-common.js';
 import { inspectSvg, looksLikeMarkup } from './icon-svg.js';
 
@@ -30,23 +31,6 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 
 function isPng(bytes: Buffer): boolean {
   return bytes.length >= PNG_SIGNATURE.length && bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE);
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (ISO-HDLC, the one PNG and zlib use), over `data`. */
-function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const byte of data) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 // Allowed bit depths per colour type (PNG specification, IHDR).

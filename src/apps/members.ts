@@ -20,6 +20,14 @@ export async function listMembers(q: Queryable, workspaceId: number): Promise<Me
   return rows.map((r) => ({ username: r.username, displayName: r.display_name, role: r.role, joinedAt: r.created_at.toISOString() }));
 }
 
+/** The workspaces a user is a member of, by name, with their role in each. */
+export async function listMemberships(q: Queryable, userId: number): Promise<Array<{ name: string; role: WorkspaceRole }>> {
+  return q.query<{ name: string; role: WorkspaceRole }>(
+    'SELECT w.name, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.name',
+    [userId],
+  );
+}
+
 /** Inside a transaction: refuses to demote or remove the workspace's last admin. */
 async function keepAWorkspaceAdmin(q: Queryable, workspaceId: number, userId: number): Promise<void> {
   await q.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]); // serialises member changes

@@ -1,37 +1,24 @@
 // What the store shows: the active versions of apps that are not suspended.
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { toStored, type StoredVersion, type VersionRow } from './versions.js';
 import { candidateColumns, firstFound, pairKey, parsePackageFileName } from '../charts/package-file-name.js';
-import { APP_SELECT, toApp, type AppRecord } from './apps.js';
+import { APP_COLUMNS, APP_FROM, toApp, type AppRecord, type AppRow } from './apps.js';
+import { inStoreIndex, toVersion, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type VersionRow } from './app-versions.js';
 import { STORE_APP_CONDITION } from './categories.js';
 import { compareVersionsDesc } from '../index/render.js';
+import { containsPattern } from '../db/like.js';
 
-interface StoreVersionRow extends VersionRow {
-  released_at: Date | null;
-  update_log: string;
-}
+/** A version as the store lists it: its store index entry is `created` when it was released. */
+export type StoreVersion = IndexedVersion;
 
-const STORE_COLUMNS = 'v.id, v.app_id, v.metadata, v.digest, v.size, v.prov_digest, v.state, v.created_at, v.released_at, v.update_log';
-const STORE_FROM = `FROM app_versions v JOIN apps a ON a.id = v.app_id
-  WHERE v.state = 'active' AND NOT a.suspended`;
-const STORE_VERSIONS = `SELECT ${STORE_COLUMNS} ${STORE_FROM}`;
+// The rows of the store's versions; queries add conditions with AND.
+const IN_STORE = `${VERSION_FROM} JOIN apps a ON a.id = v.app_id WHERE v.state = 'active' AND NOT a.suspended`;
+const STORE_VERSIONS = `SELECT ${VERSION_COLUMNS} FROM ${IN_STORE}`;
 
-export interface StoreVersion extends StoredVersion {
-  releasedAt: Date | null;
-  updateLog: string;
-}
-
-const toStoreVersion = (r: StoreVersionRow): StoreVersion => ({
-  ...toStored(r),
-  // Helm's `created` for a store entry is when it entered the store.
-  created: r.released_at ?? r.created_at,
-  releasedAt: r.released_at,
-  updateLog: r.update_log,
-});
+const toStoreVersion = (r: VersionRow): StoreVersion => inStoreIndex(toVersion(r));
 
 export async function listStoreVersions(q: Queryable): Promise<StoreVersion[]> {
-  return (await q.query<StoreVersionRow>(STORE_VERSIONS)).map(toStoreVersion);
+  return (await q.query<VersionRow>(STORE_VERSIONS)).map(toStoreVersion);
 }
 
 /** The store version a package file name stands for: one query at most, none for a name no chart could have. */
@@ -39,8 +26,8 @@ export async function findStoreVersionByFile(q: Queryable, file: string): Promis
   const parsed = parsePackageFileName(file);
   if (!parsed) return null;
   const { names, versions } = candidateColumns([parsed]);
-  const rows = await q.query<StoreVersionRow & { name: string; version: string }>(
-    `SELECT a.name, v.version, ${STORE_COLUMNS} ${STORE_FROM}
+  const rows = await q.query<VersionRow & { name: string }>(
+    `SELECT a.name, ${VERSION_COLUMNS} FROM ${IN_STORE}
        AND (a.name, v.version) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     [names, versions],
   );
@@ -69,7 +56,7 @@ export async function listStoreApps(q: Queryable, query: StoreQuery): Promise<St
     where.push(/^\d{1,9}$/.test(query.category) ? `a.category_id = $${params.length}::int` : `c.name = $${params.length}`);
   }
   if (query.q) {
-    params.push(`%${query.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    params.push(containsPattern(query.q));
     const p = `$${params.length}`;
     // name, description, abstraction, and the keywords of its active versions
     where.push(`(lower(a.name) LIKE ${p} OR lower(a.description) LIKE ${p} OR lower(a.abstraction) LIKE ${p}
@@ -79,9 +66,10 @@ export async function listStoreApps(q: Queryable, query: StoreQuery): Promise<St
   const filter = where.join(' AND ');
   const lastRelease = `(SELECT max(rv.released_at) FROM app_versions rv WHERE rv.app_id = a.id AND rv.state = 'active')`;
   const order = query.sort === 'name' ? 'a.name, a.id' : `${lastRelease} DESC NULLS LAST, a.name`;
-  const totalRows = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM apps a LEFT JOIN categories c ON c.id = a.category_id WHERE ${filter}`, params);
-  const rows = await q.query<Parameters<typeof toApp>[0] & { workspace: string; last_released_at: Date | null }>(
-    `${APP_SELECT.replace('FROM apps a', `, w.name AS workspace, ${lastRelease} AS last_released_at FROM apps a JOIN workspaces w ON w.id = a.workspace_id`)}
+  const totalRows = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${APP_FROM} WHERE ${filter}`, params);
+  const rows = await q.query<AppRow & { workspace: string; last_released_at: Date | null }>(
+    `SELECT ${APP_COLUMNS}, w.name AS workspace, ${lastRelease} AS last_released_at
+       FROM ${APP_FROM} JOIN workspaces w ON w.id = a.workspace_id
       WHERE ${filter} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
     [...params, query.limit, query.offset],
   );
@@ -96,13 +84,13 @@ export async function listStoreApps(q: Queryable, query: StoreQuery): Promise<St
 }
 
 export async function storeVersionsOfApp(q: Queryable, appId: number): Promise<StoreVersion[]> {
-  const versions = (await q.query<StoreVersionRow>(`${STORE_VERSIONS} AND a.id = $1`, [appId])).map(toStoreVersion);
+  const versions = (await q.query<VersionRow>(`${STORE_VERSIONS} AND a.id = $1`, [appId])).map(toStoreVersion);
   return versions.sort((x, y) => compareVersionsDesc(x.metadata.version, y.metadata.version));
 }
 
 export async function getStoreApp(q: Queryable, name: string): Promise<{ app: AppRecord; workspace: string; versions: StoreVersion[]; readme: string | null; values: string | null }> {
-  const rows = await q.query<Parameters<typeof toApp>[0] & { workspace: string }>(
-    `${APP_SELECT.replace('FROM apps a', ', w.name AS workspace FROM apps a JOIN workspaces w ON w.id = a.workspace_id')}
+  const rows = await q.query<AppRow & { workspace: string }>(
+    `SELECT ${APP_COLUMNS}, w.name AS workspace FROM ${APP_FROM} JOIN workspaces w ON w.id = a.workspace_id
       WHERE a.name = $1 AND ${STORE_APP_CONDITION}`,
     [name],
   );

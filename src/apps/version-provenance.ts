@@ -4,52 +4,34 @@
 // itself it is allowed only while the version is draft or rejected (never once it has
 // been submitted, passed or released), it sends the version back to draft, and it is
 // recorded in the audit trail.
-import type { Database, Queryable } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import type { BlobStore } from '../blobs/index.js';
 import { sha256Hex } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import { readProvenance } from '../charts/provenance.js';
-import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionState } from '../lifecycle/state-machine.js';
+import { allowedActions, canTransition, TRANSITIONS, type Actor } from '../lifecycle/state-machine.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpWorkspaceRevision } from './workspaces.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from './blob-refs.js';
-import { findPackagesByFiles, type PackageRef } from './versions.js';
+import { findPackagesByFiles } from './versions.js';
+import { findVersion, type PackageRef, type VersionInApp } from './app-versions.js';
 
 // Provenance comes from ISVs; a 409 lists what such a caller could do instead.
 const UPLOADER: ReadonlySet<Actor> = new Set<Actor>(['isv']);
 
-interface ProvTarget {
-  id: number;
-  app_id: number;
-  name: string;
-  version: string;
-  state: VersionState;
-  digest: string;
-  prov_digest: string | null;
-}
-
-async function readTarget(q: Queryable, versionId: number, lock: boolean): Promise<ProvTarget | null> {
-  const rows = await q.query<ProvTarget>(
-    `SELECT v.id, v.app_id, a.name, v.version, v.state, v.digest, v.prov_digest
-       FROM app_versions v JOIN apps a ON a.id = v.app_id WHERE v.id = $1${lock ? ' FOR UPDATE OF v' : ''}`,
-    [versionId],
-  );
-  return rows[0] ?? null;
-}
-
 /** Throws unless this provenance file may be attached to the version now. */
-function checkAttachable(row: ProvTarget | null, packageDigest: string, provDigest: string): asserts row is ProvTarget {
+function checkAttachable(row: VersionInApp | null, packageDigest: string, provDigest: string): asserts row is VersionInApp {
   // The version went away, or its package was replaced, since it was looked up.
   if (!row || row.digest !== packageDigest) throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
   if (!canTransition('replace', row.state)) {
     throw new AppError(
       'invalid-transition',
-      `${row.name} ${row.version} is ${row.state}; a provenance file changes the package, so it can be added or replaced only while the version is ${TRANSITIONS.replace.from.join(' or ')}`,
+      `${row.appName} ${row.version} is ${row.state}; a provenance file changes the package, so it can be added or replaced only while the version is ${TRANSITIONS.replace.from.join(' or ')}`,
       { state: row.state, allowedActions: allowedActions(row.state, UPLOADER) },
     );
   }
-  if (row.prov_digest === provDigest) {
-    throw new AppError('prov-exists', `${row.name} ${row.version} already has this provenance file`);
+  if (row.provDigest === provDigest) {
+    throw new AppError('prov-exists', `${row.appName} ${row.version} already has this provenance file`);
   }
 }
 
@@ -71,13 +53,13 @@ export async function attachProvenance(
   const chosen = target;
   const provDigest = sha256Hex(prov);
   // The cheap answer before any blob is written; checked again under the row lock.
-  checkAttachable(await readTarget(db, chosen.id, false), chosen.digest, provDigest);
+  checkAttachable(await findVersion(db, { id: chosen.id }), chosen.digest, provDigest);
 
   await blobs.put(provDigest, prov);
   try {
     await db.tx(async (q) => {
       await bumpWorkspaceRevision(q, workspaceId); // also serialises writers of this workspace
-      const row = await readTarget(q, chosen.id, true);
+      const row = await findVersion(q, { id: chosen.id }, { forUpdate: true });
       checkAttachable(row, chosen.digest, provDigest);
       await ensureBlob(q, blobs, provDigest, prov);
       await q.query(
@@ -85,10 +67,10 @@ export async function attachProvenance(
         [provDigest, prov.length, row.id],
       );
       await recordEvent(q, {
-        appId: row.app_id, version: row.version, actor, action: 'provenance', from: row.state, to: 'draft',
-        message: `${row.prov_digest ? 'replaced' : 'added'} provenance file ${provDigest}`,
+        appId: row.appId, version: row.version, actor, action: 'provenance', from: row.state, to: 'draft',
+        message: `${row.provDigest ? 'replaced' : 'added'} provenance file ${provDigest}`,
       });
-      if (row.prov_digest) await deleteIfUnreferenced(q, blobs, row.prov_digest);
+      if (row.provDigest) await deleteIfUnreferenced(q, blobs, row.provDigest);
     });
   } catch (err) {
     await releaseBlobs(db, blobs, [provDigest]);

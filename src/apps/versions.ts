@@ -9,43 +9,11 @@ import { checkProvenanceFor } from '../charts/provenance.js';
 import { candidateColumns, firstFound, pairKey, parsePackageFileName, type PackageFileName } from '../charts/package-file-name.js';
 import { sha256Hex } from '../blobs/index.js';
 import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionState } from '../lifecycle/state-machine.js';
-import type { IndexVersion } from '../index/render.js';
 import { bumpWorkspaceRevision } from './workspaces.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from './blob-refs.js';
 import { appInfoFromChart, checkChartDescription } from './app-info.js';
-
-export interface StoredVersion extends IndexVersion {
-  id: number;
-  appId: number;
-  state: VersionState;
-  size: number;
-  provDigest: string | null;
-}
-
-export interface VersionRow {
-  id: number;
-  app_id: number;
-  metadata: ChartMetadata;
-  digest: string;
-  size: number;
-  prov_digest: string | null;
-  state: VersionState;
-  created_at: Date;
-}
-
-const VERSION_COLUMNS = 'v.id, v.app_id, v.metadata, v.digest, v.size, v.prov_digest, v.state, v.created_at';
-
-export const toStored = (r: VersionRow): StoredVersion => ({
-  id: r.id,
-  appId: r.app_id,
-  metadata: r.metadata,
-  digest: r.digest,
-  size: r.size,
-  provDigest: r.prov_digest,
-  state: r.state,
-  created: r.created_at,
-});
+import { findVersion, inWorkspaceIndex, toVersion, UPLOADER_JOIN, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type VersionRow } from './app-versions.js';
 
 export interface UploadInput {
   workspaceId: number;
@@ -90,7 +58,7 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
   }
 
   // Cheap early answer for the common conflict, before any blob is written.
-  const existing = await findVersion(db, input.workspaceId, name, version);
+  const existing = await findVersion(db, { workspaceId: input.workspaceId, app: name, version });
   if (existing) checkReplaceable(existing, input.force, name, version);
   else if (input.replaceOnly) throw new AppError('not-found', `version ${version} of app ${JSON.stringify(name)} not found`);
 
@@ -112,16 +80,12 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
         [input.workspaceId, name, appInfo.description, appInfo.home],
       );
       const appId = (app[0] as { id: number }).id;
-      const current = await q.query<{ id: number; state: VersionState; digest: string; prov_digest: string | null }>(
-        'SELECT id, state, digest, prov_digest FROM app_versions WHERE app_id = $1 AND version = $2 FOR UPDATE',
-        [appId, version],
-      );
+      const row = await findVersion(q, { workspaceId: input.workspaceId, app: name, version }, { forUpdate: true });
       const values = [
         pkg.metadata.appVersion ?? '', JSON.stringify(pkg.metadata), pkg.digest, pkg.size, provDigest,
         input.prov ? input.prov.length : null, pkg.readme, pkg.valuesYaml, pkg.valuesSchema, pkg.chartYaml,
         input.updateLog ?? '', input.uploaderId,
       ];
-      const row = current[0];
       if (row) {
         checkReplaceable(row, input.force, name, version);
         await q.query(
@@ -131,7 +95,7 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
            WHERE id = $13`,
           [...values, row.id],
         );
-        for (const old of [row.digest, row.prov_digest]) {
+        for (const old of [row.digest, row.provDigest]) {
           if (old && old !== pkg.digest && old !== provDigest) await deleteIfUnreferenced(q, blobs, old);
         }
         await recordEvent(q, { appId, version, actor: input.actor, action: 'replace', from: row.state, to: 'draft', message: `package ${pkg.digest}${provDigest ? `, provenance file ${provDigest}` : ''}` });
@@ -167,29 +131,14 @@ function checkReplaceable(existing: { state: VersionState }, force: boolean, nam
   }
 }
 
-export async function findVersion(q: Queryable, workspaceId: number, name: string, version: string): Promise<StoredVersion | null> {
+/** The versions of a workspace (or of one chart in it) as its repository index lists them. */
+export async function listWorkspaceVersions(q: Queryable, workspaceId: number, name?: string): Promise<IndexedVersion[]> {
   const rows = await q.query<VersionRow>(
-    `SELECT ${VERSION_COLUMNS} FROM app_versions v JOIN apps a ON a.id = v.app_id
-      WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3`,
-    [workspaceId, name, version],
-  );
-  return rows[0] ? toStored(rows[0]) : null;
-}
-
-export async function listWorkspaceVersions(q: Queryable, workspaceId: number, name?: string): Promise<StoredVersion[]> {
-  const rows = await q.query<VersionRow>(
-    `SELECT ${VERSION_COLUMNS} FROM app_versions v JOIN apps a ON a.id = v.app_id
+    `SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id
       WHERE a.workspace_id = $1 AND ($2::text IS NULL OR a.name = $2)`,
     [workspaceId, name ?? null],
   );
-  return rows.map(toStored);
-}
-
-/** Just what serving or signing a package file needs. */
-export interface PackageRef {
-  id: number;
-  digest: string;
-  provDigest: string | null;
+  return rows.map((r) => inWorkspaceIndex(toVersion(r)));
 }
 
 export interface PackageFileHit {
@@ -211,14 +160,18 @@ export async function findPackagesByFiles(q: Queryable, workspaceId: number, fil
   const out = new Map<string, PackageFileHit>();
   if (parsed.size === 0) return out;
   const { names, versions } = candidateColumns(parsed.values());
-  const rows = await q.query<{ name: string; version: string; id: number; digest: string; prov_digest: string | null }>(
-    `SELECT c.name, c.version, v.id, v.digest, v.prov_digest
+  const rows = await q.query<VersionRow & { name: string }>(
+    `SELECT c.name, ${VERSION_COLUMNS}
        FROM unnest($2::text[], $3::text[]) AS c(name, version)
        JOIN apps a ON a.workspace_id = $1 AND a.name = c.name
-       JOIN app_versions v ON v.app_id = a.id AND v.version = c.version`,
+       JOIN app_versions v ON v.app_id = a.id AND v.version = c.version ${UPLOADER_JOIN}`,
     [workspaceId, names, versions],
   );
-  const found = new Map(rows.map((r) => [pairKey(r.name, r.version), { id: r.id, digest: r.digest, provDigest: r.prov_digest }]));
+  // Only what serving a file needs: hits are cached, one per file name asked for.
+  const found = new Map(rows.map((r): [string, PackageRef] => {
+    const v = toVersion(r);
+    return [pairKey(r.name, r.version), { id: v.id, digest: v.digest, provDigest: v.provDigest }];
+  }));
   for (const [file, p] of parsed) {
     const version = firstFound(p, found);
     if (version) out.set(file, { version, prov: p.prov });
@@ -238,19 +191,14 @@ export async function deleteVersion(
 ): Promise<void> {
   await db.tx(async (q) => {
     await bumpWorkspaceRevision(q, workspaceId);
-    const rows = await q.query<{ id: number; app_id: number; state: VersionState; digest: string; prov_digest: string | null }>(
-      `SELECT v.id, v.app_id, v.state, v.digest, v.prov_digest FROM app_versions v JOIN apps a ON a.id = v.app_id
-        WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3 FOR UPDATE OF v`,
-      [workspaceId, name, version],
-    );
-    const row = rows[0];
+    const row = await findVersion(q, { workspaceId, app: name, version }, { forUpdate: true });
     if (!row) throw new AppError('not-found', `chart ${name} version ${version} not found`);
     if (!canTransition('delete', row.state)) {
       throw new AppError('invalid-transition', `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`, { state: row.state, allowedActions: allowedActions(row.state, actors) });
     }
     await q.query('DELETE FROM app_versions WHERE id = $1', [row.id]);
-    await recordEvent(q, { appId: row.app_id, version, actor, action: 'delete', from: row.state, to: 'removed' });
+    await recordEvent(q, { appId: row.appId, version, actor, action: 'delete', from: row.state, to: 'removed' });
     await deleteIfUnreferenced(q, blobs, row.digest);
-    if (row.prov_digest) await deleteIfUnreferenced(q, blobs, row.prov_digest);
+    if (row.provDigest) await deleteIfUnreferenced(q, blobs, row.provDigest);
   });
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
+import type { Actor } from '../lifecycle/state-machine.js';
 import { DEFAULT_SCRYPT_COST, dummyPasswordHash, hashPassword, needsRehash, verifyPassword, type ScryptCost } from './passwords.js';
 import { workspaceRoleAtLeast, type Permission, type WorkspaceRole } from './permissions.js';
 import { looksLikeToken, userForToken } from './tokens.js';
@@ -136,13 +137,12 @@ export function effectiveWorkspaceRole(p: Principal | null, memberRole: Workspac
   return p.permissions.has('app-templates.view') ? 'workspace-viewer' : null;
 }
 
-export async function workspaceRole(db: Queryable, p: Principal | null, workspaceId: number): Promise<WorkspaceRole | null> {
-  if (p === null) return null;
-  const rows = await db.query<{ role: WorkspaceRole }>(
-    'SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2',
-    [workspaceId, p.userId],
-  );
-  return effectiveWorkspaceRole(p, rows[0]?.role ?? null);
-}
-
 export { workspaceRoleAtLeast };
+
+/** What the caller can act as on a workspace's versions (see the state machine's table). */
+export function actorsFor(principal: Principal | null, role: WorkspaceRole | null): Set<Actor> {
+  const actors = new Set<Actor>();
+  if (workspaceRoleAtLeast(role, 'workspace-regular')) actors.add('isv');
+  if (principal?.permissions.has('app-templates.manage')) actors.add('reviewer');
+  return actors;
+}

@@ -1,31 +1,24 @@
 // Blobs are named by their sha256, so their bytes never change: a small in-memory
 // LRU in front of the store serves hot packages (the newest versions everyone pulls)
 // without a disk read or an S3 round trip. Deletion evicts; nothing else can go stale.
+import { LRUCache } from 'lru-cache';
 import type { BlobInfo, BlobStore } from './blob-store.js';
 
 export class CachingBlobStore implements BlobStore {
-  private readonly entries = new Map<string, Buffer>();
-  private bytes = 0;
+  /** Bounded by bytes; a blob bigger than maxItemBytes is never kept. */
+  private readonly entries: LRUCache<string, Buffer>;
 
   constructor(
     private readonly inner: BlobStore,
-    private readonly maxBytes = 64 * 1024 * 1024,
-    private readonly maxItemBytes = 4 * 1024 * 1024,
-  ) {}
+    maxBytes = 64 * 1024 * 1024,
+    maxItemBytes = 4 * 1024 * 1024,
+  ) {
+    // An empty blob still takes an entry: lru-cache wants sizes of at least 1.
+    this.entries = new LRUCache({ maxSize: maxBytes, maxEntrySize: maxItemBytes, sizeCalculation: (data) => Math.max(1, data.length) });
+  }
 
   get kind() {
     return this.inner.kind;
-  }
-
-  private remember(digest: string, data: Buffer): void {
-    if (data.length > this.maxItemBytes || this.entries.has(digest)) return;
-    this.entries.set(digest, data);
-    this.bytes += data.length;
-    for (const [key, value] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(key);
-      this.bytes -= value.length;
-    }
   }
 
   async put(digest: string, data: Buffer): Promise<void> {
@@ -33,15 +26,10 @@ export class CachingBlobStore implements BlobStore {
   }
 
   async get(digest: string): Promise<Buffer | null> {
-    const hit = this.entries.get(digest);
-    if (hit) {
-      // move to the most recently used end
-      this.entries.delete(digest);
-      this.entries.set(digest, hit);
-      return hit;
-    }
+    const hit = this.entries.get(digest); // marks it the most recently used
+    if (hit) return hit;
     const data = await this.inner.get(digest);
-    if (data) this.remember(digest, data);
+    if (data) this.entries.set(digest, data);
     return data;
   }
 
@@ -50,11 +38,7 @@ export class CachingBlobStore implements BlobStore {
   }
 
   async delete(digest: string): Promise<void> {
-    const hit = this.entries.get(digest);
-    if (hit) {
-      this.entries.delete(digest);
-      this.bytes -= hit.length;
-    }
+    this.entries.delete(digest);
     await this.inner.delete(digest);
   }
 

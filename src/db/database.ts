@@ -2,6 +2,7 @@
 // Everything above this file speaks plain SQL through it and never knows which engine runs.
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { LRUCache } from 'lru-cache';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -83,7 +84,8 @@ class PgliteDatabase implements Database {
   readonly engine = 'pglite' as const;
   /** Moves on every write (before and after it), which empties the read cache. */
   private generation = 0;
-  private readonly memo = new Map<string, { generation: number; value: unknown }>();
+  /** Bounded by count: the least recently read entry goes first. */
+  private readonly memo = new LRUCache<string, { generation: number; value: unknown }>({ max: MAX_CACHED });
 
   constructor(private readonly db: PGlite) {}
 
@@ -125,7 +127,6 @@ class PgliteDatabase implements Database {
     if (hit && hit.generation === this.generation) return hit.value as T;
     const generation = this.generation; // a write during load makes this entry stale at once
     const value = await load();
-    if (this.memo.size >= MAX_CACHED) this.memo.clear();
     this.memo.set(key, { generation, value });
     return value;
   }

@@ -2,9 +2,11 @@
 // store). Each entry remembers the database revision it was rendered from; callers
 // read the current revision (one indexed row) and re-render only when it moved, so
 // every replica serves a write's effect on the very next request, and a change to
-// one workspace never re-renders another's index.
+// one workspace never re-renders another's index. The bytes held are bounded: the
+// least recently served index goes first, and is simply rendered again when asked for.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
 
 export interface RenderedIndex {
   revision: string;
@@ -27,10 +29,15 @@ function makeRendered(revision: string, text: string): RenderedIndex {
 }
 
 export class IndexCache {
-  private readonly entries = new Map<string, RenderedIndex>();
+  private readonly entries: LRUCache<string, RenderedIndex>;
   private readonly inFlight = new Map<string, Promise<RenderedIndex>>();
   /** How many renders ran, per key (observable by tests and metrics). */
   readonly renders = new Map<string, number>();
+
+  /** maxBytes counts each index's body (its gzipped copy is made later, and is smaller). */
+  constructor(maxBytes = 128 * 1024 * 1024) {
+    this.entries = new LRUCache({ maxSize: maxBytes, sizeCalculation: (index) => Math.max(1, index.body.length) });
+  }
 
   async get(key: string, revision: string, render: () => Promise<string>): Promise<RenderedIndex> {
     const hit = this.entries.get(key);

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { allowsAnonymous, caller } from '../http/access.js';
 import { authenticate, parseAuthorization, type Principal } from '../auth/principal.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../auth/passwords.js';
 import { SignInLimiter, type SignInLimits } from '../auth/rate-limit.js';
@@ -21,29 +22,9 @@ declare module 'fastify' {
     /** Counts a failed password check made by a route (e.g. a wrong current password). */
     recordFailedSignIn(username: string): void;
   }
-  interface FastifyContextConfig {
-    /** Anyone may call the route; every other route needs a signed-in user. */
-    public?: boolean;
-  }
 }
 
-export function requireUser(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('unauthorized', 'sign in with HTTP Basic (username and password or token) or a Bearer token');
-  return request.principal;
-}
 
-/**
- * Making or revoking tokens and setting passwords need a sign-in with the password.
- * A token could otherwise mint a token (or a password) that outlives it, and a
- * stolen token could lock its owner out.
- */
-export function requirePasswordSignIn(request: FastifyRequest, what: string): Principal {
-  const p = requireUser(request);
-  if (p.via !== 'password') {
-    throw new AppError('forbidden', `${what} needs a sign-in with your password, not a token: sign in with HTTP Basic and your username and password`);
-  }
-  return p;
-}
 
 export interface AuthOptions {
   signInLimits?: SignInLimits;
@@ -76,7 +57,7 @@ export default fp<AuthOptions>(
         // Secure by default: a route is closed to anonymous callers unless it says it is
         // public, and they hear 401 before anything about their input. (Unmatched URLs
         // fall through to the 404 handler.)
-        if (request.routeOptions.url !== undefined && !request.routeOptions.config.public) requireUser(request);
+        if (request.routeOptions.url !== undefined && !allowsAnonymous(request.routeOptions.config.access, app.config.storePublic)) caller(request);
         return;
       }
       refuseIfLimited(reply, creds.username, request.ip);

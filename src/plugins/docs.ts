@@ -6,6 +6,7 @@ import yaml from 'js-yaml';
 import swagger, { type SwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { projectPath } from '../paths.js';
+import { access } from '../http/access.js';
 
 export default fp(
   async (app) => {
@@ -13,7 +14,7 @@ export default fp(
     await app.register(async (docs) => {
       // Everything the docs UI serves is public, like the contract itself.
       docs.addHook('onRoute', (route) => {
-        route.config = { ...(route.config ?? {}), public: true };
+        route.config = { ...(route.config ?? {}), access: access.public };
       });
       // The file is checked against the OpenAPI 3.1 schema by test/openapi.test.ts.
       const options = { mode: 'static', specification: { document } } as unknown as SwaggerOptions;

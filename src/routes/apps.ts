@@ -1,24 +1,26 @@
 // Apps of a workspace under /api/v1: list, upload, info, icon, suspension, events.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { deleteApp, listApps, setAppIcon, setAppSuspended, updateAppInfo, type AppPatch } from '../apps/apps.js';
+import { deleteApp, getApp, listApps, setAppIcon, setAppSuspended, updateAppInfo, type AppPatch } from '../apps/apps.js';
 import { storeUpload } from '../apps/versions.js';
-import { getVersionDetail, listVersionDetails } from '../apps/version-detail.js';
+import { getVersionDetail, listVersionDetails } from '../apps/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
 import { inspectIcon, MAX_ICON_BYTES } from '../apps/icons.js';
 import { APP_INFO_LIMITS, homeSchema } from '../apps/app-info.js';
-import { workspaceAccess } from './access.js';
 import { readChartUpload } from './upload-body.js';
-import { appContext, appParams, type AppParams } from './app-context.js';
-import { actorsFor, appJson, callerName, versionJson } from './presenters.js';
+import { appParams, type AppParams } from './params.js';
+import { appJson, callerName, versionJson } from './presenters.js';
+import { actorsFor } from '../auth/principal.js';
 import { readBody } from './body.js';
 import { eventsCursor, eventsPage, eventsQuery, type PagingQuery } from './paging.js';
+import { access, appScope, workspaceScope } from '../http/access.js';
+import { sendIcon } from '../http/send.js';
 
 const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
 
 export default async function appRoutes(server: FastifyInstance): Promise<void> {
-  server.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/apps', { schema: { params: wsParam } }, async (request) => {
-    const { workspace, role } = await workspaceAccess(server, request, request.params.ws, 'workspace-viewer');
+  server.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/apps', { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } }, async (request) => {
+    const { workspace, role } = workspaceScope(request);
     const actors = actorsFor(request.principal, role);
     const items = [];
     for (const a of await listApps(server.db, workspace.id)) {
@@ -33,20 +35,20 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
   });
 
   // New app or new version of an existing app, from multipart `chart` (+ `prov`, `updateLog`).
-  server.post<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/apps', { schema: { params: wsParam } }, async (request, reply) => {
-    const { workspace, role } = await workspaceAccess(server, request, request.params.ws, 'workspace-regular');
+  server.post<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/apps', { config: { access: access.workspace('workspace-regular') }, schema: { params: wsParam } }, async (request, reply) => {
+    const { workspace, role } = workspaceScope(request);
     const upload = await readChartUpload(request, server.config.maxUploadBytes);
     const result = await storeUpload(server.db, server.blobs, {
       workspaceId: workspace.id, pkg: upload.pkg, prov: upload.prov, force: false,
       uploaderId: request.principal?.userId ?? null, actor: callerName(request), updateLog: upload.updateLog,
     });
-    const ctx = await appContext(server, request, workspace.name, upload.pkg.metadata.name);
-    const version = await getVersionDetail(server.db, result.appId, ctx.app.name, upload.pkg.metadata.version);
-    return reply.code(201).send({ app: appJson(ctx.app, workspace.name), version: versionJson(version, ctx.app.name, workspace.name, actorsFor(request.principal, role)) });
+    const appRecord = await getApp(server.db, workspace.id, upload.pkg.metadata.name);
+    const version = await getVersionDetail(server.db, result.appId, appRecord.name, upload.pkg.metadata.version);
+    return reply.code(201).send({ app: appJson(appRecord, workspace.name), version: versionJson(version, appRecord.name, workspace.name, actorsFor(request.principal, role)) });
   });
 
-  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app', { schema: { params: appParams } }, async (request) => {
-    const ctx = await appContext(server, request, request.params.ws, request.params.app);
+  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app', { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } }, async (request) => {
+    const ctx = appScope(request);
     const versions = await listVersionDetails(server.db, ctx.app.id);
     return {
       ...appJson(ctx.app, ctx.workspace.name),
@@ -57,6 +59,8 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
   server.patch<{ Params: AppParams; Body: AppPatch }>(
     '/api/v1/workspaces/:ws/apps/:app',
     {
+      // ISVs edit the info; reviewers may move the app between categories (the handler's rule).
+      config: { access: access.workspace('workspace-regular', { resolve: 'app', orPermission: 'app-templates.manage' }) },
       schema: {
         params: appParams,
         body: {
@@ -71,7 +75,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const ctx = await appContext(server, request, request.params.ws, request.params.app);
+      const ctx = appScope(request);
       const body = request.body;
       // ISVs (workspace-regular and up) edit everything; reviewers may always move an app between categories.
       const onlyCategory = Object.keys(body).every((k) => k === 'category');
@@ -83,19 +87,19 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     },
   );
 
-  server.delete<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app', { schema: { params: appParams } }, async (request, reply) => {
-    const ctx = await appContext(server, request, request.params.ws, request.params.app, 'workspace-regular');
+  server.delete<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app', { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } }, async (request, reply) => {
+    const ctx = appScope(request);
     await deleteApp(server.db, server.blobs, ctx.workspace.id, ctx.app.name);
     return reply.code(204).send();
   });
 
-  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { schema: { params: appParams } }, async (request, reply) => {
-    const ctx = await appContext(server, request, request.params.ws, request.params.app);
-    return sendIcon(server, request, reply, ctx.app.iconDigest, ctx.app.iconType, `app ${JSON.stringify(ctx.app.name)} has no icon`);
+  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } }, async (request, reply) => {
+    const ctx = appScope(request);
+    return sendIcon(request, reply, { digest: ctx.app.iconDigest, type: ctx.app.iconType }, `app ${JSON.stringify(ctx.app.name)} has no icon`);
   });
 
-  server.put<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { schema: { params: appParams } }, async (request) => {
-    const ctx = await appContext(server, request, request.params.ws, request.params.app, 'workspace-regular');
+  server.put<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } }, async (request) => {
+    const ctx = appScope(request);
     const bytes = await readIcon(request);
     const info = inspectIcon(bytes);
     const updated = await setAppIcon(server.db, server.blobs, ctx.workspace.id, ctx.app.name, bytes, info.contentType, callerName(request));
@@ -105,6 +109,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
   server.post<{ Params: AppParams; Body: { action: 'suspend' | 'activate'; message?: string } }>(
     '/api/v1/workspaces/:ws/apps/:app/actions',
     {
+      config: { access: access.workspace('workspace-viewer', { resolve: 'app', andPermission: 'app-templates.manage' }) },
       schema: {
         params: appParams,
         body: {
@@ -114,8 +119,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const ctx = await appContext(server, request, request.params.ws, request.params.app);
-      if (!ctx.actors.has('reviewer')) throw new AppError('forbidden', `${request.body.action} an app needs the app-templates.manage permission`);
+      const ctx = appScope(request);
       const updated = await setAppSuspended(server.db, ctx.workspace.id, ctx.app.name, request.body.action === 'suspend', callerName(request), request.body.message ?? '');
       return appJson(updated, ctx.workspace.name);
     },
@@ -123,9 +127,9 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
 
   server.get<{ Params: AppParams; Querystring: PagingQuery }>(
     '/api/v1/workspaces/:ws/apps/:app/events',
-    { schema: { params: appParams, querystring: eventsQuery } },
+    { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams, querystring: eventsQuery } },
     async (request) => {
-      const ctx = await appContext(server, request, request.params.ws, request.params.app);
+      const ctx = appScope(request);
       return eventsPage(await listEvents(server.db, ctx.app.id, undefined, request.query.limit, eventsCursor(request.query.cursor)));
     },
   );
@@ -133,22 +137,4 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
 
 export function readIcon(request: Parameters<typeof readBody>[0]): Promise<Buffer> {
   return readBody(request, MAX_ICON_BYTES, () => new AppError('icon-invalid', `the icon is larger than ${MAX_ICON_BYTES} bytes (64 KiB)`));
-}
-
-export async function sendIcon(
-  server: FastifyInstance, request: FastifyRequest, reply: FastifyReply, digest: string | null, type: string | null, missing: string,
-) {
-  if (!digest || !type) throw new AppError('not-found', missing);
-  // Icons are named by digest, so the ETag never lies and a 304 needs no blob read.
-  const etag = `"${digest}"`;
-  reply.header('ETag', etag).header('Cache-Control', 'private, max-age=0, must-revalidate');
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-  const bytes = await server.blobs.get(digest);
-  if (!bytes) throw new AppError('internal', `blob ${digest} is missing from the blob store`);
-  // SVG icons are served so that a browser can never run anything in them.
-  return reply
-    .type(type)
-    .header('X-Content-Type-Options', 'nosniff')
-    .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-    .send(bytes);
 }

@@ -2,20 +2,21 @@
 import type { FastifyInstance } from 'fastify';
 import { createCategory, deleteCategory, getCategory, listCategories, setCategoryIcon, updateCategory } from '../apps/categories.js';
 import { inspectIcon } from '../apps/icons.js';
-import { requirePermission } from './users.js';
 import { categoryJson } from './presenters.js';
-import { readIcon, sendIcon } from './apps.js';
+import { readIcon } from './apps.js';
+import { sendIcon } from '../http/send.js';
+import { access } from '../http/access.js';
 
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
 
 export default async function categoryRoutes(server: FastifyInstance): Promise<void> {
-  const storeRead = { public: server.config.storePublic };
 
-  server.get('/api/v1/categories', { config: storeRead }, async () => ({ items: (await listCategories(server.db)).map(categoryJson) }));
+  server.get('/api/v1/categories', { config: { access: access.store } }, async () => ({ items: (await listCategories(server.db)).map(categoryJson) }));
 
   server.post<{ Body: { name: string; description?: string } }>(
     '/api/v1/categories',
     {
+    config: { access: access.permission('app-templates.manage') },
       schema: {
         body: {
           type: 'object', required: ['name'], additionalProperties: false,
@@ -24,19 +25,19 @@ export default async function categoryRoutes(server: FastifyInstance): Promise<v
       },
     },
     async (request, reply) => {
-      requirePermission(request, 'app-templates.manage');
       const c = await createCategory(server.db, request.body);
       return reply.code(201).header('Location', `/api/v1/categories/${c.id}`).send(categoryJson(c));
     },
   );
 
-  server.get<{ Params: { id: string } }>('/api/v1/categories/:id', { config: storeRead, schema: { params: idParam } }, async (request) =>
+  server.get<{ Params: { id: string } }>('/api/v1/categories/:id', { config: { access: access.store }, schema: { params: idParam } }, async (request) =>
     categoryJson(await getCategory(server.db, request.params.id)),
   );
 
   server.patch<{ Params: { id: string }; Body: { name?: string; description?: string } }>(
     '/api/v1/categories/:id',
     {
+    config: { access: access.permission('app-templates.manage') },
       schema: {
         params: idParam,
         body: {
@@ -46,24 +47,21 @@ export default async function categoryRoutes(server: FastifyInstance): Promise<v
       },
     },
     async (request) => {
-      requirePermission(request, 'app-templates.manage');
       return categoryJson(await updateCategory(server.db, request.params.id, request.body));
     },
   );
 
-  server.delete<{ Params: { id: string } }>('/api/v1/categories/:id', { schema: { params: idParam } }, async (request, reply) => {
-    requirePermission(request, 'app-templates.manage');
+  server.delete<{ Params: { id: string } }>('/api/v1/categories/:id', { config: { access: access.permission('app-templates.manage') }, schema: { params: idParam } }, async (request, reply) => {
     await deleteCategory(server.db, server.blobs, request.params.id);
     return reply.code(204).send();
   });
 
-  server.get<{ Params: { id: string } }>('/api/v1/categories/:id/icon', { config: storeRead, schema: { params: idParam } }, async (request, reply) => {
+  server.get<{ Params: { id: string } }>('/api/v1/categories/:id/icon', { config: { access: access.store }, schema: { params: idParam } }, async (request, reply) => {
     const c = await getCategory(server.db, request.params.id);
-    return sendIcon(server, request, reply, c.iconDigest, c.iconType, `category ${JSON.stringify(c.name)} has no icon`);
+    return sendIcon(request, reply, { digest: c.iconDigest, type: c.iconType }, `category ${JSON.stringify(c.name)} has no icon`);
   });
 
-  server.put<{ Params: { id: string } }>('/api/v1/categories/:id/icon', { schema: { params: idParam } }, async (request) => {
-    requirePermission(request, 'app-templates.manage');
+  server.put<{ Params: { id: string } }>('/api/v1/categories/:id/icon', { config: { access: access.permission('app-templates.manage') }, schema: { params: idParam } }, async (request) => {
     await getCategory(server.db, request.params.id);
     const bytes = await readIcon(request);
     const info = inspectIcon(bytes);

@@ -7,9 +7,9 @@ import { deleteVersion, listWorkspaceVersions, storeUpload } from '../apps/versi
 import { attachProvenance } from '../apps/version-provenance.js';
 import { formParts, partFile, readChartUpload, readProvPart } from './upload-body.js';
 import { rawBody } from './body.js';
-import { workspaceAccess } from './access.js';
-import { repoBaseUrl } from './helm-repo.js';
+import { repoBaseUrl } from '../http/send.js';
 import { MAX_PROV_BYTES } from '../charts/provenance.js';
+import { access, workspaceScope } from '../http/access.js';
 
 interface WsParams { ws: string }
 interface ChartParams extends WsParams { name: string }
@@ -25,9 +25,9 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
 
   app.post<{ Params: WsParams; Querystring: { force?: string } }>(
     '/api/workspaces/:ws/charts',
-    { schema: { querystring: forceQuery } },
+    { config: { access: access.workspace('workspace-regular') }, schema: { querystring: forceQuery } },
     async (request, reply) => {
-      const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-regular');
+      const { workspace } = workspaceScope(request);
       const upload = await readChartUpload(request, app.config.maxUploadBytes);
       const result = await storeUpload(app.db, app.blobs, {
         workspaceId: workspace.id,
@@ -43,8 +43,8 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     },
   );
 
-  app.post<{ Params: WsParams }>('/api/workspaces/:ws/prov', async (request, reply) => {
-    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-regular');
+  app.post<{ Params: WsParams }>('/api/workspaces/:ws/prov', { config: { access: access.workspace('workspace-regular') } }, async (request, reply) => {
+    const { workspace } = workspaceScope(request);
     let prov: Buffer | null = null;
     if (request.isMultipart()) {
       for await (const part of formParts(request, { fileSize: MAX_PROV_BYTES + 1, files: 1 })) {
@@ -59,21 +59,21 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     return reply.code(201).send({ saved: true });
   });
 
-  app.get<{ Params: WsParams }>('/api/workspaces/:ws/charts', async (request) => {
-    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+  app.get<{ Params: WsParams }>('/api/workspaces/:ws/charts', { config: { access: access.workspace('workspace-viewer') } }, async (request) => {
+    const { workspace } = workspaceScope(request);
     const versions = await listWorkspaceVersions(app.db, workspace.id);
     return groupEntries(versions, repoBaseUrl(app, `/workspaces/${workspace.name}`));
   });
 
-  app.get<{ Params: ChartParams }>('/api/workspaces/:ws/charts/:name', async (request) => {
-    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+  app.get<{ Params: ChartParams }>('/api/workspaces/:ws/charts/:name', { config: { access: access.workspace('workspace-viewer') } }, async (request) => {
+    const { workspace } = workspaceScope(request);
     const versions = await listWorkspaceVersions(app.db, workspace.id, request.params.name);
     if (versions.length === 0) throw new AppError('not-found', `chart ${JSON.stringify(request.params.name)} not found`);
     return groupEntries(versions, repoBaseUrl(app, `/workspaces/${workspace.name}`))[request.params.name];
   });
 
-  app.get<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', async (request) => {
-    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+  app.get<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', { config: { access: access.workspace('workspace-viewer') } }, async (request) => {
+    const { workspace } = workspaceScope(request);
     const { name, version } = request.params;
     const versions = await listWorkspaceVersions(app.db, workspace.id, name);
     versions.sort((a, b) => compareVersionsDesc(a.metadata.version, b.metadata.version));
@@ -83,10 +83,8 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     return toIndexEntry(hit, repoBaseUrl(app, `/workspaces/${workspace.name}`));
   });
 
-  app.delete<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', async (request) => {
-    // Deleting is for workspace-regular and up, or reviewers (app-templates.manage).
-    const reviewer = request.principal?.permissions.has('app-templates.manage') ?? false;
-    const { workspace } = await workspaceAccess(app, request, request.params.ws, reviewer ? 'workspace-viewer' : 'workspace-regular');
+  app.delete<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', { config: { access: access.workspace('workspace-regular', { orPermission: 'app-templates.manage' }) } }, async (request) => {
+    const { workspace } = workspaceScope(request);
     await deleteVersion(app.db, app.blobs, workspace.id, request.params.name, request.params.version, request.principal?.username ?? 'anonymous');
     return { deleted: true };
   });

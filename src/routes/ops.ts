@@ -1,11 +1,12 @@
 // Liveness, readiness. Metrics are served by fastify-metrics at /metrics.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { access } from '../http/access.js';
 
 export default async function opsRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { access: access.public } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { config: { public: true } }, async () => {
+  app.get('/readyz', { config: { access: access.public } }, async () => {
     const checks: Record<string, string> = {};
     let ready = true;
     for (const [name, probe] of [

@@ -1,20 +1,13 @@
 // How apps, versions and categories look in the API.
 import type { FastifyRequest } from 'fastify';
 import type { AppRecord } from '../apps/apps.js';
-import type { VersionDetail } from '../apps/version-detail.js';
+import type { AppVersion } from '../apps/app-versions.js';
 import type { Category } from '../apps/categories.js';
 import { allowedActions, type Actor } from '../lifecycle/state-machine.js';
 import { isSafeLink, withSafeLinks } from '../apps/app-info.js';
 import { workspaceRoleAtLeast, type WorkspaceRole } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 
-/** What the caller can act as on a workspace's versions. */
-export function actorsFor(principal: Principal | null, role: WorkspaceRole | null): Set<Actor> {
-  const actors = new Set<Actor>();
-  if (workspaceRoleAtLeast(role, 'workspace-regular')) actors.add('isv');
-  if (principal?.permissions.has('app-templates.manage')) actors.add('reviewer');
-  return actors;
-}
 
 export function appJson(a: AppRecord, workspace: string) {
   return {
@@ -31,7 +24,7 @@ export function appJson(a: AppRecord, workspace: string) {
   };
 }
 
-export function versionJson(v: VersionDetail, appName: string, workspace: string, actors: ReadonlySet<Actor>) {
+export function versionJson(v: AppVersion, appName: string, workspace: string, actors: ReadonlySet<Actor>) {
   const base = `/api/v1/workspaces/${workspace}/apps/${appName}/versions/${v.version}`;
   return {
     app: appName,

@@ -2,13 +2,12 @@
 // decision (unprocessed) and versions already passed or rejected (processed).
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { requireUser } from '../plugins/auth.js';
-import { DETAIL_SELECT, toDetail } from '../apps/version-detail.js';
-import { APP_SELECT, toApp } from '../apps/apps.js';
-import { listEvents } from '../lifecycle/audit.js';
-import { actorsFor, appJson, versionJson } from './presenters.js';
-import { workspaceRole } from '../auth/principal.js';
+import { listReviews } from '../apps/app-versions.js';
+import { appJson, versionJson } from './presenters.js';
+import { actorsFor } from '../auth/principal.js';
+import { effectiveWorkspaceRole } from '../auth/principal.js';
 import { decodeOffset, encodeCursor } from './paging.js';
+import { access, caller } from '../http/access.js';
 
 interface Query {
   status?: 'unprocessed' | 'processed';
@@ -21,6 +20,7 @@ export default async function reviewRoutes(server: FastifyInstance): Promise<voi
   server.get<{ Querystring: Query }>(
     '/api/v1/reviews',
     {
+    config: { access: access.permission('app-templates.view') },
       schema: {
         querystring: {
           type: 'object', additionalProperties: false,
@@ -34,40 +34,18 @@ export default async function reviewRoutes(server: FastifyInstance): Promise<voi
       },
     },
     async (request) => {
-      const p = requireUser(request);
-      if (!p.permissions.has('app-templates.view')) throw new AppError('forbidden', 'the review queue needs the app-templates.view permission');
+      const p = caller(request);
       const processed = request.query.status === 'processed';
       const limit = request.query.limit ?? 20;
       const offset = decodeOffset(request.query.cursor);
-      const params: unknown[] = [];
-      let filter = processed
-        ? "v.reviewed_at IS NOT NULL AND v.state <> 'submitted'"
-        : "v.state = 'submitted'";
-      if (request.query.q) {
-        params.push(`%${request.query.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-        filter += ` AND (lower(a.name) LIKE $1 OR lower(a.description) LIKE $1 OR lower(w.name) LIKE $1 OR lower(v.version) LIKE $1)`;
-      }
-      const order = processed ? 'v.reviewed_at DESC, v.id DESC' : 'v.submitted_at DESC, v.id DESC';
-      const rows = await server.db.query<Parameters<typeof toDetail>[0] & { workspace: string; readme: string | null }>(
-        `${DETAIL_SELECT.replace('FROM app_versions v', ', v.readme, w.name AS workspace FROM app_versions v JOIN apps a ON a.id = v.app_id JOIN workspaces w ON w.id = a.workspace_id')}
-          WHERE ${filter} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-        [...params, limit + 1, offset],
-      );
-      const items = [];
-      for (const r of rows.slice(0, limit)) {
-        const v = toDetail(r);
-        const appRow = (await server.db.query<Parameters<typeof toApp>[0]>(`${APP_SELECT} WHERE a.id = $1`, [v.appId]))[0];
-        if (!appRow) continue;
-        const a = toApp(appRow);
-        const actors = actorsFor(p, await workspaceRole(server.db, p, a.workspaceId));
-        items.push({
-          app: appJson(a, r.workspace),
-          version: versionJson(v, a.name, r.workspace, actors),
-          readme: r.readme,
-          events: (await listEvents(server.db, a.id, v.version)).items,
-        });
-      }
-      return { items, nextCursor: rows.length > limit ? encodeCursor(String(offset + limit)) : null };
+      const page = await listReviews(server.db, { processed, q: request.query.q, limit, offset, userId: p.userId });
+      const items = page.items.map((i) => ({
+        app: appJson(i.app, i.workspace),
+        version: versionJson(i.version, i.app.name, i.workspace, actorsFor(p, effectiveWorkspaceRole(p, i.memberRole))),
+        readme: i.readme,
+        events: i.events,
+      }));
+      return { items, nextCursor: page.more ? encodeCursor(String(offset + limit)) : null };
     },
   );
 }

@@ -1,22 +1,21 @@
 // Platform roles (roles.manage): the built-in ones and custom roles.
 import type { FastifyInstance } from 'fastify';
-import { requireUser } from '../plugins/auth.js';
 import { PERMISSIONS } from '../auth/permissions.js';
 import { createRole, deleteRole, getRole, listRoles, updateRole } from '../auth/roles.js';
-import { requirePermission } from './users.js';
+import { access, caller } from '../http/access.js';
 
 const permissionList = { type: 'array', maxItems: 20, items: { type: 'string', enum: Object.keys(PERMISSIONS) } } as const;
 const roleParam = { type: 'object', required: ['role'], properties: { role: { type: 'string', maxLength: 63 } } } as const;
 
 export default async function roleRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/v1/roles', async (request) => {
-    requireUser(request);
+  app.get('/api/v1/roles', { config: { access: access.signedIn } }, async (request) => {
     return { items: await listRoles(app.db) };
   });
 
   app.post<{ Body: { name: string; permissions: string[]; description?: string } }>(
     '/api/v1/roles',
     {
+    config: { access: access.permission('roles.manage') },
       schema: {
         body: {
           type: 'object', required: ['name', 'permissions'], additionalProperties: false,
@@ -25,20 +24,20 @@ export default async function roleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const p = requirePermission(request, 'roles.manage');
+      const p = caller(request);
       const role = await createRole(app.db, request.body, p.permissions);
       return reply.code(201).header('Location', `/api/v1/roles/${role.name}`).send(role);
     },
   );
 
-  app.get<{ Params: { role: string } }>('/api/v1/roles/:role', { schema: { params: roleParam } }, async (request) => {
-    requireUser(request);
+  app.get<{ Params: { role: string } }>('/api/v1/roles/:role', { config: { access: access.signedIn }, schema: { params: roleParam } }, async (request) => {
     return getRole(app.db, request.params.role);
   });
 
   app.patch<{ Params: { role: string }; Body: { permissions?: string[]; description?: string } }>(
     '/api/v1/roles/:role',
     {
+    config: { access: access.permission('roles.manage') },
       schema: {
         params: roleParam,
         body: {
@@ -48,13 +47,13 @@ export default async function roleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const p = requirePermission(request, 'roles.manage');
+      const p = caller(request);
       return updateRole(app.db, request.params.role, request.body, p.permissions);
     },
   );
 
-  app.delete<{ Params: { role: string } }>('/api/v1/roles/:role', { schema: { params: roleParam } }, async (request, reply) => {
-    const p = requirePermission(request, 'roles.manage');
+  app.delete<{ Params: { role: string } }>('/api/v1/roles/:role', { config: { access: access.permission('roles.manage') }, schema: { params: roleParam } }, async (request, reply) => {
+    const p = caller(request);
     await deleteRole(app.db, request.params.role, p.permissions);
     return reply.code(204).send();
   });

@@ -7,11 +7,11 @@ import { renderIndex, toIndexEntry } from '../index/render.js';
 import { storeRevision } from '../lifecycle/store-state.js';
 import { findStoreVersionByFile, getStoreApp, listStoreApps, listStoreVersions, type StoreVersion } from '../apps/store.js';
 import { listCategories } from '../apps/categories.js';
-import { repoBaseUrl, sendIndex, sendPackage } from './helm-repo.js';
+import { repoBaseUrl, sendIcon, sendIndex, sendPackage } from '../http/send.js';
 import { appJson } from './presenters.js';
 import { withSafeLinks } from '../apps/app-info.js';
-import { sendIcon } from './apps.js';
 import { decodeOffset, encodeCursor } from './paging.js';
+import { access } from '../http/access.js';
 
 function storeVersionJson(v: StoreVersion, baseUrl: string | null) {
   // The index entry's fields, minus links a browser should not follow (the index itself keeps them).
@@ -28,10 +28,9 @@ interface ListQuery {
 }
 
 export default async function storeRoutes(server: FastifyInstance): Promise<void> {
-  const config = { public: server.config.storePublic };
   const cache = server.config.storePublic ? 'public, no-cache' : 'private, no-cache';
 
-  server.get('/store/index.yaml', { config }, async (request, reply) => {
+  server.get('/store/index.yaml', { config: { access: access.store } }, async (request, reply) => {
     const revision = await server.db.cached('store-revision', () => storeRevision(server.db));
     const index = await server.indexCache.get('store', String(revision), async () =>
       renderIndex(await listStoreVersions(server.db), { baseUrl: repoBaseUrl(server, '/store') }),
@@ -39,20 +38,18 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
     return sendIndex(request, reply, index, cache);
   });
 
-  server.get<{ Params: { file: string } }>('/store/charts/:file', { config }, async (request, reply) => {
+  server.get<{ Params: { file: string } }>('/store/charts/:file', { config: { access: access.store } }, async (request, reply) => {
     const file = request.params.file;
     const hit = await server.db.cached(`store-package:${file}`, () => findStoreVersionByFile(server.db, file));
     const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
     if (!hit || !digest) throw new AppError('not-found', `${request.params.file} is not in the store`);
-    const bytes = await server.blobs.get(digest);
-    if (!bytes) throw new AppError('internal', `blob ${digest} is missing from the blob store`);
-    return sendPackage(request, reply, bytes, digest, hit.prov, server.config.storePublic ? 'public, max-age=300' : 'private, max-age=300');
+    return sendPackage(request, reply, digest, { prov: hit.prov, cacheControl: server.config.storePublic ? 'public, max-age=300' : 'private, max-age=300' });
   });
 
   server.get<{ Querystring: ListQuery }>(
     '/api/v1/store/apps',
     {
-      config,
+      config: { access: access.store },
       schema: {
         querystring: {
           type: 'object', additionalProperties: false,
@@ -88,7 +85,7 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
     },
   );
 
-  server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name', { config }, async (request) => {
+  server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name', { config: { access: access.store } }, async (request) => {
     const s = await getStoreApp(server.db, request.params.name);
     const baseUrl = repoBaseUrl(server, '/store');
     return {
@@ -100,8 +97,8 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
     };
   });
 
-  server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name/icon', { config }, async (request, reply) => {
+  server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name/icon', { config: { access: access.store } }, async (request, reply) => {
     const s = await getStoreApp(server.db, request.params.name);
-    return sendIcon(server, request, reply, s.app.iconDigest, s.app.iconType, `app ${JSON.stringify(s.app.name)} has no icon`);
+    return sendIcon(request, reply, { digest: s.app.iconDigest, type: s.app.iconType }, `app ${JSON.stringify(s.app.name)} has no icon`);
   });
 }

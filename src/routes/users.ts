@@ -1,34 +1,28 @@
 // Users, the caller's own account and tokens, and the permission catalogue.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { requirePasswordSignIn, requireUser } from '../plugins/auth.js';
 import { PERMISSIONS, type Permission } from '../auth/permissions.js';
 import { changeOwnPassword, createUser, deleteUser, getUser, listUsers, updateUser, type NewUser, type UserPatch } from '../auth/users.js';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
+import { listMemberships } from '../apps/members.js';
 import { decodeCursor, encodeCursor, pagingQuery, type PagingQuery } from './paging.js';
+import { access, caller, requirePasswordSignIn } from '../http/access.js';
 
 const usernameParam = { type: 'object', required: ['username'], properties: { username: { type: 'string', maxLength: 63 } } } as const;
 
-function requirePermission(request: Parameters<typeof requireUser>[0], perm: Permission) {
-  const p = requireUser(request);
-  if (!p.permissions.has(perm)) throw new AppError('forbidden', `this needs the ${perm} permission`);
-  return p;
-}
 
 export default async function userRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/v1/me', async (request) => {
-    const p = requireUser(request);
+  app.get('/api/v1/me', { config: { access: access.signedIn } }, async (request) => {
+    const p = caller(request);
     const user = await getUser(app.db, p.username);
-    const workspaces = await app.db.query<{ name: string; role: string }>(
-      `SELECT w.name, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.name`,
-      [p.userId],
-    );
+    const workspaces = await listMemberships(app.db, p.userId);
     return { ...user, permissions: [...p.permissions].sort(), workspaces };
   });
 
   app.put<{ Body: { current: string; new: string } }>(
     '/api/v1/me/password',
     {
+    config: { access: access.signedIn },
       schema: {
         body: {
           type: 'object', required: ['current', 'new'], additionalProperties: false,
@@ -50,14 +44,15 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get('/api/v1/me/tokens', async (request) => {
-    const p = requireUser(request);
+  app.get('/api/v1/me/tokens', { config: { access: access.signedIn } }, async (request) => {
+    const p = caller(request);
     return { items: await listTokens(app.db, p.userId) };
   });
 
   app.post<{ Body: { name: string; expiresAt?: string } }>(
     '/api/v1/me/tokens',
     {
+    config: { access: access.signedIn },
       schema: {
         body: {
           type: 'object', required: ['name'], additionalProperties: false,
@@ -78,7 +73,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/me/tokens/:id',
-    { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,9}$' } } } } },
+    { config: { access: access.signedIn }, schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,9}$' } } } } },
     async (request, reply) => {
       const p = requirePasswordSignIn(request, 'revoking a token');
       await revokeToken(app.db, p.userId, Number(request.params.id));
@@ -86,13 +81,11 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get('/api/v1/permissions', async (request) => {
-    requireUser(request);
+  app.get('/api/v1/permissions', { config: { access: access.signedIn } }, async (request) => {
     return { items: Object.entries(PERMISSIONS).map(([name, description]) => ({ name, description })) };
   });
 
-  app.get<{ Querystring: PagingQuery }>('/api/v1/users', { schema: { querystring: pagingQuery } }, async (request) => {
-    requirePermission(request, 'users.manage');
+  app.get<{ Querystring: PagingQuery }>('/api/v1/users', { config: { access: access.permission('users.manage') }, schema: { querystring: pagingQuery } }, async (request) => {
     const page = await listUsers(app.db, request.query.limit ?? 50, decodeCursor(request.query.cursor));
     return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
   });
@@ -100,6 +93,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: NewUser }>(
     '/api/v1/users',
     {
+    config: { access: access.permission('users.manage') },
       schema: {
         body: {
           type: 'object', required: ['username', 'password', 'role'], additionalProperties: false,
@@ -114,23 +108,20 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const p = requirePermission(request, 'users.manage');
+      const p = caller(request);
       const user = await createUser(app.db, request.body, p.permissions, app.scryptCost);
       return reply.code(201).header('Location', `/api/v1/users/${user.username}`).send(user);
     },
   );
 
-  app.get<{ Params: { username: string } }>('/api/v1/users/:username', { schema: { params: usernameParam } }, async (request) => {
-    const p = requireUser(request);
-    if (p.username !== request.params.username && !p.permissions.has('users.manage')) {
-      throw new AppError('forbidden', 'reading another user needs the users.manage permission');
-    }
+  app.get<{ Params: { username: string } }>('/api/v1/users/:username', { config: { access: access.permission('users.manage', { orSelf: 'username' }) }, schema: { params: usernameParam } }, async (request) => {
     return getUser(app.db, request.params.username);
   });
 
   app.patch<{ Params: { username: string }; Body: UserPatch }>(
     '/api/v1/users/:username',
     {
+    config: { access: access.permission('users.manage') },
       schema: {
         params: usernameParam,
         body: {
@@ -146,17 +137,16 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const p = requirePermission(request, 'users.manage');
+      const p = caller(request);
       if (request.body.password !== undefined) requirePasswordSignIn(request, 'setting a password');
       return updateUser(app.db, request.params.username, request.body, p.permissions, app.scryptCost);
     },
   );
 
-  app.delete<{ Params: { username: string } }>('/api/v1/users/:username', { schema: { params: usernameParam } }, async (request, reply) => {
-    const p = requirePermission(request, 'users.manage');
+  app.delete<{ Params: { username: string } }>('/api/v1/users/:username', { config: { access: access.permission('users.manage') }, schema: { params: usernameParam } }, async (request, reply) => {
+    const p = caller(request);
     await deleteUser(app.db, request.params.username, p.permissions);
     return reply.code(204).send();
   });
 }
 
-export { requirePermission };

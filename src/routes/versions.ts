@@ -3,16 +3,17 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { deleteVersion, storeUpload } from '../apps/versions.js';
-import { getVersionDetail, getVersionFiles, listVersionDetails } from '../apps/version-detail.js';
+import { getVersionDetail, getVersionFiles, listVersionDetails } from '../apps/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
-import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../lifecycle/transitions.js';
+import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../apps/transitions.js';
 import { checkValues } from '../charts/schema-workers.js';
 import { readChartUpload } from './upload-body.js';
-import { appContext, appParams, versionContext, versionParams, type AppParams, type VersionParams } from './app-context.js';
+import { appParams, versionParams, type AppParams, type VersionParams } from './params.js';
 import { appJson, callerName, versionJson } from './presenters.js';
-import { sendPackage } from './helm-repo.js';
+import { sendPackage } from '../http/send.js';
 import { readBody } from './body.js';
 import { eventsCursor, eventsPage, eventsQuery, type PagingQuery } from './paging.js';
+import { access, appScope, versionScope } from '../http/access.js';
 
 // A Map, as the name comes from the URL: on an object, "constructor" would find Object.
 const FILES = new Map<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema' | 'chartYaml'; type: string }>([
@@ -27,14 +28,14 @@ const MAX_VALUES_BYTES = 1024 * 1024;
 export default async function versionRoutes(server: FastifyInstance): Promise<void> {
   const base = '/api/v1/workspaces/:ws/apps/:app/versions';
 
-  server.get<{ Params: AppParams }>(base, { schema: { params: appParams } }, async (request) => {
-    const ctx = await appContext(server, request, request.params.ws, request.params.app);
+  server.get<{ Params: AppParams }>(base, { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } }, async (request) => {
+    const ctx = appScope(request);
     const versions = await listVersionDetails(server.db, ctx.app.id);
     return { items: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)) };
   });
 
-  server.post<{ Params: AppParams }>(base, { schema: { params: appParams } }, async (request, reply) => {
-    const ctx = await appContext(server, request, request.params.ws, request.params.app, 'workspace-regular');
+  server.post<{ Params: AppParams }>(base, { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } }, async (request, reply) => {
+    const ctx = appScope(request);
     const upload = await readChartUpload(request, server.config.maxUploadBytes);
     await storeUpload(server.db, server.blobs, {
       workspaceId: ctx.workspace.id, pkg: upload.pkg, prov: upload.prov, force: false, expectName: ctx.app.name,
@@ -44,29 +45,28 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     return reply.code(201).send({ app: appJson(ctx.app, ctx.workspace.name), version: versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors) });
   });
 
-  server.get<{ Params: VersionParams }>(`${base}/:version`, { schema: { params: versionParams } }, async (request) => {
-    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+  server.get<{ Params: VersionParams }>(`${base}/:version`, { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: versionParams } }, async (request) => {
+    const ctx = versionScope(request);
     return versionJson(ctx.version, ctx.app.name, ctx.workspace.name, ctx.actors);
   });
 
-  server.delete<{ Params: VersionParams }>(`${base}/:version`, { schema: { params: versionParams } }, async (request, reply) => {
-    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+  server.delete<{ Params: VersionParams }>(`${base}/:version`, { config: { access: access.workspace('workspace-regular', { resolve: 'version', orPermission: 'app-templates.manage' }) }, schema: { params: versionParams } }, async (request, reply) => {
+    const ctx = versionScope(request);
     checkActor('delete', { username: callerName(request), actors: ctx.actors });
     await deleteVersion(server.db, server.blobs, ctx.workspace.id, ctx.app.name, ctx.version.version, callerName(request), ctx.actors);
     return reply.code(204).send();
   });
 
-  server.get<{ Params: VersionParams }>(`${base}/:version/package`, { schema: { params: versionParams } }, async (request, reply) => {
-    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
-    const bytes = await server.blobs.get(ctx.version.digest);
-    if (!bytes) throw new AppError('internal', `blob ${ctx.version.digest} is missing from the blob store`);
-    reply.header('Content-Disposition', `attachment; filename="${ctx.app.name}-${ctx.version.version}.tgz"`);
-    return sendPackage(request, reply, bytes, ctx.version.digest, false, 'private, max-age=0, must-revalidate');
+  server.get<{ Params: VersionParams }>(`${base}/:version/package`, { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: versionParams } }, async (request, reply) => {
+    const ctx = versionScope(request);
+    return sendPackage(request, reply, ctx.version.digest, {
+      prov: false, cacheControl: 'private, max-age=0, must-revalidate', filename: `${ctx.app.name}-${ctx.version.version}.tgz`,
+    });
   });
 
   // Replaces a draft's (or rejected version's) package with one of the same name and version.
-  server.put<{ Params: VersionParams }>(`${base}/:version/package`, { schema: { params: versionParams } }, async (request) => {
-    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version, 'workspace-regular');
+  server.put<{ Params: VersionParams }>(`${base}/:version/package`, { config: { access: access.workspace('workspace-regular', { resolve: 'version' }) }, schema: { params: versionParams } }, async (request) => {
+    const ctx = versionScope(request);
     const upload = await readChartUpload(request, server.config.maxUploadBytes);
     if (upload.pkg.metadata.version !== ctx.version.version) {
       throw new AppError('chart-invalid', `the package is version ${upload.pkg.metadata.version}; this is version ${ctx.version.version}`);
@@ -82,6 +82,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
   server.post<{ Params: VersionParams; Body: { action: TransitionAction; message?: string } }>(
     `${base}/:version/actions`,
     {
+      config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
       schema: {
         params: versionParams,
         body: {
@@ -91,7 +92,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
       },
     },
     async (request) => {
-      const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+      const ctx = versionScope(request);
       await applyVersionAction(server.db, {
         workspaceId: ctx.workspace.id, app: ctx.app.name, version: ctx.version.version, action: request.body.action,
         message: request.body.message, caller: { username: callerName(request), actors: ctx.actors },
@@ -103,28 +104,28 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
 
   server.get<{ Params: VersionParams; Querystring: PagingQuery }>(
     `${base}/:version/events`,
-    { schema: { params: versionParams, querystring: eventsQuery } },
+    { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: versionParams, querystring: eventsQuery } },
     async (request) => {
-      const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+      const ctx = versionScope(request);
       return eventsPage(await listEvents(server.db, ctx.app.id, ctx.version.version, request.query.limit, eventsCursor(request.query.cursor)));
     },
   );
 
   server.get<{ Params: VersionParams & { name: string } }>(
     `${base}/:version/files/:name`,
-    { schema: { params: { ...versionParams, required: [...versionParams.required, 'name'], properties: { ...versionParams.properties, name: { type: 'string', maxLength: 64 } } } } },
+    { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: { ...versionParams, required: [...versionParams.required, 'name'], properties: { ...versionParams.properties, name: { type: 'string', maxLength: 64 } } } } },
     async (request, reply) => {
       const file = FILES.get(request.params.name);
       if (!file) throw new AppError('not-found', `no file ${JSON.stringify(request.params.name)}; available: ${[...FILES.keys()].join(', ')}`);
-      const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+      const ctx = versionScope(request);
       const text = (await getVersionFiles(server.db, ctx.version.id))[file.column];
       if (text === null) throw new AppError('not-found', `version ${ctx.version.version} has no ${request.params.name}`);
       return reply.type(file.type).send(text);
     },
   );
 
-  server.post<{ Params: VersionParams }>(`${base}/:version/values/validate`, { schema: { params: versionParams } }, async (request) => {
-    const ctx = await versionContext(server, request, request.params.ws, request.params.app, request.params.version);
+  server.post<{ Params: VersionParams }>(`${base}/:version/values/validate`, { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: versionParams } }, async (request) => {
+    const ctx = versionScope(request);
     const yamlText = (await readBody(request, MAX_VALUES_BYTES, () => new AppError('upload-too-large', `the values are larger than ${MAX_VALUES_BYTES} bytes`))).toString('utf8');
     const files = await getVersionFiles(server.db, ctx.version.id);
     if (files.valuesSchema === null) {

@@ -1,11 +1,9 @@
 // Workspaces and their members under /api/v1.
 import type { FastifyInstance } from 'fastify';
-import { requireUser } from '../plugins/auth.js';
 import { WORKSPACE_ROLES } from '../auth/permissions.js';
 import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type Workspace } from '../apps/workspaces.js';
 import { listMembers, removeMember, setMember } from '../apps/members.js';
-import { workspaceAccess } from './access.js';
-import { requirePermission } from './users.js';
+import { access, caller, workspaceScope } from '../http/access.js';
 
 function workspaceJson(w: Workspace) {
   return { name: w.name, displayName: w.displayName, createdAt: w.createdAt.toISOString() };
@@ -18,8 +16,8 @@ const memberParam = {
 } as const;
 
 export default async function workspaceRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/v1/workspaces', async (request) => {
-    const p = requireUser(request);
+  app.get('/api/v1/workspaces', { config: { access: access.signedIn } }, async (request) => {
+    const p = caller(request);
     const all = p.permissions.has('workspaces.manage') || p.permissions.has('app-templates.view');
     const items = await listWorkspaces(app.db, { userId: p.userId, all });
     return { items: items.map(workspaceJson) };
@@ -28,6 +26,7 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
   app.post<{ Body: { name: string; displayName?: string } }>(
     '/api/v1/workspaces',
     {
+      config: { access: access.permission('workspaces.manage') },
       schema: {
         body: {
           type: 'object', required: ['name'], additionalProperties: false,
@@ -36,55 +35,55 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
       },
     },
     async (request, reply) => {
-      const p = requirePermission(request, 'workspaces.manage');
+      const p = caller(request);
       const w = await createWorkspace(app.db, { name: request.body.name, displayName: request.body.displayName, createdBy: p.userId });
       return reply.code(201).header('Location', `/api/v1/workspaces/${w.name}`).send(workspaceJson(w));
     },
   );
 
-  app.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws', { schema: { params: wsParam } }, async (request) => {
-    const { workspace, role } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+  app.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws', { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } }, async (request) => {
+    const { workspace, role } = workspaceScope(request);
     return { ...workspaceJson(workspace), yourRole: role };
   });
 
   app.patch<{ Params: { ws: string }; Body: { displayName: string } }>(
     '/api/v1/workspaces/:ws',
     {
+      config: { access: access.workspace('workspace-viewer', { andPermission: 'workspaces.manage' }) },
       schema: {
         params: wsParam,
         body: { type: 'object', required: ['displayName'], additionalProperties: false, properties: { displayName: { type: 'string', maxLength: 200 } } },
       },
     },
     async (request) => {
-      const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
-      requirePermission(request, 'workspaces.manage');
+      const { workspace } = workspaceScope(request);
       return workspaceJson(await renameWorkspace(app.db, workspace.id, request.body.displayName));
     },
   );
 
-  app.delete<{ Params: { ws: string } }>('/api/v1/workspaces/:ws', { schema: { params: wsParam } }, async (request, reply) => {
-    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
-    requirePermission(request, 'workspaces.manage');
+  app.delete<{ Params: { ws: string } }>('/api/v1/workspaces/:ws', { config: { access: access.workspace('workspace-viewer', { andPermission: 'workspaces.manage' }) }, schema: { params: wsParam } }, async (request, reply) => {
+    const { workspace } = workspaceScope(request);
     await deleteWorkspace(app.db, workspace.id, workspace.name);
     app.indexCache.forget(`workspace:${workspace.id}`);
     return reply.code(204).send();
   });
 
-  app.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/members', { schema: { params: wsParam } }, async (request) => {
-    const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-viewer');
+  app.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/members', { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } }, async (request) => {
+    const { workspace } = workspaceScope(request);
     return { items: await listMembers(app.db, workspace.id) };
   });
 
   app.put<{ Params: { ws: string; username: string }; Body: { role: string } }>(
     '/api/v1/workspaces/:ws/members/:username',
     {
+      config: { access: access.workspace('workspace-admin') },
       schema: {
         params: memberParam,
         body: { type: 'object', required: ['role'], additionalProperties: false, properties: { role: { type: 'string', enum: [...WORKSPACE_ROLES] } } },
       },
     },
     async (request, reply) => {
-      const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-admin');
+      const { workspace } = workspaceScope(request);
       const { member, created } = await setMember(app.db, workspace.id, request.params.username, request.body.role);
       return reply.code(created ? 201 : 200).send(member);
     },
@@ -92,9 +91,9 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
 
   app.delete<{ Params: { ws: string; username: string } }>(
     '/api/v1/workspaces/:ws/members/:username',
-    { schema: { params: memberParam } },
+    { config: { access: access.workspace('workspace-admin') }, schema: { params: memberParam } },
     async (request, reply) => {
-      const { workspace } = await workspaceAccess(app, request, request.params.ws, 'workspace-admin');
+      const { workspace } = workspaceScope(request);
       await removeMember(app.db, workspace.id, request.params.username);
       return reply.code(204).send();
     },

@@ -38,3 +38,20 @@ for (const engine of engines()) {
     t.equal(await db.cached('slow', async () => (await db.query<{ v: number }>('SELECT v FROM n'))[0]?.v), 5);
   });
 }
+
+t.test('pglite: the read memo is bounded, and a full memo drops its least recently read entry', async (t) => {
+  const db = await freshDatabase(t, 'pglite');
+  let hotLoads = 0;
+  const hot = () => db.cached('hot', async () => ++hotLoads);
+  await hot();
+  // 10,000 entries is the bound; keep reading "hot" while filling it past that.
+  for (let i = 0; i < 10_500; i++) {
+    await db.cached(`cold:${i}`, async () => i);
+    if (i % 1000 === 0) await hot();
+  }
+  await hot();
+  t.equal(hotLoads, 1, 'an entry read often stays when the memo overflows');
+  let coldLoads = 0;
+  await db.cached('cold:0', async () => ++coldLoads);
+  t.equal(coldLoads, 1, 'the oldest unread entry was dropped');
+});

@@ -4,10 +4,11 @@
 // one version serialise on the row lock; the second sees the first's state.
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { recordEvent } from './audit.js';
-import { bumpStoreRevision } from './store-state.js';
-import { bumpWorkspaceRevision } from '../apps/workspaces.js';
-import { allowedActions, TRANSITIONS, type Actor, type VersionAction, type VersionState } from './state-machine.js';
+import { recordEvent } from '../lifecycle/audit.js';
+import { bumpStoreRevision } from '../lifecycle/store-state.js';
+import { allowedActions, TRANSITIONS, type Actor, type VersionAction, type VersionState } from '../lifecycle/state-machine.js';
+import { bumpWorkspaceRevision } from './workspaces.js';
+import { findVersion } from './app-versions.js';
 
 export type TransitionAction = Exclude<VersionAction, 'replace' | 'delete'>;
 export const TRANSITION_ACTIONS: TransitionAction[] = ['submit', 'cancel', 'pass', 'reject', 'release', 'suspend', 'activate'];
@@ -43,25 +44,6 @@ export function checkActor(action: VersionAction, caller: Caller): void {
   }
 }
 
-interface LockedVersion {
-  id: number;
-  app_id: number;
-  state: VersionState;
-  category_id: number | null;
-  name: string;
-}
-
-export async function lockVersion(q: Queryable, workspaceId: number, app: string, version: string): Promise<LockedVersion> {
-  const rows = await q.query<LockedVersion>(
-    `SELECT v.id, v.app_id, v.state, a.category_id, a.name FROM app_versions v JOIN apps a ON a.id = v.app_id
-      WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3 FOR UPDATE OF v`,
-    [workspaceId, app, version],
-  );
-  const row = rows[0];
-  if (!row) throw new AppError('not-found', `version ${version} of app ${JSON.stringify(app)} not found`);
-  return row;
-}
-
 async function claimStoreName(q: Queryable, name: string, workspaceId: number): Promise<void> {
   await q.query('INSERT INTO store_names (name, workspace_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, workspaceId]);
   const owner = await q.query<{ workspace_id: number; owner: string }>(
@@ -89,13 +71,14 @@ export async function applyVersionAction(db: Database, input: ActionInput): Prom
     throw new AppError('validation-failed', 'reject needs a message telling the ISV what to fix');
   }
   return db.tx(async (q) => {
-    const v = await lockVersion(q, input.workspaceId, input.app, input.version);
+    const v = await findVersion(q, { workspaceId: input.workspaceId, app: input.app, version: input.version }, { forUpdate: true });
+    if (!v) throw new AppError('not-found', `version ${input.version} of app ${JSON.stringify(input.app)} not found`);
     const t = TRANSITIONS[input.action];
     if (!t.from.includes(v.state)) throw invalidTransition(input.action, v.state, input.caller.actors);
-    if (input.action === 'submit' && v.category_id === null) {
-      throw new AppError('category-required', `choose a category for ${JSON.stringify(v.name)} before submitting (PATCH the app with "category")`);
+    if (input.action === 'submit' && v.appCategoryId === null) {
+      throw new AppError('category-required', `choose a category for ${JSON.stringify(v.appName)} before submitting (PATCH the app with "category")`);
     }
-    if (input.action === 'release') await claimStoreName(q, v.name, input.workspaceId);
+    if (input.action === 'release') await claimStoreName(q, v.appName, input.workspaceId);
     const to = t.to as VersionState;
     const stamp = TIMESTAMP[input.action];
     await q.query(
@@ -104,7 +87,7 @@ export async function applyVersionAction(db: Database, input: ActionInput): Prom
     );
     await bumpWorkspaceRevision(q, input.workspaceId);
     if (v.state === 'active' || to === 'active') await bumpStoreRevision(q);
-    await recordEvent(q, { appId: v.app_id, version: input.version, actor: input.caller.username, action: input.action, from: v.state, to, message });
+    await recordEvent(q, { appId: v.appId, version: input.version, actor: input.caller.username, action: input.action, from: v.state, to, message });
     return { from: v.state, to };
   });
 }

@@ -1,0 +1,196 @@
+// The app_versions table as the code reads it: ONE shape a row becomes (AppVersion),
+// one column list and one mapper, the one read that writers lock a version row with,
+// and the reads that return whole versions (an app's versions, one version, the
+// review queue). Everything else that shows a version derives from AppVersion.
+import type { Queryable } from '../db/database.js';
+import { AppError } from '../errors.js';
+import type { ChartMetadata } from '../charts/ingest.js';
+import type { VersionState } from '../lifecycle/state-machine.js';
+import { listEventsOfVersions, type AuditEvent } from '../lifecycle/audit.js';
+import type { WorkspaceRole } from '../auth/permissions.js';
+import { compareVersionsDesc, type IndexVersion } from '../index/render.js';
+import { containsPattern } from '../db/like.js';
+import { listAppsByIds, type AppRecord } from './apps.js';
+
+export interface AppVersion {
+  id: number;
+  appId: number;
+  version: string;
+  appVersion: string;
+  state: VersionState;
+  metadata: ChartMetadata;
+  digest: string;
+  size: number;
+  provDigest: string | null;
+  updateLog: string;
+  /** The uploader's username; null once that user is deleted. */
+  uploadedBy: string | null;
+  /** When the package the version holds now was uploaded (replacing it resets this). */
+  createdAt: Date;
+  updatedAt: Date;
+  submittedAt: Date | null;
+  reviewedAt: Date | null;
+  /** When the version was (last) released to the store. */
+  releasedAt: Date | null;
+}
+
+export interface VersionRow {
+  id: number;
+  app_id: number;
+  version: string;
+  app_version: string;
+  state: VersionState;
+  metadata: ChartMetadata;
+  digest: string;
+  size: number;
+  prov_digest: string | null;
+  update_log: string;
+  uploaded_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+  submitted_at: Date | null;
+  reviewed_at: Date | null;
+  released_at: Date | null;
+}
+
+/** The columns of a VersionRow: select them FROM VERSION_FROM, or from `app_versions v` joined some other way plus UPLOADER_JOIN. */
+export const VERSION_COLUMNS = `v.id, v.app_id, v.version, v.app_version, v.state, v.metadata, v.digest, v.size, v.prov_digest,
+  v.update_log, u.username AS uploaded_by, v.created_at, v.updated_at, v.submitted_at, v.reviewed_at, v.released_at`;
+export const UPLOADER_JOIN = 'LEFT JOIN users u ON u.id = v.uploaded_by';
+export const VERSION_FROM = `app_versions v ${UPLOADER_JOIN}`;
+
+export const toVersion = (r: VersionRow): AppVersion => ({
+  id: r.id,
+  appId: r.app_id,
+  version: r.version,
+  appVersion: r.app_version,
+  state: r.state,
+  metadata: r.metadata,
+  digest: r.digest,
+  size: r.size,
+  provDigest: r.prov_digest,
+  updateLog: r.update_log,
+  uploadedBy: r.uploaded_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  submittedAt: r.submitted_at,
+  reviewedAt: r.reviewed_at,
+  releasedAt: r.released_at,
+});
+
+/** A version with the Helm index entry time of the repository it is listed in. */
+export type IndexedVersion = AppVersion & IndexVersion;
+
+/** In a workspace (draft) repository an entry is `created` when its package was uploaded. */
+export const inWorkspaceIndex = (v: AppVersion): IndexedVersion => ({ ...v, created: v.createdAt });
+
+/** In the store an entry is `created` when it entered the store (its upload time if no release time was kept). */
+export const inStoreIndex = (v: AppVersion): IndexedVersion => ({ ...v, created: v.releasedAt ?? v.createdAt });
+
+/** Just what serving or signing a package file needs. */
+export type PackageRef = Pick<AppVersion, 'id' | 'digest' | 'provDigest'>;
+
+/** A version with the fields of its app that acting on it needs. */
+export interface VersionInApp extends AppVersion {
+  appName: string;
+  appCategoryId: number | null;
+}
+
+export type VersionKey = { id: number } | { workspaceId: number; app: string; version: string };
+
+/**
+ * Reads one version. With `forUpdate` (inside a transaction) it locks the version
+ * row: every writer of a version takes this lock first, so two racing writers
+ * serialise and the second sees what the first left.
+ */
+export async function findVersion(q: Queryable, key: VersionKey, opts: { forUpdate?: boolean } = {}): Promise<VersionInApp | null> {
+  const [where, params] = 'id' in key
+    ? ['v.id = $1', [key.id]]
+    : ['a.workspace_id = $1 AND a.name = $2 AND v.version = $3', [key.workspaceId, key.app, key.version]];
+  const rows = await q.query<VersionRow & { app_name: string; app_category_id: number | null }>(
+    `SELECT ${VERSION_COLUMNS}, a.name AS app_name, a.category_id AS app_category_id
+       FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id
+      WHERE ${where}${opts.forUpdate ? ' FOR UPDATE OF v' : ''}`,
+    params,
+  );
+  const r = rows[0];
+  return r ? { ...toVersion(r), appName: r.app_name, appCategoryId: r.app_category_id } : null;
+}
+
+/** An app's versions, newest first. */
+export async function listVersionDetails(q: Queryable, appId: number): Promise<AppVersion[]> {
+  const rows = await q.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} WHERE v.app_id = $1`, [appId]);
+  return rows.map(toVersion).sort((a, b) => compareVersionsDesc(a.version, b.version));
+}
+
+export async function getVersionDetail(q: Queryable, appId: number, appName: string, version: string): Promise<AppVersion> {
+  const rows = await q.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} WHERE v.app_id = $1 AND v.version = $2`, [appId, version]);
+  if (!rows[0]) throw new AppError('not-found', `version ${version} of app ${JSON.stringify(appName)} not found`);
+  return toVersion(rows[0]);
+}
+
+export interface VersionFiles {
+  readme: string | null;
+  valuesYaml: string | null;
+  valuesSchema: string | null;
+  chartYaml: string;
+}
+
+export async function getVersionFiles(q: Queryable, versionId: number): Promise<VersionFiles> {
+  const rows = await q.query<{ readme: string | null; values_yaml: string | null; values_schema: string | null; chart_yaml: string }>(
+    'SELECT readme, values_yaml, values_schema, chart_yaml FROM app_versions WHERE id = $1',
+    [versionId],
+  );
+  const r = rows[0];
+  if (!r) throw new AppError('not-found', 'version not found');
+  return { readme: r.readme, valuesYaml: r.values_yaml, valuesSchema: r.values_schema, chartYaml: r.chart_yaml };
+}
+
+export interface ReviewQuery {
+  /** Passed or rejected versions, newest decision first; else submitted ones, newest first. */
+  processed: boolean;
+  /** Matched against app name and description, workspace name and version. */
+  q?: string;
+  limit: number;
+  offset: number;
+  /** The caller, whose membership of each item's workspace is returned with it. */
+  userId: number;
+}
+
+export interface ReviewItem {
+  version: AppVersion;
+  app: AppRecord;
+  workspace: string;
+  readme: string | null;
+  memberRole: WorkspaceRole | null;
+  events: AuditEvent[];
+}
+
+/** A page of the review queue: three queries (versions, their apps, their events) however long the page. */
+export async function listReviews(q: Queryable, query: ReviewQuery): Promise<{ items: ReviewItem[]; more: boolean }> {
+  const params: unknown[] = [query.userId];
+  let filter = query.processed ? "v.reviewed_at IS NOT NULL AND v.state <> 'submitted'" : "v.state = 'submitted'";
+  if (query.q) {
+    params.push(containsPattern(query.q));
+    const p = `$${params.length}`;
+    filter += ` AND (lower(a.name) LIKE ${p} OR lower(a.description) LIKE ${p} OR lower(w.name) LIKE ${p} OR lower(v.version) LIKE ${p})`;
+  }
+  const order = query.processed ? 'v.reviewed_at DESC, v.id DESC' : 'v.submitted_at DESC, v.id DESC';
+  const rows = await q.query<VersionRow & { readme: string | null; workspace: string; member_role: WorkspaceRole | null }>(
+    `SELECT ${VERSION_COLUMNS}, v.readme, w.name AS workspace, m.role AS member_role
+       FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id JOIN workspaces w ON w.id = a.workspace_id
+       LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1
+      WHERE ${filter} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, query.limit + 1, query.offset],
+  );
+  const page = rows.slice(0, query.limit);
+  const apps = await listAppsByIds(q, page.map((r) => r.app_id));
+  const events = await listEventsOfVersions(q, page.map((r) => ({ appId: r.app_id, version: r.version })));
+  const items: ReviewItem[] = [];
+  page.forEach((r, i) => {
+    const app = apps.get(r.app_id);
+    if (!app) return; // deleted between the two reads, as the old per-item lookup allowed too
+    items.push({ version: toVersion(r), app, workspace: r.workspace, readme: r.readme, memberRole: r.member_role, events: events[i] ?? [] });
+  });
+  return { items, more: rows.length > query.limit };
+}

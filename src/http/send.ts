@@ -1,0 +1,59 @@
+// Sending what Chartroom serves, the same way on every route: Helm indexes, packages and
+// provenance files, and icons. Each answers If-None-Match with a 304 (src/http/conditional.ts)
+// and names a missing blob the same way.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import type { RenderedIndex } from '../index/index-cache.js';
+import { isFresh } from './conditional.js';
+
+/** The absolute base of a repository's URLs when CHARTROOM_PUBLIC_URL is set; null for relative URLs. */
+export function repoBaseUrl(app: FastifyInstance, repoPath: string): string | null {
+  return app.config.publicUrl ? `${app.config.publicUrl}${repoPath}` : null;
+}
+
+/** A blob every row points at; its absence is damage, not a client error. */
+async function readBlob(app: FastifyInstance, digest: string): Promise<Buffer> {
+  const bytes = await app.blobs.get(digest);
+  if (!bytes) throw new AppError('internal', `blob ${digest} is missing from the blob store`);
+  return bytes;
+}
+
+/** Sends a cached index with ETag/304 and gzip when the client takes it. */
+export function sendIndex(request: FastifyRequest, reply: FastifyReply, index: RenderedIndex, cacheControl: string): FastifyReply {
+  reply.header('ETag', index.etag).header('Cache-Control', cacheControl).header('Vary', 'Accept-Encoding, Authorization');
+  if (isFresh(request, index.etag)) return reply.code(304).send();
+  reply.type('application/x-yaml; charset=utf-8');
+  if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
+    return reply.header('Content-Encoding', 'gzip').send(index.gzipped());
+  }
+  return reply.send(index.body);
+}
+
+/** Sends a chart package (or its .prov) by digest; the digest is the ETag, so a 304 reads no blob. */
+export async function sendPackage(
+  request: FastifyRequest, reply: FastifyReply, digest: string, opts: { prov: boolean; cacheControl: string; filename?: string },
+): Promise<FastifyReply> {
+  const etag = `"${digest}"`;
+  reply.header('ETag', etag).header('Cache-Control', opts.cacheControl);
+  if (opts.filename) reply.header('Content-Disposition', `attachment; filename="${opts.filename}"`);
+  if (isFresh(request, etag)) return reply.code(304).send();
+  const bytes = await readBlob(request.server, digest);
+  return reply.type(opts.prov ? 'application/pgp-signature' : 'application/gzip').send(bytes);
+}
+
+/** Sends an icon so that a browser can never run anything in it (SVGs included). */
+export async function sendIcon(
+  request: FastifyRequest, reply: FastifyReply, icon: { digest: string | null; type: string | null }, missing: string,
+): Promise<FastifyReply> {
+  if (!icon.digest || !icon.type) throw new AppError('not-found', missing);
+  // Icons are named by digest, so the ETag never lies and a 304 needs no blob read.
+  const etag = `"${icon.digest}"`;
+  reply.header('ETag', etag).header('Cache-Control', 'private, max-age=0, must-revalidate');
+  if (isFresh(request, etag)) return reply.code(304).send();
+  const bytes = await readBlob(request.server, icon.digest);
+  return reply
+    .type(icon.type)
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+    .send(bytes);
+}
