@@ -38,12 +38,19 @@ function checkHref(element: string, where: string, target: string): void {
   invalid(`the SVG refers to an external resource (${where}); only #fragment and data:image/ references are allowed`);
 }
 
+const XHTML_NS = 'http://www.w3.org/1999/xhtml';
+
 function checkElement(tag: SaxesTagPlain): void {
   const local = localName(tag.name).toLowerCase();
   if (local === 'script') invalid('the SVG contains a <script> element; scripts are not allowed');
   if (local === 'foreignobject') invalid('the SVG contains a <foreignObject> element; it is not allowed');
   for (const [attr, value] of Object.entries(tag.attributes)) {
     const attrLocal = localName(attr).toLowerCase();
+    // HTML inside an SVG (<h:meta http-equiv="refresh">, <h:iframe src>) needs the XHTML
+    // namespace bound somewhere; an icon never does, so binding it is refused.
+    if ((attr === 'xmlns' || attr.startsWith('xmlns:')) && value.trim().toLowerCase() === XHTML_NS) {
+      invalid(`the SVG binds the XHTML namespace (${attr}= on <${tag.name}>); HTML elements are not allowed in icons`);
+    }
     if (/^on[a-z]/.test(attrLocal)) {
       invalid(`the SVG has an event-handler attribute (${attr}= on <${tag.name}>); event handlers are not allowed`);
     }

@@ -50,3 +50,11 @@ t.test('well-formedness errors say where', async (t) => {
   rejects(t, Buffer.from(`<svg ${NS} width="24" height="24"/> text`), /content after its root element/, 'text after the root');
   rejects(t, wrap('<?php echo 1 ?>'), /processing instruction \(<\?php\)/, 'a processing instruction inside the root');
 });
+
+t.test('HTML cannot ride inside an SVG icon', async (t) => {
+  const XHTML = /binds the XHTML namespace/;
+  rejects(t, wrap('<h:meta xmlns:h="http://www.w3.org/1999/xhtml" http-equiv="refresh" content="0;url=https://evil.example/"/>'), XHTML, 'meta refresh');
+  rejects(t, wrap('<g xmlns:h="http://www.w3.org/1999/xhtml"><h:iframe src="https://evil.example/"/></g>'), XHTML, 'iframe, namespace on a parent');
+  rejects(t, wrap('<g><p xmlns=" http://www.w3.org/1999/XHTML ">x</p></g>'), XHTML, 'default namespace, odd spacing and case');
+  accepts(t, wrap('<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>ok</dc:title></metadata>'), 'other namespaces (editor metadata) stay allowed');
+});
