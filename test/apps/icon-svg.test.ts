@@ -2,21 +2,10 @@
 // of a <style> element is all its text joined, and only XML's own entities exist.
 import t, { type Test } from 'tap';
 import { inspectIcon } from '../../src/apps/icons.js';
-import { AppError } from '../../src/errors.js';
+import { expectIconRefused as rejects } from '../helpers/icon-checks.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg"';
 const wrap = (inner: string, decl = '') => Buffer.from(`${decl}<svg ${NS} width="24" height="24">${inner}</svg>`, 'utf8');
-
-function rejects(t: Test, bytes: Buffer, message: RegExp, name: string) {
-  let err: unknown;
-  try {
-    inspectIcon(bytes);
-  } catch (e) {
-    err = e;
-  }
-  t.ok(err instanceof AppError && err.code === 'icon-invalid' && err.status === 400, `${name}: rejected as icon-invalid`);
-  t.match((err as AppError | undefined)?.detail, message, `${name}: message`);
-}
 
 function accepts(t: Test, bytes: Buffer, name: string) {
   t.strictSame(inspectIcon(bytes), { contentType: 'image/svg+xml', width: 24, height: 24 }, name);

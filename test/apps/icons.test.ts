@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { inspectIcon, MAX_ICON_BYTES, MAX_ICON_PIXELS } from '../../src/apps/icons.js';
 import { AppError } from '../../src/errors.js';
 
+import { expectIconRefused as rejects } from '../helpers/icon-checks.js';
 import { APP0, DHT, DQT, EOI, SCAN, SOI, SOS, crc32, chunk, jpeg, png, segment, sof } from '../helpers/images.js';
 
 const svg = (s: string) => Buffer.from(s, 'utf8');
@@ -21,19 +22,6 @@ function accepts(t: Test, bytes: Buffer, expected: { contentType: string; width:
   t.strictSame(info, expected, name);
 }
 
-function rejects(t: Test, bytes: Buffer, message: RegExp, name: string) {
-  let err: unknown;
-  try {
-    inspectIcon(bytes);
-  } catch (e) {
-    err = e;
-  }
-  t.ok(err instanceof AppError, `${name}: rejected with an AppError`);
-  if (!(err instanceof AppError)) return;
-  t.equal(err.code, 'icon-invalid', `${name}: code`);
-  t.equal(err.status, 400, `${name}: status`);
-  t.match(err.detail, message, `${name}: message`);
-}
 
 // --- the builders themselves -----------------------------------------------------------
 

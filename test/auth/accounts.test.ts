@@ -1,7 +1,6 @@
 // Users, passwords, tokens, roles, members: behaviour beyond who-may-call-what.
 import t from 'tap';
-import { Writable } from 'node:stream';
-import { adminAuth, ADMIN_PASSWORD, basic, testApp } from '../helpers/app.js';
+import { adminAuth, ADMIN_PASSWORD, basic, testApp, testAppWithLog } from '../helpers/app.js';
 import { People } from '../helpers/personas.js';
 import { engines } from '../helpers/env.js';
 import { SignInLimiter } from '../../src/auth/rate-limit.js';
@@ -256,13 +255,7 @@ t.test('the limiter counts per user, per address, and forgets old failures', asy
 });
 
 t.test('passwords and tokens never reach the log', async (t) => {
-  const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
-  const db = await freshDatabase(t, 'pglite');
-  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t) }), { db, logger: { level: 'trace', stream }, scryptCost: TEST_SCRYPT_COST });
-  t.teardown(() => app.close());
-  await app.ready();
-  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
+  const { app, lines } = await testAppWithLog(t);
   const res = await app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: admin, payload: { name: 'x' } });
   const token = res.json().token;
   await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });

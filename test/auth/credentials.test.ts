@@ -1,9 +1,8 @@
 // How credentials are handled: what a token may not do, where wrong current passwords
 // count, what reaches the log, the sign-in limiter under a flood, and the scrypt cost.
 import t from 'tap';
-import { Writable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { adminAuth, ADMIN_PASSWORD, basic, freshDatabase, tempDir, testApp, TEST_SCRYPT_COST } from '../helpers/app.js';
+import { adminAuth, ADMIN_PASSWORD, basic, freshDatabase, tempDir, testApp, testAppWithLog } from '../helpers/app.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { ensureAdmin } from '../../src/auth/bootstrap.js';
@@ -84,13 +83,7 @@ function digestForms(secret: string): string[] {
 }
 
 t.test('failed sign-ins log who failed, never the secret or a digest of it', async (t) => {
-  const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
-  const db = await freshDatabase(t, 'pglite');
-  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t) }), { db, logger: { level: 'trace', stream }, scryptCost: TEST_SCRYPT_COST });
-  t.teardown(() => app.close());
-  await app.ready();
-  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
+  const { app, lines } = await testAppWithLog(t);
   const wrongPassword = 'a-wrong-secret-123';
   const wrongToken = `crt_${'x'.repeat(43)}`;
   t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', wrongPassword) } })).statusCode, 401);

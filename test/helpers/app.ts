@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import * as Minio from 'minio';
 import type { FastifyInstance } from 'fastify';
@@ -142,4 +143,17 @@ export async function countRowsAndBlobs(app: FastifyInstance): Promise<{ apps: n
   let blobs = 0;
   for await (const _ of app.blobs.list()) blobs++;
   return { apps: a?.n ?? -1, versions: v?.n ?? -1, blobs };
+}
+
+/** A test app whose JSON log lines (level trace) are collected in `lines`. */
+export async function testAppWithLog(t: Teardown): Promise<TestApp & { lines: string[] }> {
+  const lines: string[] = [];
+  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const db = await freshDatabase(t, 'pglite');
+  const config = loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t) });
+  const app = await buildApp(config, { db, logger: { level: 'trace', stream }, scryptCost: TEST_SCRYPT_COST });
+  t.teardown(() => app.close());
+  await app.ready();
+  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
+  return { app, db, config, lines };
 }
