@@ -90,6 +90,17 @@ export const inStoreIndex = (v: AppVersion): IndexedVersion => ({ ...v, created:
 /** Just what serving or signing a package file needs. */
 export type PackageRef = Pick<AppVersion, 'id' | 'digest' | 'provDigest'>;
 
+/** The narrow row a package download reads: the file's name and version, and what serves it. */
+export interface PackageRow {
+  name: string;
+  version: string;
+  id: number;
+  digest: string;
+  prov_digest: string | null;
+}
+
+export const toPackageRef = (r: PackageRow): PackageRef => ({ id: r.id, digest: r.digest, provDigest: r.prov_digest });
+
 /** A version with the fields of its app that acting on it needs. */
 export interface VersionInApp extends AppVersion {
   appName: string;

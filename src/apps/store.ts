@@ -3,7 +3,7 @@ import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { candidateColumns, firstFound, pairKey, parsePackageFileName } from '../charts/package-file-name.js';
 import { APP_COLUMNS, APP_FROM, toApp, type AppRecord, type AppRow } from './apps.js';
-import { inStoreIndex, toVersion, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type VersionRow } from './app-versions.js';
+import { inStoreIndex, toPackageRef, toVersion, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type PackageRow, type VersionRow } from './app-versions.js';
 import { STORE_APP_CONDITION } from './categories.js';
 import { compareVersionsDesc } from '../index/render.js';
 import { containsPattern } from '../db/like.js';
@@ -12,7 +12,9 @@ import { containsPattern } from '../db/like.js';
 export type StoreVersion = IndexedVersion;
 
 // The rows of the store's versions; queries add conditions with AND.
-const IN_STORE = `${VERSION_FROM} JOIN apps a ON a.id = v.app_id WHERE v.state = 'active' AND NOT a.suspended`;
+/** Which versions the store shows: active ones of apps not suspended (v: app_versions, a: apps). */
+const STORE_WHERE = "v.state = 'active' AND NOT a.suspended";
+const IN_STORE = `${VERSION_FROM} JOIN apps a ON a.id = v.app_id WHERE ${STORE_WHERE}`;
 const STORE_VERSIONS = `SELECT ${VERSION_COLUMNS} FROM ${IN_STORE}`;
 
 const toStoreVersion = (r: VersionRow): StoreVersion => inStoreIndex(toVersion(r));
@@ -22,17 +24,19 @@ export async function listStoreVersions(q: Queryable): Promise<StoreVersion[]> {
 }
 
 /** The store version a package file name stands for: one query at most, none for a name no chart could have. */
-export async function findStoreVersionByFile(q: Queryable, file: string): Promise<{ version: StoreVersion; prov: boolean } | null> {
+export async function findStoreVersionByFile(q: Queryable, file: string): Promise<{ version: PackageRef; prov: boolean } | null> {
   const parsed = parsePackageFileName(file);
   if (!parsed) return null;
   const { names, versions } = candidateColumns([parsed]);
-  const rows = await q.query<VersionRow & { name: string }>(
-    `SELECT a.name, ${VERSION_COLUMNS} FROM ${IN_STORE}
-       AND (a.name, v.version) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+  // Only what serving a file needs (every store download runs this).
+  const rows = await q.query<PackageRow>(
+    `SELECT a.name, v.version, v.id, v.digest, v.prov_digest
+       FROM app_versions v JOIN apps a ON a.id = v.app_id
+      WHERE ${STORE_WHERE} AND (a.name, v.version) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     [names, versions],
   );
   const row = firstFound(parsed, new Map(rows.map((r) => [pairKey(r.name, r.version), r])));
-  return row ? { version: toStoreVersion(row), prov: parsed.prov } : null;
+  return row ? { version: toPackageRef(row), prov: parsed.prov } : null;
 }
 
 export interface StoreListing {

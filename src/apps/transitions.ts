@@ -6,7 +6,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
-import { allowedActions, TRANSITIONS, type Actor, type VersionAction, type VersionState } from '../lifecycle/state-machine.js';
+import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionAction, type VersionState } from '../lifecycle/state-machine.js';
 import { bumpWorkspaceRevision } from './workspaces.js';
 import { findVersion } from './app-versions.js';
 
@@ -25,6 +25,22 @@ export interface ActionInput {
   action: TransitionAction;
   message?: string;
   caller: Caller;
+}
+
+/** Uploads come from ISVs: a refused replacement lists what such a caller could do instead. */
+export const UPLOADER: ReadonlySet<Actor> = new Set<Actor>(['isv']);
+
+/**
+ * Throws invalid-transition unless a version in `state` may have its package (or its
+ * provenance file, which is part of the package) replaced; `rule` words the refusal
+ * around the states that allow it.
+ */
+export function requireReplaceable(label: string, state: VersionState, rule: (states: string) => string): void {
+  if (canTransition('replace', state)) return;
+  throw new AppError('invalid-transition', `${label} is ${state}; ${rule(TRANSITIONS.replace.from.join(' or '))}`, {
+    state,
+    allowedActions: allowedActions(state, UPLOADER),
+  });
 }
 
 export function invalidTransition(action: string, state: VersionState, actors: ReadonlySet<Actor>): AppError {

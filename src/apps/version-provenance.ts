@@ -9,27 +9,18 @@ import type { BlobStore } from '../blobs/index.js';
 import { sha256Hex } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import { readProvenance } from '../charts/provenance.js';
-import { allowedActions, canTransition, TRANSITIONS, type Actor } from '../lifecycle/state-machine.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpWorkspaceRevision } from './workspaces.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from './blob-refs.js';
 import { findPackagesByFiles } from './versions.js';
+import { requireReplaceable } from './transitions.js';
 import { findVersion, type PackageRef, type VersionInApp } from './app-versions.js';
-
-// Provenance comes from ISVs; a 409 lists what such a caller could do instead.
-const UPLOADER: ReadonlySet<Actor> = new Set<Actor>(['isv']);
 
 /** Throws unless this provenance file may be attached to the version now. */
 function checkAttachable(row: VersionInApp | null, packageDigest: string, provDigest: string): asserts row is VersionInApp {
   // The version went away, or its package was replaced, since it was looked up.
   if (!row || row.digest !== packageDigest) throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
-  if (!canTransition('replace', row.state)) {
-    throw new AppError(
-      'invalid-transition',
-      `${row.appName} ${row.version} is ${row.state}; a provenance file changes the package, so it can be added or replaced only while the version is ${TRANSITIONS.replace.from.join(' or ')}`,
-      { state: row.state, allowedActions: allowedActions(row.state, UPLOADER) },
-    );
-  }
+  requireReplaceable(`${row.appName} ${row.version}`, row.state, (states) => `a provenance file changes the package, so it can be added or replaced only while the version is ${states}`);
   if (row.provDigest === provDigest) {
     throw new AppError('prov-exists', `${row.appName} ${row.version} already has this provenance file`);
   }

@@ -10,10 +10,11 @@ import { candidateColumns, firstFound, pairKey, parsePackageFileName, type Packa
 import { sha256Hex } from '../blobs/index.js';
 import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionState } from '../lifecycle/state-machine.js';
 import { bumpWorkspaceRevision } from './workspaces.js';
+import { requireReplaceable, UPLOADER } from './transitions.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from './blob-refs.js';
 import { appInfoFromChart, checkChartDescription } from './app-info.js';
-import { findVersion, inWorkspaceIndex, toVersion, UPLOADER_JOIN, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type VersionRow } from './app-versions.js';
+import { findVersion, inWorkspaceIndex, toVersion, UPLOADER_JOIN, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type PackageRow, toPackageRef, type VersionRow } from './app-versions.js';
 
 export interface UploadInput {
   workspaceId: number;
@@ -117,18 +118,9 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
   }
 }
 
-// Uploads come from ISVs; 409s list what such a caller could do instead.
-const UPLOADER: ReadonlySet<Actor> = new Set<Actor>(['isv']);
-
 function checkReplaceable(existing: { state: VersionState }, force: boolean, name: string, version: string): void {
   if (!force) throw versionExists(name, version);
-  if (!canTransition('replace', existing.state)) {
-    throw new AppError(
-      'invalid-transition',
-      `${name} ${version} is ${existing.state}; only a version in state ${TRANSITIONS.replace.from.join(' or ')} can be replaced`,
-      { state: existing.state, allowedActions: allowedActions(existing.state, UPLOADER) },
-    );
-  }
+  requireReplaceable(`${name} ${version}`, existing.state, (states) => `only a version in state ${states} can be replaced`);
 }
 
 /** The versions of a workspace (or of one chart in it) as its repository index lists them. */
@@ -160,18 +152,15 @@ export async function findPackagesByFiles(q: Queryable, workspaceId: number, fil
   const out = new Map<string, PackageFileHit>();
   if (parsed.size === 0) return out;
   const { names, versions } = candidateColumns(parsed.values());
-  const rows = await q.query<VersionRow & { name: string }>(
-    `SELECT c.name, ${VERSION_COLUMNS}
+  // Only what serving a file needs (every download runs this): no metadata, no uploader.
+  const rows = await q.query<PackageRow>(
+    `SELECT c.name, c.version, v.id, v.digest, v.prov_digest
        FROM unnest($2::text[], $3::text[]) AS c(name, version)
        JOIN apps a ON a.workspace_id = $1 AND a.name = c.name
-       JOIN app_versions v ON v.app_id = a.id AND v.version = c.version ${UPLOADER_JOIN}`,
+       JOIN app_versions v ON v.app_id = a.id AND v.version = c.version`,
     [workspaceId, names, versions],
   );
-  // Only what serving a file needs: hits are cached, one per file name asked for.
-  const found = new Map(rows.map((r): [string, PackageRef] => {
-    const v = toVersion(r);
-    return [pairKey(r.name, r.version), { id: v.id, digest: v.digest, provDigest: v.provDigest }];
-  }));
+  const found = new Map(rows.map((r): [string, PackageRef] => [pairKey(r.name, r.version), toPackageRef(r)]));
   for (const [file, p] of parsed) {
     const version = firstFound(p, found);
     if (version) out.set(file, { version, prov: p.prov });

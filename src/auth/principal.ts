@@ -79,10 +79,19 @@ async function passwordMatches(secret: string, storedHash: string): Promise<bool
  * to be right. Only if the hash is still the one checked: a password changed meanwhile wins. */
 async function rehashIfWeak(db: Queryable, user: UserAuthRow, secret: string, cost: ScryptCost): Promise<void> {
   if (!needsRehash(user.password_hash, cost)) return;
-  const hash = await hashPassword(secret, cost);
-  await db.query('UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3', [user.id, hash, user.password_hash]);
-  verified.set(verifiedKey(hash, secret), true);
+  // Helm sends several requests at once with the same credentials: one rehash serves them all.
+  let running = rehashing.get(user.id);
+  if (!running) {
+    running = (async () => {
+      const hash = await hashPassword(secret, cost);
+      await db.query('UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3', [user.id, hash, user.password_hash]);
+      verified.set(verifiedKey(hash, secret), true);
+    })().finally(() => rehashing.delete(user.id));
+    rehashing.set(user.id, running);
+  }
+  await running;
 }
+const rehashing = new Map<number, Promise<void>>();
 
 function toPrincipal(user: UserAuthRow, via: Principal['via'], expiresAt: Date | null = null): Principal {
   return {
@@ -118,7 +127,13 @@ export async function authenticate(db: Queryable, creds: Credentials, cost: Scry
     await verifyPassword(creds.secret, await dummyPasswordHash(cost)); // same time as a real refusal
     return null;
   }
-  if (!(await passwordMatches(creds.secret, user.password_hash)) || user.disabled) return null;
+  if (!(await passwordMatches(creds.secret, user.password_hash))) {
+    // A hash older than today's cost is quicker to refuse; pay the difference, so that a
+    // refusal takes as long as for an unknown username and tells nothing about the account.
+    if (needsRehash(user.password_hash, cost)) await verifyPassword(creds.secret, await dummyPasswordHash(cost));
+    return null;
+  }
+  if (user.disabled) return null;
   await rehashIfWeak(db, user, creds.secret, cost);
   return toPrincipal(user, 'password');
 }

@@ -44,6 +44,10 @@ export interface ChartMetadata {
 }
 
 export const CHART_NAME_RE = /^[a-zA-Z0-9._-]+$/;
+// Chart name and version lengths (SPEC section 8, plus a cap on the version so that no
+// SemVer string is unbounded); package file names and route parameters use them too.
+export const MAX_CHART_NAME_LENGTH = 250;
+export const MAX_CHART_VERSION_LENGTH = 128;
 // SemVer 2.0.0, as semver.org gives it, without the "v" prefix node-semver tolerates.
 export const STRICT_SEMVER_RE =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
@@ -105,8 +109,9 @@ function invalid(message: string): AppError {
   return new AppError('chart-invalid', message);
 }
 
-function dotted(instancePath: string): string {
-  return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
+/** A JSON pointer from ajv ("/image/tag") as people write the path ("image.tag"). */
+export function dotted(instancePath: string): string {
+  return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).filter(Boolean).join('.');
 }
 
 const EXPECTED: Record<string, string> = { string: 'a string', array: 'a list', object: 'a mapping', boolean: 'a boolean (true or false)' };
@@ -194,12 +199,12 @@ export function parseChartMetadata(chartYaml: string, requirementsYaml?: string)
   const name = doc.name as string;
   if (name === '') throw invalid('Chart.yaml: name is empty');
   if (name === '.' || name === '..') throw invalid(`Chart.yaml: name ${JSON.stringify(name)} is not allowed`);
-  if (name.length > 250) throw invalid(`Chart.yaml: name is ${name.length} characters long, over the limit of 250`);
+  if (name.length > MAX_CHART_NAME_LENGTH) throw invalid(`Chart.yaml: name is ${name.length} characters long, over the limit of ${MAX_CHART_NAME_LENGTH}`);
   if (!CHART_NAME_RE.test(name)) {
     throw invalid(`Chart.yaml: name ${JSON.stringify(name)} may only hold letters, digits, ".", "_" and "-"`);
   }
   const version = doc.version as string;
-  if (version.length > 128 || !STRICT_SEMVER_RE.test(version)) {
+  if (version.length > MAX_CHART_VERSION_LENGTH || !STRICT_SEMVER_RE.test(version)) {
     throw invalid(
       `Chart.yaml: version ${JSON.stringify(version)} is not strict SemVer 2: it must start with a number and contain decimal points (for example 1.2.0)`,
     );

@@ -2,12 +2,8 @@
 // chart name and version they can stand for. URLs and provenance files carry them, so
 // they come from anyone: a name that no chart could have (too long, odd characters) is
 // refused here, before any lookup, and the work per name is bounded by the limits.
-import { CHART_NAME_RE, STRICT_SEMVER_RE } from './metadata.js';
+import { CHART_NAME_RE, MAX_CHART_NAME_LENGTH, MAX_CHART_VERSION_LENGTH, STRICT_SEMVER_RE } from './metadata.js';
 
-// The limits parseChartMetadata enforces on Chart.yaml (SPEC section 8, plus a cap on
-// the version so that no SemVer string is unbounded).
-export const MAX_CHART_NAME_LENGTH = 250;
-export const MAX_CHART_VERSION_LENGTH = 128;
 const MAX_BASE_LENGTH = MAX_CHART_NAME_LENGTH + 1 + MAX_CHART_VERSION_LENGTH;
 // Name characters, plus "+" which only a version's build metadata may hold.
 const BASE_RE = /^[a-zA-Z0-9._+-]+$/;

@@ -5,7 +5,8 @@
 import yaml from 'js-yaml';
 import { AppError } from '../errors.js';
 import { isMapping } from './safe-yaml.js';
-import { MAX_CHART_NAME_LENGTH, MAX_CHART_VERSION_LENGTH, parsePackageFileName } from './package-file-name.js';
+import { parsePackageFileName } from './package-file-name.js';
+import { MAX_CHART_NAME_LENGTH, MAX_CHART_VERSION_LENGTH } from './metadata.js';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
 

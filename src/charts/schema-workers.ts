@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { ValuesError } from './values-check.js';
+import { parseValues } from './values.js';
 
 export type SchemaJob =
   | { op: 'chart'; valuesYaml: string | null; schema: string | null }
@@ -26,6 +27,8 @@ export interface SchemaWorkerOptions {
   memoryMb: number;
   /** Jobs waiting for a worker at most; more are refused as unavailable. */
   maxQueued: number;
+  /** A job waiting longer than this for a worker gives up as unavailable (default 30 s). */
+  maxWaitMs?: number;
 }
 
 export const defaultSchemaWorkerOptions: SchemaWorkerOptions = {
@@ -33,6 +36,8 @@ export const defaultSchemaWorkerOptions: SchemaWorkerOptions = {
   timeLimitMs: 20_000,
   memoryMb: 512,
   maxQueued: 100,
+  // Longer than one job may run, so the job behind a runaway one still gets its turn.
+  maxWaitMs: 30_000,
 };
 
 // Beside this file: schema-worker.ts under the test loader, schema-worker.js once built.
@@ -42,6 +47,8 @@ interface Waiting {
   job: SchemaJob;
   resolve: (errors: ValuesError[]) => void;
   reject: (err: AppError) => void;
+  /** Set while the job waits for a worker: it gives up (unavailable) rather than wait for ever. */
+  queued?: NodeJS.Timeout;
 }
 
 interface Slot {
@@ -71,19 +78,30 @@ export class SchemaWorkers {
 
   run(job: SchemaJob): Promise<ValuesError[]> {
     return new Promise((resolve, reject) => {
-      const waiting = { job, resolve, reject };
+      const waiting: Waiting = { job, resolve, reject };
       const slot = this.slots.find((s) => s.running === null);
       if (slot) this.start(slot, waiting);
       else if (this.queue.length >= this.opts.maxQueued) {
         reject(new AppError('unavailable', `${this.queue.length} schema checks are already waiting; try again shortly`));
-      } else this.queue.push(waiting);
+      } else {
+        this.queue.push(waiting);
+        const waitedMs = this.opts.maxWaitMs ?? 30_000;
+        waiting.queued = setTimeout(() => {
+          const i = this.queue.indexOf(waiting);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(new AppError('unavailable', `the schema checks were busy for ${seconds(waitedMs)}; try again shortly`));
+        }, waitedMs);
+      }
     });
   }
 
   /** Stops every worker; jobs still running or waiting fail as unavailable. */
   async close(): Promise<void> {
     const gone = new AppError('unavailable', 'the server is shutting down');
-    for (const w of this.queue.splice(0)) w.reject(gone);
+    for (const w of this.queue.splice(0)) {
+      clearTimeout(w.queued);
+      w.reject(gone);
+    }
     await Promise.all(this.slots.map((slot) => this.stop(slot, gone)));
   }
 
@@ -153,7 +171,9 @@ export class SchemaWorkers {
 
   private next(slot: Slot): void {
     const waiting = this.queue.shift();
-    if (waiting) this.start(slot, waiting);
+    if (!waiting) return;
+    clearTimeout(waiting.queued);
+    this.start(slot, waiting);
   }
 }
 
@@ -168,9 +188,20 @@ function workers(): SchemaWorkers {
  * throws chart-invalid when either is unusable.
  */
 export async function checkChartValues(valuesYaml: string | null, schemaText: string | null): Promise<void> {
-  if (valuesYaml === null && schemaText === null) return;
+  if (schemaText === null) {
+    if (valuesYaml === null) return;
+    // Most charts: a values.yaml and no schema. A small one parses in milliseconds, less
+    // than a round trip to a worker, and so never waits behind values checks in the pool.
+    if (Buffer.byteLength(valuesYaml) <= INLINE_VALUES_BYTES) {
+      parseValues(valuesYaml);
+      return;
+    }
+  }
   await workers().run({ op: 'chart', valuesYaml, schema: schemaText });
 }
+
+/** values.yaml up to this size (and without a schema) is parsed on the event loop. */
+const INLINE_VALUES_BYTES = 256 * 1024;
 
 /** Checks values (YAML) against a chart's values.schema.json off the event loop. */
 export function checkValues(schemaText: string, valuesYaml: string): Promise<ValuesError[]> {

@@ -3,6 +3,7 @@
 // on a schema worker thread; the server calls checkValues in schema-workers.ts.
 import { AppError } from '../errors.js';
 import { compileValuesSchema, parseValues } from './values.js';
+import { dotted } from './metadata.js';
 
 export interface ValuesError {
   path: string;
@@ -20,7 +21,7 @@ export function checkValuesNow(schemaText: string, valuesYaml: string): ValuesEr
   }
   if (validate(values)) return [];
   return (validate.errors ?? []).map((e) => {
-    let path = e.instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).filter(Boolean).join('.');
+    let path = dotted(e.instancePath);
     let message = e.message ?? 'is invalid';
     if (e.keyword === 'required') {
       const missing = (e.params as { missingProperty: string }).missingProperty;

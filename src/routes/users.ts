@@ -108,7 +108,8 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const p = caller(request);
+      // A new account's password outlives the token that could otherwise set it.
+      const p = requirePasswordSignIn(request, 'creating a user (which sets a password)');
       const user = await createUser(app.db, request.body, p.permissions, app.scryptCost);
       return reply.code(201).header('Location', `/api/v1/users/${user.username}`).send(user);
     },

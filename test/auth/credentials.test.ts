@@ -28,6 +28,7 @@ t.test('a token cannot manage tokens or set passwords, so it cannot outlive itse
       ['DELETE', `/api/v1/me/tokens/${id}`, undefined],
       ['PUT', '/api/v1/me/password', { current: ADMIN_PASSWORD, new: 'a-new-password-1' }],
       ['PATCH', '/api/v1/users/admin', { password: 'a-new-password-2' }],
+      ['POST', '/api/v1/users', { username: 'made-by-token', password: 'a-new-password-3', role: 'platform-regular' }],
     ] as const) {
       res = await app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
       t.equal(res.statusCode, 403, `${scheme}: ${method} ${url} ${JSON.stringify(payload ?? '')}`);
@@ -35,6 +36,7 @@ t.test('a token cannot manage tokens or set passwords, so it cannot outlive itse
     }
   }
   t.equal(await countTokens(), 1, 'no token was made from the token');
+  t.equal((await db.query('SELECT 1 FROM users WHERE username = $1', ['made-by-token'])).length, 0, 'no account (with its own password) was made from the token');
   t.equal((await app.inject({ url: '/api/v1/me', headers: admin })).statusCode, 200, 'the password did not change');
   // A token's other powers are untouched: it may still change a user's name.
   res = await app.inject({ method: 'PATCH', url: '/api/v1/users/admin', headers: { authorization: `Bearer ${token}` }, payload: { displayName: 'Admin' } });

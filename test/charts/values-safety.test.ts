@@ -90,3 +90,13 @@ t.test('a worker job past its time limit is stopped, and the next job gets a fre
   await t.rejects(pool.run({ op: 'chart', valuesYaml: null, schema: '{"type": "nope"}' }), { code: 'chart-invalid', message: /not a valid JSON Schema/ });
   await t.rejects(pool.run({ op: 'chart', valuesYaml: '- a list\n', schema: null }), { code: 'chart-invalid', message: /values\.yaml must be a YAML mapping/ });
 });
+
+t.test('a job waiting too long for a worker gives up as unavailable', async (t) => {
+  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 5_000, memoryMb: 512, maxQueued: 5, maxWaitMs: 200 });
+  t.teardown(() => pool.close());
+  const schema = JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } });
+  const values = `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`;
+  const slow = pool.run({ op: 'check', schema, values });
+  await t.rejects(pool.run({ op: 'check', schema, values: 'l: []\n' }), { code: 'unavailable', message: /busy for 200 ms/ });
+  await t.rejects(slow, { code: 'validation-failed', message: /took longer than 5 s/ });
+});
