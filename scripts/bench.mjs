@@ -222,7 +222,7 @@ function cpuSecondsOf(pid) {
 async function startChartroom() {
   const dataDir = tempDir('chartroom-bench-');
   const port = await freePort();
-  const p = startProcess('chartroom', process.execPath, [serverScript], {
+  const p = startProcess('chartroom', process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), serverScript], {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     HOST: '127.0.0.1',

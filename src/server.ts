@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { ensureAdmin } from './auth/bootstrap.js';
 import { MigrationError } from './db/migrate.js';
+import { warmSchemaWorkers } from './charts/schema-workers.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   });
 
   await app.listen({ port: config.port, host: config.host });
+  warmSchemaWorkers();
   app.log.info(
     { database: app.db.engine, blobs: app.blobs.kind, dataDir: config.databaseUrl && config.s3 ? undefined : config.dataDir },
     'chartroom ready',

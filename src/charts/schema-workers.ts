@@ -95,6 +95,12 @@ export class SchemaWorkers {
     });
   }
 
+  /** Starts one worker ahead of the first job, so that no upload waits for a thread to load ajv. */
+  warm(): void {
+    const slot = this.slots[0];
+    if (slot && !slot.worker) this.spawn(slot).unref();
+  }
+
   /** Stops every worker; jobs still running or waiting fail as unavailable. */
   async close(): Promise<void> {
     const gone = new AppError('unavailable', 'the server is shutting down');
@@ -181,6 +187,11 @@ let shared: SchemaWorkers | null = null;
 function workers(): SchemaWorkers {
   shared ??= new SchemaWorkers();
   return shared;
+}
+
+/** Starts a schema worker now (the server does at start; tests start them on demand). */
+export function warmSchemaWorkers(): void {
+  workers().warm();
 }
 
 /**

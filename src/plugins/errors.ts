@@ -79,18 +79,22 @@ export default fp(
     });
     // No name in Chartroom may hold a NUL byte; refuse such URLs before any route
     // (or the database, which cannot store NUL in text) sees them.
-    app.addHook('onRequest', async (request) => {
-      if (/%00|\0/i.test(request.url)) throw new AppError('bad-request', 'the URL holds a NUL byte (%00)');
+    // Callback-style hooks: every request runs these, and they need no promise.
+    app.addHook('onRequest', (request, _reply, done) => {
+      done(/%00|\0/i.test(request.url) ? new AppError('bad-request', 'the URL holds a NUL byte (%00)') : undefined);
     });
     // JSON can spell a lone UTF-16 surrogate ("\ud800"), which is not Unicode and which
     // the database cannot store; refuse it in any parsed body, query or path parameter.
-    app.addHook('preValidation', async (request) => {
+    app.addHook('preValidation', (request, _reply, done) => {
       for (const [where, value] of [['body', request.body], ['query', request.query], ['params', request.params]] as const) {
+        if (value === undefined || value === null) continue;
         const path = findLoneSurrogate(value);
         if (path !== null) {
-          throw new AppError('bad-request', `${[where, path].filter(Boolean).join(' ')} holds a lone UTF-16 surrogate (such as \\ud800), which is not valid Unicode text`);
+          done(new AppError('bad-request', `${[where, path].filter(Boolean).join(' ')} holds a lone UTF-16 surrogate (such as \\ud800), which is not valid Unicode text`));
+          return;
         }
       }
+      done();
     });
     app.setNotFoundHandler((request, reply) =>
       sendError(request, reply, new AppError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),

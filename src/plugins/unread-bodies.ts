@@ -12,14 +12,15 @@ export default fp(
   async (app) => {
     // `complete` is false on a real socket until the whole body is in (injected test
     // requests have no such flag and are left alone).
-    app.addHook('onSend', async (request, reply) => {
+    // Callback-style hooks: every response runs these, and they need no promise.
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (request.raw.complete === false) reply.header('connection', 'close');
+      done(null, payload);
     });
-    app.addHook('onResponse', async (request) => {
-      if (request.raw.complete !== false) return;
+    app.addHook('onResponse', (request, _reply, done) => {
       const socket = request.raw.socket;
-      if (!socket || socket.destroyed) return;
-      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      if (request.raw.complete === false && socket && !socket.destroyed) setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      done();
     });
   },
   { name: 'chartroom-unread-bodies' },
