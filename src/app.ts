@@ -21,10 +21,10 @@ import storeRoutes from './routes/store.js';
 import docs from './plugins/docs.js';
 import userRoutes from './routes/users.js';
 import roleRoutes from './routes/roles.js';
-import type { SignInLimits } from './auth/rate-limit.js';
+import type { SignInLimits } from './accounts/rate-limit.js';
 import { access, type Access } from './http/access.js';
 import accessPlugin from './plugins/access.js';
-import type { ScryptCost } from './auth/passwords.js';
+import type { ScryptCost } from './accounts/passwords.js';
 
 // fastify-metrics is CommonJS with a default export; under NodeNext it arrives wrapped.
 type MetricsPlugin = FastifyPluginCallback<{

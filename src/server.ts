@@ -2,7 +2,7 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
-import { ensureAdmin } from './auth/bootstrap.js';
+import { ensureAdmin } from './accounts/bootstrap.js';
 import { MigrationError } from './db/migrate.js';
 import { warmSchemaWorkers } from './charts/schema-workers.js';
 

@@ -17,7 +17,7 @@ import { makeChart } from './helpers/tarball.js';
 import { StoreFixture } from './helpers/store-fixture.js';
 import type { Persona } from './helpers/personas.js';
 import { errorRegistry } from '../src/errors.js';
-import { hashPassword } from '../src/auth/passwords.js';
+import { hashPassword } from '../src/accounts/passwords.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;

@@ -5,9 +5,9 @@ import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
-import { bumpWorkspaceRevision } from './workspaces.js';
-import { deleteIfUnreferenced, swapBlob } from './blob-refs.js';
-import { findCategory } from './categories.js';
+import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
+import { deleteIfUnreferenced, swapBlob } from '../blobs/references.js';
+import { findCategory } from '../categories/categories.js';
 
 export interface AppRecord {
   id: number;

@@ -4,11 +4,11 @@
 // resolves the workspace, app and version a route names before its handler runs.
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { Permission, WorkspaceRole } from '../auth/permissions.js';
-import type { Principal } from '../auth/principal.js';
-import type { Workspace } from '../apps/workspaces.js';
+import type { Permission, WorkspaceRole } from '../accounts/permissions.js';
+import type { Principal } from '../accounts/principal.js';
+import type { Workspace } from '../workspaces/workspaces.js';
 import type { AppRecord } from '../apps/apps.js';
-import type { AppVersion } from '../apps/app-versions.js';
+import type { AppVersion } from '../versions/app-versions.js';
 import type { Actor } from '../lifecycle/state-machine.js';
 
 /** What a workspace route looks up from its path before the handler runs. */

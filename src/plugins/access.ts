@@ -6,11 +6,11 @@ import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { caller, type Access, type Scope } from '../http/access.js';
-import { actorsFor, effectiveWorkspaceRole } from '../auth/principal.js';
-import { workspaceRoleAtLeast } from '../auth/permissions.js';
-import { findWorkspaceForUser } from '../apps/workspaces.js';
+import { actorsFor, effectiveWorkspaceRole } from '../accounts/principal.js';
+import { workspaceRoleAtLeast } from '../accounts/permissions.js';
+import { findWorkspaceForUser } from '../workspaces/workspaces.js';
 import { getApp } from '../apps/apps.js';
-import { getVersionDetail } from '../apps/app-versions.js';
+import { getVersionDetail } from '../versions/app-versions.js';
 
 type Params = Record<string, string | undefined>;
 

@@ -1,14 +1,14 @@
 // Resolves the caller on every request. Wrong credentials answer 401 at once, on
 // every route; missing credentials leave request.principal null for routes to judge.
-// Failed sign-ins are rate-limited (src/auth/rate-limit.ts).
+// Failed sign-ins are rate-limited (src/accounts/rate-limit.ts).
 import fp from 'fastify-plugin';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { allowsAnonymous, caller } from '../http/access.js';
-import { authenticate, parseAuthorization, type Principal } from '../auth/principal.js';
-import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../auth/passwords.js';
-import { SignInLimiter, type SignInLimits } from '../auth/rate-limit.js';
+import { authenticate, parseAuthorization, type Principal } from '../accounts/principal.js';
+import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../accounts/passwords.js';
+import { SignInLimiter, type SignInLimits } from '../accounts/rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

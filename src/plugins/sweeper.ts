@@ -2,7 +2,7 @@
 // the blob store's leftovers of crashed writes (temp files, incomplete multipart
 // uploads), once they are older than the grace period.
 import fp from 'fastify-plugin';
-import { sweepOrphanBlobs } from '../apps/blob-refs.js';
+import { sweepOrphanBlobs } from '../blobs/references.js';
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 

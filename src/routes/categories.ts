@@ -1,7 +1,7 @@
 // Store categories: read by whoever may read the store; managed by app-templates.manage.
 import type { FastifyInstance } from 'fastify';
-import { createCategory, deleteCategory, getCategory, listCategories, setCategoryIcon, updateCategory } from '../apps/categories.js';
-import { inspectIcon } from '../apps/icons.js';
+import { createCategory, deleteCategory, getCategory, listCategories, setCategoryIcon, updateCategory } from '../categories/categories.js';
+import { inspectIcon } from '../icons/icons.js';
 import { categoryJson } from './presenters.js';
 import { readIcon } from './apps.js';
 import { sendIcon } from '../http/send.js';

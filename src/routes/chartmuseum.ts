@@ -3,8 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { groupEntries, compareVersionsDesc, toIndexEntry } from '../index/render.js';
-import { deleteVersion, listWorkspaceVersions, storeUpload } from '../apps/versions.js';
-import { attachProvenance } from '../apps/version-provenance.js';
+import { deleteVersion, listWorkspaceVersions, storeUpload } from '../versions/versions.js';
+import { attachProvenance } from '../versions/provenance.js';
 import { formParts, partFile, readChartUpload, readProvPart } from './upload-body.js';
 import { rawBody } from './body.js';
 import { repoBaseUrl } from '../http/send.js';

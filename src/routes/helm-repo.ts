@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { renderIndex } from '../index/render.js';
-import { findPackageByFile, listWorkspaceVersions } from '../apps/versions.js';
+import { findPackageByFile, listWorkspaceVersions } from '../versions/versions.js';
 import { access, workspaceScope } from '../http/access.js';
 import { repoBaseUrl, sendIndex, sendPackage } from '../http/send.js';
 

@@ -1,12 +1,12 @@
 // How apps, versions and categories look in the API.
 import type { FastifyRequest } from 'fastify';
 import type { AppRecord } from '../apps/apps.js';
-import type { AppVersion } from '../apps/app-versions.js';
-import type { Category } from '../apps/categories.js';
+import type { AppVersion } from '../versions/app-versions.js';
+import type { Category } from '../categories/categories.js';
 import { allowedActions, type Actor } from '../lifecycle/state-machine.js';
 import { isSafeLink, withSafeLinks } from '../apps/app-info.js';
-import { workspaceRoleAtLeast, type WorkspaceRole } from '../auth/permissions.js';
-import type { Principal } from '../auth/principal.js';
+import { workspaceRoleAtLeast, type WorkspaceRole } from '../accounts/permissions.js';
+import type { Principal } from '../accounts/principal.js';
 
 
 export function appJson(a: AppRecord, workspace: string) {

@@ -2,10 +2,10 @@
 // decision (unprocessed) and versions already passed or rejected (processed).
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { listReviews } from '../apps/app-versions.js';
+import { listReviews } from '../versions/app-versions.js';
 import { appJson, versionJson } from './presenters.js';
-import { actorsFor } from '../auth/principal.js';
-import { effectiveWorkspaceRole } from '../auth/principal.js';
+import { actorsFor } from '../accounts/principal.js';
+import { effectiveWorkspaceRole } from '../accounts/principal.js';
 import { decodeOffset, encodeCursor } from './paging.js';
 import { access, caller } from '../http/access.js';
 

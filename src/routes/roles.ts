@@ -1,7 +1,7 @@
 // Platform roles (roles.manage): the built-in ones and custom roles.
 import type { FastifyInstance } from 'fastify';
-import { PERMISSIONS } from '../auth/permissions.js';
-import { createRole, deleteRole, getRole, listRoles, updateRole } from '../auth/roles.js';
+import { PERMISSIONS } from '../accounts/permissions.js';
+import { createRole, deleteRole, getRole, listRoles, updateRole } from '../accounts/roles.js';
 import { access, caller } from '../http/access.js';
 
 const permissionList = { type: 'array', maxItems: 20, items: { type: 'string', enum: Object.keys(PERMISSIONS) } } as const;

@@ -1,10 +1,10 @@
 // Users, the caller's own account and tokens, and the permission catalogue.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { PERMISSIONS, type Permission } from '../auth/permissions.js';
-import { changeOwnPassword, createUser, deleteUser, getUser, listUsers, updateUser, type NewUser, type UserPatch } from '../auth/users.js';
-import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
-import { listMemberships } from '../apps/members.js';
+import { PERMISSIONS, type Permission } from '../accounts/permissions.js';
+import { changeOwnPassword, createUser, deleteUser, getUser, listUsers, updateUser, type NewUser, type UserPatch } from '../accounts/users.js';
+import { createToken, listTokens, revokeToken } from '../accounts/tokens.js';
+import { listMemberships } from '../workspaces/members.js';
 import { decodeCursor, encodeCursor, pagingQuery, type PagingQuery } from './paging.js';
 import { access, caller, requirePasswordSignIn } from '../http/access.js';
 

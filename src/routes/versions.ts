@@ -2,10 +2,10 @@
 // actions, events, files, and the values check for upgrades.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { deleteVersion, storeUpload } from '../apps/versions.js';
-import { getVersionDetail, getVersionFiles, listVersionDetails } from '../apps/app-versions.js';
+import { deleteVersion, storeUpload } from '../versions/versions.js';
+import { getVersionDetail, getVersionFiles, listVersionDetails } from '../versions/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
-import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../apps/transitions.js';
+import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../versions/transitions.js';
 import { checkValues } from '../charts/schema-workers.js';
 import { readChartUpload } from './upload-body.js';
 import { appParams, versionParams, type AppParams, type VersionParams } from './params.js';

@@ -1,8 +1,8 @@
 // Workspaces and their members under /api/v1.
 import type { FastifyInstance } from 'fastify';
-import { WORKSPACE_ROLES } from '../auth/permissions.js';
-import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type Workspace } from '../apps/workspaces.js';
-import { listMembers, removeMember, setMember } from '../apps/members.js';
+import { WORKSPACE_ROLES } from '../accounts/permissions.js';
+import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type Workspace } from '../workspaces/workspaces.js';
+import { listMembers, removeMember, setMember } from '../workspaces/members.js';
 import { access, caller, workspaceScope } from '../http/access.js';
 
 function workspaceJson(w: Workspace) {

@@ -4,7 +4,7 @@ import t from 'tap';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { sweepOrphanBlobs } from '../../src/apps/blob-refs.js';
+import { sweepOrphanBlobs } from '../../src/blobs/references.js';
 import { sha256Hex } from '../../src/blobs/index.js';
 import { adminAuth, createWorkspace, testApp } from '../helpers/app.js';
 import { makeChart } from '../helpers/tarball.js';

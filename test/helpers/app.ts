@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
-import { ensureAdmin } from '../../src/auth/bootstrap.js';
+import { ensureAdmin } from '../../src/accounts/bootstrap.js';
 import { need, type Engine, type Store } from './env.js';
 
 interface Teardown {
@@ -21,7 +21,7 @@ interface Teardown {
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 /** Tests hash passwords cheaply (production uses OWASP's N=2^17, ~128 MiB and a few
- * hundred ms a hash); suites create many users. test/auth/accounts.test.ts checks the real cost. */
+ * hundred ms a hash); suites create many users. test/accounts/accounts.test.ts checks the real cost. */
 export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
 export const adminAuth = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
 export function basic(user: string, password: string): string {

@@ -1,7 +1,7 @@
 // Asserting that the icon checks refuse an image: an icon-invalid AppError (400) whose
 // message names the problem.
 import type { Test } from 'tap';
-import { inspectIcon } from '../../src/apps/icons.js';
+import { inspectIcon } from '../../src/icons/icons.js';
 import { AppError } from '../../src/errors.js';
 
 export function expectIconRefused(t: Test, bytes: Buffer, message: RegExp, name: string) {

@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import { adminAuth, createWorkspace, testApp } from '../helpers/app.js';
 import { makeChart } from '../helpers/tarball.js';
 import { StoreFixture } from '../helpers/store-fixture.js';
-import { inspectIcon } from '../../src/apps/icons.js';
+import { inspectIcon } from '../../src/icons/icons.js';
 import { AppError } from '../../src/errors.js';
 
 const auth = { authorization: adminAuth };

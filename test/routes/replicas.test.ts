@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { ensureAdmin } from '../../src/auth/bootstrap.js';
+import { ensureAdmin } from '../../src/accounts/bootstrap.js';
 import { ADMIN_PASSWORD, adminAuth, freshBucket, freshPostgres, s3Env, tempDir } from '../helpers/app.js';
 import { makeChart } from '../helpers/tarball.js';
 

@@ -7,7 +7,7 @@ import { engines, stores, type Engine, type Store } from '../helpers/env.js';
 import { badCharts, bigChart } from '../helpers/bad-charts.js';
 import { chartYamlFor, makeChart } from '../helpers/tarball.js';
 import { sha256Hex } from '../../src/blobs/index.js';
-import { hashPassword } from '../../src/auth/passwords.js';
+import { hashPassword } from '../../src/accounts/passwords.js';
 
 const setups: Array<{ engine: Engine; store: Store }> = [{ engine: 'pglite', store: 'disk' }];
 if (engines().includes('postgres') && stores().includes('s3')) setups.push({ engine: 'postgres', store: 's3' });

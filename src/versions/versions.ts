@@ -9,11 +9,11 @@ import { checkProvenanceFor } from '../charts/provenance.js';
 import { candidateColumns, firstFound, pairKey, parsePackageFileName, type PackageFileName } from '../charts/package-file-name.js';
 import { sha256Hex } from '../blobs/index.js';
 import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionState } from '../lifecycle/state-machine.js';
-import { bumpWorkspaceRevision } from './workspaces.js';
+import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
 import { requireReplaceable, UPLOADER } from './transitions.js';
 import { recordEvent } from '../lifecycle/audit.js';
-import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from './blob-refs.js';
-import { appInfoFromChart, checkChartDescription } from './app-info.js';
+import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from '../blobs/references.js';
+import { appInfoFromChart, checkChartDescription } from '../apps/app-info.js';
 import { findVersion, inWorkspaceIndex, toVersion, UPLOADER_JOIN, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type PackageRow, toPackageRef, type VersionRow } from './app-versions.js';
 
 export interface UploadInput {

@@ -1,8 +1,8 @@
 // Workspace members and their workspace roles.
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { WORKSPACE_ROLES, type WorkspaceRole } from '../auth/permissions.js';
-import { findUserRow } from '../auth/users.js';
+import { WORKSPACE_ROLES, type WorkspaceRole } from '../accounts/permissions.js';
+import { findUserRow } from '../accounts/users.js';
 
 export interface Member {
   username: string;

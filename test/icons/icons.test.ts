@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { inspectIcon, MAX_ICON_BYTES, MAX_ICON_PIXELS } from '../../src/apps/icons.js';
+import { inspectIcon, MAX_ICON_BYTES, MAX_ICON_PIXELS } from '../../src/icons/icons.js';
 import { AppError } from '../../src/errors.js';
 
 import { expectIconRefused as rejects } from '../helpers/icon-checks.js';

@@ -2,9 +2,9 @@
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { candidateColumns, firstFound, pairKey, parsePackageFileName } from '../charts/package-file-name.js';
-import { APP_COLUMNS, APP_FROM, toApp, type AppRecord, type AppRow } from './apps.js';
-import { inStoreIndex, toPackageRef, toVersion, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type PackageRow, type VersionRow } from './app-versions.js';
-import { STORE_APP_CONDITION } from './categories.js';
+import { APP_COLUMNS, APP_FROM, toApp, type AppRecord, type AppRow } from '../apps/apps.js';
+import { inStoreIndex, toPackageRef, toVersion, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type PackageRow, type VersionRow } from '../versions/app-versions.js';
+import { STORE_APP_CONDITION } from '../categories/categories.js';
 import { compareVersionsDesc } from '../index/render.js';
 import { containsPattern } from '../db/like.js';
 

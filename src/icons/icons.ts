@@ -3,10 +3,10 @@
 // is a document a browser may open on its own, so it is held to a conservative subset:
 // no scripts, no event handlers, no DOCTYPE/entities, no references outside itself.
 import { crc32 } from 'node:zlib'; // PNG chunk CRCs are zlib's CRC-32 (Node 20.15+)
-import { invalid, MAX_ICON_BYTES, MAX_ICON_PIXELS, NOT_AN_IMAGE, type IconInfo } from './icon-common.js';
-import { inspectSvg, looksLikeMarkup } from './icon-svg.js';
+import { invalid, MAX_ICON_BYTES, MAX_ICON_PIXELS, NOT_AN_IMAGE, type IconInfo } from './common.js';
+import { inspectSvg, looksLikeMarkup } from './svg.js';
 
-export { MAX_ICON_BYTES, MAX_ICON_PIXELS, type IconInfo } from './icon-common.js';
+export { MAX_ICON_BYTES, MAX_ICON_PIXELS, type IconInfo } from './common.js';
 
 /** Checks an uploaded icon and tells its kind and size; throws AppError('icon-invalid') otherwise. */
 export function inspectIcon(bytes: Buffer): IconInfo {

@@ -2,7 +2,7 @@
 // parameters so they can be raised later without breaking existing hashes:
 //   scrypt$N$r$p$<salt base64>$<hash base64>
 // A hash made with weaker parameters than today's is replaced at the owner's next
-// successful sign-in (see needsRehash and src/auth/principal.ts).
+// successful sign-in (see needsRehash and src/accounts/principal.ts).
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 
 export interface ScryptCost {

@@ -1,7 +1,7 @@
 // Workspaces: the unit that owns apps and a draft repository.
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
-import type { WorkspaceRole } from '../auth/permissions.js';
+import type { WorkspaceRole } from '../accounts/permissions.js';
 
 export interface Workspace {
   id: number;

@@ -3,11 +3,11 @@ import t from 'tap';
 import { adminAuth, ADMIN_PASSWORD, basic, testApp, testAppWithLog } from '../helpers/app.js';
 import { People } from '../helpers/personas.js';
 import { engines } from '../helpers/env.js';
-import { SignInLimiter } from '../../src/auth/rate-limit.js';
+import { SignInLimiter } from '../../src/accounts/rate-limit.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { freshDatabase, tempDir, TEST_SCRYPT_COST } from '../helpers/app.js';
-import { ensureAdmin } from '../../src/auth/bootstrap.js';
+import { ensureAdmin } from '../../src/accounts/bootstrap.js';
 
 const admin = { authorization: adminAuth };
 

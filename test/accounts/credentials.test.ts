@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { adminAuth, ADMIN_PASSWORD, basic, freshDatabase, tempDir, testApp, testAppWithLog } from '../helpers/app.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { ensureAdmin } from '../../src/auth/bootstrap.js';
-import { DEFAULT_SCRYPT_COST, hashPassword, needsRehash, verifyPassword } from '../../src/auth/passwords.js';
-import { defaultSignInLimits, MAX_KEYS, SignInLimiter } from '../../src/auth/rate-limit.js';
+import { ensureAdmin } from '../../src/accounts/bootstrap.js';
+import { DEFAULT_SCRYPT_COST, hashPassword, needsRehash, verifyPassword } from '../../src/accounts/passwords.js';
+import { defaultSignInLimits, MAX_KEYS, SignInLimiter } from '../../src/accounts/rate-limit.js';
 
 const admin = { authorization: adminAuth };
 const SIGN_IN_WITH_PASSWORD = /needs a sign-in with your password, not a token/;

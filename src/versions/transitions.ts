@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
 import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionAction, type VersionState } from '../lifecycle/state-machine.js';
-import { bumpWorkspaceRevision } from './workspaces.js';
+import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
 import { findVersion } from './app-versions.js';
 
 export type TransitionAction = Exclude<VersionAction, 'replace' | 'delete'>;

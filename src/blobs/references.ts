@@ -2,7 +2,7 @@
 // Uploads and deletions of the same digest serialise on a transaction-scoped
 // advisory lock, so a deletion can never remove a blob an upload is about to use.
 import type { Database, Queryable } from '../db/database.js';
-import { sha256Hex, type BlobStore } from '../blobs/index.js';
+import { sha256Hex, type BlobStore } from './index.js';
 
 export async function lockDigest(q: Queryable, digest: string): Promise<void> {
   await q.query("SELECT pg_advisory_xact_lock(hashtext('blob:' || $1))", [digest]);

@@ -7,10 +7,10 @@ import { AppError } from '../errors.js';
 import type { ChartMetadata } from '../charts/ingest.js';
 import type { VersionState } from '../lifecycle/state-machine.js';
 import { listEventsOfVersions, type AuditEvent } from '../lifecycle/audit.js';
-import type { WorkspaceRole } from '../auth/permissions.js';
+import type { WorkspaceRole } from '../accounts/permissions.js';
 import { compareVersionsDesc, type IndexVersion } from '../index/render.js';
 import { containsPattern } from '../db/like.js';
-import { listAppsByIds, type AppRecord } from './apps.js';
+import { listAppsByIds, type AppRecord } from '../apps/apps.js';
 
 export interface AppVersion {
   id: number;

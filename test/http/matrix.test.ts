@@ -9,8 +9,8 @@ import { chartYamlFor, makeChart } from '../helpers/tarball.js';
 import { png } from '../helpers/images.js';
 import { sha256Hex } from '../../src/blobs/index.js';
 import type { Access } from '../../src/http/access.js';
-import { PERMISSIONS, workspaceRoleAtLeast, type Permission, type WorkspaceRole } from '../../src/auth/permissions.js';
-import { actorsFor, effectiveWorkspaceRole, type Principal } from '../../src/auth/principal.js';
+import { PERMISSIONS, workspaceRoleAtLeast, type Permission, type WorkspaceRole } from '../../src/accounts/permissions.js';
+import { actorsFor, effectiveWorkspaceRole, type Principal } from '../../src/accounts/principal.js';
 import { TRANSITIONS, type VersionAction } from '../../src/lifecycle/state-machine.js';
 
 interface Row {

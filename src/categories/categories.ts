@@ -4,7 +4,7 @@ import type { Database, Queryable } from '../db/database.js';
 import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
-import { deleteIfUnreferenced, swapBlob } from './blob-refs.js';
+import { deleteIfUnreferenced, swapBlob } from '../blobs/references.js';
 
 export interface Category {
   id: number;

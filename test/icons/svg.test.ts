@@ -1,7 +1,7 @@
 // The SVG icon checks read the markup as an XML parser (and a browser) does: the CSS
 // of a <style> element is all its text joined, and only XML's own entities exist.
 import t, { type Test } from 'tap';
-import { inspectIcon } from '../../src/apps/icons.js';
+import { inspectIcon } from '../../src/icons/icons.js';
 import { expectIconRefused as rejects } from '../helpers/icon-checks.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg"';

@@ -2,8 +2,8 @@
 // conservative subset: no scripts, no event handlers, no DOCTYPE/entities, no
 // references outside itself. The size comes from the root's width/height or viewBox.
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { invalid, NOT_AN_IMAGE, type IconInfo } from './icon-common.js';
-import { checkCssValue as checkValue } from './icon-css.js';
+import { invalid, NOT_AN_IMAGE, type IconInfo } from './common.js';
+import { checkCssValue as checkValue } from './css.js';
 
 // --- SVG ----------------------------------------------------------------------------
 

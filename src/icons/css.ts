@@ -4,7 +4,7 @@
 // text as CSS would, with escapes decoded, both with and without comments removed
 // (inside url(...) and strings, "/*" is not a comment, so either reading may be the
 // browser's). A construct is refused when either reading shows it.
-import { invalid } from './icon-common.js';
+import { invalid } from './common.js';
 
 function quoteShort(s: string): string {
   return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
