@@ -28,7 +28,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverScript = path.join(root, 'dist/src/server.js');
-const cmBin = process.env.CHARTROOM_CHARTMUSEUM || path.join(os.homedir(), '.cache/chartroom/peers/chartmuseum/bin/chartmuseum');
+const cmBin =
+  process.env.CHARTROOM_CHARTMUSEUM || path.join(os.homedir(), '.cache/chartroom/peers/chartmuseum/bin/chartmuseum');
 const corpusCharts = path.join(process.env.CHARTROOM_CORPUS ?? path.resolve(root, '../shared/corpus'), 'charts');
 
 const intEnv = (name, dflt) => {
@@ -56,7 +57,9 @@ function fail(message) {
 
 // ---------------------------------------------------------------- preconditions
 
-if (!fs.existsSync(serverScript)) fail(`${path.relative(process.cwd(), serverScript) || serverScript} is missing: run "npm run build" first`);
+if (!fs.existsSync(serverScript)) {
+  fail(`${path.relative(process.cwd(), serverScript) || serverScript} is missing: run "npm run build" first`);
+}
 if (!fs.existsSync(cmBin)) {
   fail(`ChartMuseum binary not found at ${cmBin}: run "bash scripts/peers.sh bench" (or set CHARTROOM_CHARTMUSEUM)`);
 }
@@ -98,12 +101,20 @@ function syntheticChart(name, version) {
     '',
   ].join('\n');
   const values = `replicaCount: 1\nimage:\n  repository: example/${name}\n  tag: "${version}"\nservice:\n  type: ClusterIP\n  port: 80\n`;
-  return { file: `${name}-${version}.tgz`, body: tgz([[`${name}/Chart.yaml`, chartYaml], [`${name}/values.yaml`, values]]) };
+  return {
+    file: `${name}-${version}.tgz`,
+    body: tgz([
+      [`${name}/Chart.yaml`, chartYaml],
+      [`${name}/values.yaml`, values],
+    ]),
+  };
 }
 
 const synthetic = [];
 for (let n = 0; n < SYNTH_NAMES; n++) {
-  for (let v = 0; v < SYNTH_VERSIONS; v++) synthetic.push(syntheticChart(`bench-app-${String(n).padStart(2, '0')}`, `1.${v}.0`));
+  for (let v = 0; v < SYNTH_VERSIONS; v++) {
+    synthetic.push(syntheticChart(`bench-app-${String(n).padStart(2, '0')}`, `1.${v}.0`));
+  }
 }
 const lateCharts = Array.from({ length: AFTER_WRITE + 1 }, (_, i) => syntheticChart('bench-late', `0.1.${i}`));
 
@@ -222,16 +233,21 @@ function cpuSecondsOf(pid) {
 async function startChartroom() {
   const dataDir = tempDir('chartroom-bench-');
   const port = await freePort();
-  const p = startProcess('chartroom', process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), serverScript], {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    CHARTROOM_DATA_DIR: dataDir,
-    CHARTROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    ...(DATABASE_URL ? { DATABASE_URL } : {}),
-  });
+  const p = startProcess(
+    'chartroom',
+    process.execPath,
+    [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), serverScript],
+    {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      CHARTROOM_DATA_DIR: dataDir,
+      CHARTROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...(DATABASE_URL ? { DATABASE_URL } : {}),
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitReady(p, `${base}/readyz`);
   const auth = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
@@ -257,7 +273,17 @@ async function startChartMuseum() {
   const p = startProcess(
     'chartmuseum',
     cmBin,
-    ['--port', String(port), '--listen-host', '127.0.0.1', '--storage', 'local', '--storage-local-rootdir', storage, '--disable-metrics'],
+    [
+      '--port',
+      String(port),
+      '--listen-host',
+      '127.0.0.1',
+      '--storage',
+      'local',
+      '--storage-local-rootdir',
+      storage,
+      '--disable-metrics',
+    ],
     { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
   );
   const base = `http://127.0.0.1:${port}`;
@@ -280,7 +306,11 @@ function percentile(sorted, p) {
   return sorted[i];
 }
 
-const median = (xs) => percentile([...xs].sort((a, b) => a - b), 50);
+const median = (xs) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 async function upload(server, chart) {
   const res = await request(server.uploadUrl, {
@@ -288,7 +318,9 @@ async function upload(server, chart) {
     headers: { ...server.headers, 'content-type': 'application/gzip', 'content-length': String(chart.body.length) },
     body: chart.body,
   });
-  if (res.status !== 201) throw new Error(`${server.name}: uploading ${chart.file}: ${res.status} ${res.body.toString().slice(0, 300)}`);
+  if (res.status !== 201) {
+    throw new Error(`${server.name}: uploading ${chart.file}: ${res.status} ${res.body.toString().slice(0, 300)}`);
+  }
 }
 
 async function uploadAll(server, charts) {
@@ -342,7 +374,9 @@ async function load(url, headers, expectStatus, count = REQUESTS, concurrency = 
 
 async function measureLoad(server, url, headers, expectStatus) {
   const first = await request(url, { headers }); // lone warm-up (ChartMuseum builds its index lazily)
-  if (first.status !== expectStatus) throw new Error(`${server.name}: GET ${url}: ${first.status} (expected ${expectStatus})`);
+  if (first.status !== expectStatus) {
+    throw new Error(`${server.name}: GET ${url}: ${first.status} (expected ${expectStatus})`);
+  }
   await load(url, headers, expectStatus, WARMUP);
   const cpu0 = cpuSecondsOf(server.proc.proc.pid);
   const r = await load(url, headers, expectStatus);
@@ -379,7 +413,9 @@ async function benchServer(server) {
 
   const dl = corpus.find((c) => c.file === DOWNLOAD_CHART);
   const got = await request(server.chartUrl(DOWNLOAD_CHART), { headers: server.headers });
-  if (got.status !== 200 || !got.body.equals(dl.body)) throw new Error(`${server.name}: ${DOWNLOAD_CHART} did not come back byte for byte (${got.status})`);
+  if (got.status !== 200 || !got.body.equals(dl.body)) {
+    throw new Error(`${server.name}: ${DOWNLOAD_CHART} did not come back byte for byte (${got.status})`);
+  }
   r.download = await measureLoad(server, server.chartUrl(DOWNLOAD_CHART), server.headers, 200);
   r.downloadBytes = dl.body.length;
 
@@ -401,7 +437,12 @@ async function benchServer(server) {
     if (!res.body.includes(`version: 0.1.${i}\n`)) stale++;
   }
   const sortedAfter = [...afterWrite].sort((a, b) => a - b);
-  r.afterWrite = { median: median(afterWrite), max: sortedAfter[sortedAfter.length - 1], uploadMedian: median(uploadTimes), stale };
+  r.afterWrite = {
+    median: median(afterWrite),
+    max: sortedAfter[sortedAfter.length - 1],
+    uploadMedian: median(uploadTimes),
+    stale,
+  };
   r.finalEntries = countEntries((await request(server.indexUrl, { headers: identity })).body.toString('utf8'));
 
   r.cpuSeconds = cpuSecondsOf(pid) - cpuStart;
@@ -431,18 +472,38 @@ function report(results, versions) {
     const rb = b[key];
     const cell = (r, fn) => (r ? fn(r) : 'no ETag');
     rows.push([`${label} req/s${unitNote}`, cell(ra, (r) => f(r.rps, 0)), cell(rb, (r) => f(r.rps, 0))]);
-    rows.push(['  p50 / p95 / p99 ms', cell(ra, (r) => `${f(r.p50, 2)} / ${f(r.p95, 2)} / ${f(r.p99, 2)}`), cell(rb, (r) => `${f(r.p50, 2)} / ${f(r.p95, 2)} / ${f(r.p99, 2)}`)]);
-    rows.push(['  server CPU ms per request', cell(ra, (r) => f(r.cpuMsPerRequest, 3)), cell(rb, (r) => f(r.cpuMsPerRequest, 3))]);
-    rows.push(['  bytes per response', cell(ra, (r) => f(r.bytesPerResponse, 0)), cell(rb, (r) => f(r.bytesPerResponse, 0))]);
+    rows.push([
+      '  p50 / p95 / p99 ms',
+      cell(ra, (r) => `${f(r.p50, 2)} / ${f(r.p95, 2)} / ${f(r.p99, 2)}`),
+      cell(rb, (r) => `${f(r.p50, 2)} / ${f(r.p95, 2)} / ${f(r.p99, 2)}`),
+    ]);
+    rows.push([
+      '  server CPU ms per request',
+      cell(ra, (r) => f(r.cpuMsPerRequest, 3)),
+      cell(rb, (r) => f(r.cpuMsPerRequest, 3)),
+    ]);
+    rows.push([
+      '  bytes per response',
+      cell(ra, (r) => f(r.bytesPerResponse, 0)),
+      cell(rb, (r) => f(r.bytesPerResponse, 0)),
+    ]);
     const errs = (r) => (r ? `${r.errors}${r.firstError ? ` (${r.firstError})` : ''}` : '-');
     if ((ra && ra.errors) || (rb && rb.errors)) rows.push(['  errors', errs(ra), errs(rb)]);
     return rows;
   };
   const rows = [
     ['', a.name, b.name],
-    [`upload corpus (${a.uploadCorpus.count} charts) charts/s`, f(a.uploadCorpus.perSecond), f(b.uploadCorpus.perSecond)],
+    [
+      `upload corpus (${a.uploadCorpus.count} charts) charts/s`,
+      f(a.uploadCorpus.perSecond),
+      f(b.uploadCorpus.perSecond),
+    ],
     ['  MB/s', f(a.uploadCorpus.mbPerSecond, 2), f(b.uploadCorpus.mbPerSecond, 2)],
-    [`upload synthetic (${a.uploadSynthetic.count} charts) charts/s`, f(a.uploadSynthetic.perSecond), f(b.uploadSynthetic.perSecond)],
+    [
+      `upload synthetic (${a.uploadSynthetic.count} charts) charts/s`,
+      f(a.uploadSynthetic.perSecond),
+      f(b.uploadSynthetic.perSecond),
+    ],
     ['index entries / bytes (identity)', `${a.indexEntries} / ${a.indexBytes}`, `${b.indexEntries} / ${b.indexBytes}`],
     ['index ETag', a.etag ? 'yes' : 'no', b.etag ? 'yes' : 'no'],
     ['index gzip-encoded when asked', a.indexGzipEncoded ? 'yes' : 'no', b.indexGzipEncoded ? 'yes' : 'no'],
@@ -450,23 +511,39 @@ function report(results, versions) {
     ...loadRows('GET index.yaml, identity,', 'indexIdentity'),
     ...loadRows('GET index.yaml, If-None-Match (304),', 'index304'),
     ...loadRows(`GET ${DOWNLOAD_CHART} (${a.downloadBytes} B),`, 'download'),
-    [`first index GET after a write, median ms (${AFTER_WRITE}x)`, f(a.afterWrite.median, 2), f(b.afterWrite.median, 2)],
+    [
+      `first index GET after a write, median ms (${AFTER_WRITE}x)`,
+      f(a.afterWrite.median, 2),
+      f(b.afterWrite.median, 2),
+    ],
     ['  max ms', f(a.afterWrite.max, 2), f(b.afterWrite.max, 2)],
     ['  upload before it, median ms', f(a.afterWrite.uploadMedian, 2), f(b.afterWrite.uploadMedian, 2)],
-    [`  index missing the chart just uploaded (of ${AFTER_WRITE})`, String(a.afterWrite.stale), String(b.afterWrite.stale)],
+    [
+      `  index missing the chart just uploaded (of ${AFTER_WRITE})`,
+      String(a.afterWrite.stale),
+      String(b.afterWrite.stale),
+    ],
     ['index entries at the end', a.finalEntries, b.finalEntries],
     ['server CPU seconds, whole run', f(a.cpuSeconds, 2), f(b.cpuSeconds, 2)],
-    ['server RSS / peak RSS MiB at the end', `${f(a.memory.rss, 0)} / ${f(a.memory.peak, 0)}`, `${f(b.memory.rss, 0)} / ${f(b.memory.peak, 0)}`],
+    [
+      'server RSS / peak RSS MiB at the end',
+      `${f(a.memory.rss, 0)} / ${f(a.memory.peak, 0)}`,
+      `${f(b.memory.rss, 0)} / ${f(b.memory.peak, 0)}`,
+    ],
   ];
   const cpus = os.cpus();
   console.log('Chartroom vs ChartMuseum benchmark');
-  console.log(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${f(os.totalmem() / 2 ** 30, 1)} GiB, ${os.platform()} ${os.release()}`);
+  console.log(
+    `machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${f(os.totalmem() / 2 ** 30, 1)} GiB, ${os.platform()} ${os.release()}`,
+  );
   console.log(`node ${process.version}; ${versions.chartroom}; ${versions.chartmuseum}`);
   console.log(
     `load: ${REQUESTS} requests per row at concurrency ${CONCURRENCY} over keep-alive loopback (client in the same machine), ` +
       `after 1 + ${WARMUP} warm-up requests; Chartroom with Basic auth on every request, ChartMuseum without auth`,
   );
-  console.log(`charts: ${corpus.length} corpus + ${synthetic.length} synthetic (${SYNTH_NAMES} names x ${SYNTH_VERSIONS} versions), then ${lateCharts.length} more for the after-write rows`);
+  console.log(
+    `charts: ${corpus.length} corpus + ${synthetic.length} synthetic (${SYNTH_NAMES} names x ${SYNTH_VERSIONS} versions), then ${lateCharts.length} more for the after-write rows`,
+  );
   console.log('');
   console.log(table(rows));
 }

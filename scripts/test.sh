@@ -23,6 +23,8 @@ lack() { # lack <what> <why>
 [ -d node_modules ] || npm ci --no-audit --no-fund || exit 1
 say "type-checking"
 npx tsc -p tsconfig.json || exit 1
+say "linting (eslint) and checking the format (prettier)"
+npm run lint --silent || { say "lint or format check failed: npm run format fixes most of it"; exit 1; }
 
 # --- corpus -----------------------------------------------------------------
 export CHARTROOM_CORPUS="${CHARTROOM_CORPUS:-$root/../shared/corpus}"

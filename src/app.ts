@@ -76,7 +76,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
   // Registered before any plugin so that it sees every route, including plugins' own.
   const onRoute = opts.onRoute;
-  if (onRoute) app.addHook('onRoute', (route) => onRoute({
+  if (onRoute) {
+    app.addHook('onRoute', (route) =>
+      onRoute({
         method: route.method,
         url: route.url,
         schema: route.schema,
@@ -84,7 +86,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         get access() {
           return route.config?.access;
         },
-      }));
+      }),
+    );
+  }
 
   await app.register(errors);
   await app.register(unreadBodies);
@@ -93,7 +97,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(accessPlugin);
   await app.register(sweeper);
   await app.register(multipart, { throwFileSizeLimit: true });
-  await app.register(metrics, { endpoint: { url: '/metrics', method: 'GET', config: { access: access.public } }, clearRegisterOnInit: true });
+  await app.register(metrics, {
+    endpoint: { url: '/metrics', method: 'GET', config: { access: access.public } },
+    clearRegisterOnInit: true,
+  });
 
   // Raw chart uploads (`curl --data-binary @chart.tgz`) arrive with many content
   // types; the body is handed over as a stream and ingest enforces the limits.

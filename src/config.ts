@@ -44,7 +44,10 @@ export interface Timeouts {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`invalid configuration: ${variable} ${message}`);
     this.name = 'ConfigError';
   }

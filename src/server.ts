@@ -43,12 +43,16 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   warmSchemaWorkers();
   app.log.info(
-    { database: app.db.engine, blobs: app.blobs.kind, dataDir: config.databaseUrl && config.s3 ? undefined : config.dataDir },
+    {
+      database: app.db.engine,
+      blobs: app.blobs.kind,
+      dataDir: config.databaseUrl && config.s3 ? undefined : config.dataDir,
+    },
     'chartroom ready',
   );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`chartroom: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`chartroom: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -17,12 +17,28 @@ t.test('defaults give the embedded set-up', async (t) => {
 
 t.test('values are parsed and normalised', async (t) => {
   const c = loadConfig({
-    PORT: '9000', DATABASE_URL: 'postgres://u@h/db', S3_ENDPOINT: 'https://s3.example.com:9443', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b',
-    S3_BUCKET: 'charts', CHARTROOM_PUBLIC_URL: 'https://charts.example.com/', CHARTROOM_STORE_PUBLIC: 'false',
-    CHARTROOM_MAX_UPLOAD_BYTES: '1048576', LOG_LEVEL: 'debug', CHARTROOM_ADMIN_PASSWORD: 'long-enough',
+    PORT: '9000',
+    DATABASE_URL: 'postgres://u@h/db',
+    S3_ENDPOINT: 'https://s3.example.com:9443',
+    S3_ACCESS_KEY: 'a',
+    S3_SECRET_KEY: 'b',
+    S3_BUCKET: 'charts',
+    CHARTROOM_PUBLIC_URL: 'https://charts.example.com/',
+    CHARTROOM_STORE_PUBLIC: 'false',
+    CHARTROOM_MAX_UPLOAD_BYTES: '1048576',
+    LOG_LEVEL: 'debug',
+    CHARTROOM_ADMIN_PASSWORD: 'long-enough',
   });
   t.equal(c.port, 9000);
-  t.same(c.s3, { endPoint: 's3.example.com', port: 9443, useSSL: true, accessKey: 'a', secretKey: 'b', bucket: 'charts', region: 'us-east-1' });
+  t.same(c.s3, {
+    endPoint: 's3.example.com',
+    port: 9443,
+    useSSL: true,
+    accessKey: 'a',
+    secretKey: 'b',
+    bucket: 'charts',
+    region: 'us-east-1',
+  });
   t.equal(c.publicUrl, 'https://charts.example.com');
   t.equal(c.storePublic, false);
   t.equal(c.maxUploadBytes, 1048576);
@@ -37,7 +53,11 @@ t.test('a bad value names its variable', async (t) => {
     [{ S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT', /pattern/],
     [{ S3_ENDPOINT: 'http://minio:9000' }, 'S3_ACCESS_KEY', /required when S3_ENDPOINT/],
     [{ S3_ACCESS_KEY: 'x', S3_SECRET_KEY: 'y' }, 'S3_ENDPOINT', /required when/],
-    [{ S3_ENDPOINT: 'http://m:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b', S3_BUCKET: 'Bad_Bucket' }, 'S3_BUCKET', /pattern/],
+    [
+      { S3_ENDPOINT: 'http://m:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b', S3_BUCKET: 'Bad_Bucket' },
+      'S3_BUCKET',
+      /pattern/,
+    ],
     [{ CHARTROOM_PUBLIC_URL: 'charts.example.com' }, 'CHARTROOM_PUBLIC_URL', /pattern/],
     [{ CHARTROOM_STORE_PUBLIC: 'maybe' }, 'CHARTROOM_STORE_PUBLIC', /true or false/],
     [{ CHARTROOM_MAX_UPLOAD_BYTES: '-5' }, 'CHARTROOM_MAX_UPLOAD_BYTES', /whole number/],

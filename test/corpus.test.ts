@@ -11,13 +11,22 @@ import { corpusDir, engines, stores, type Engine, type Store } from './helpers/e
 
 type Entry = Record<string, unknown> & { name: string; version: string; digest: string };
 const dir = corpusDir();
-const manifest = fs.readFileSync(path.join(dir, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-const charts = manifest.filter((r) => r[0]?.startsWith('charts/')).map((r) => ({ file: r[0] as string, sha: r[5] as string }));
+const manifest = fs
+  .readFileSync(path.join(dir, 'MANIFEST.tsv'), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split('\t'));
+const charts = manifest
+  .filter((r) => r[0]?.startsWith('charts/'))
+  .map((r) => ({ file: r[0] as string, sha: r[5] as string }));
 
 // Upstream entries for charts whose digests the corpus indexes list.
 const upstream = new Map<string, Entry>();
 for (const repo of fs.readdirSync(path.join(dir, 'indexes'))) {
-  const idx = yaml.load(fs.readFileSync(path.join(dir, 'indexes', repo, 'index.yaml'), 'utf8')) as { entries: Record<string, Entry[]> };
+  const idx = yaml.load(fs.readFileSync(path.join(dir, 'indexes', repo, 'index.yaml'), 'utf8')) as {
+    entries: Record<string, Entry[]>;
+  };
   for (const list of Object.values(idx.entries)) for (const e of list) upstream.set(e.digest, e);
 }
 
@@ -41,8 +50,15 @@ for (const setup of setups) {
     const index = yaml.load(res.body) as { entries: Record<string, Entry[]> };
     const all = Object.values(index.entries).flat();
     t.equal(all.length, charts.length, 'one entry per chart');
-    t.same(index.entries['argo-cd']?.map((e) => e.version), ['3.2.5', '2.2.16', '2.2.4'], 'SemVer order, 2.2.16 above 2.2.4');
-    t.same(index.entries.sentry?.map((e) => e.version), ['25.19.0', '0.10.0', '0.9.3']);
+    t.same(
+      index.entries['argo-cd']?.map((e) => e.version),
+      ['3.2.5', '2.2.16', '2.2.4'],
+      'SemVer order, 2.2.16 above 2.2.4',
+    );
+    t.same(
+      index.entries.sentry?.map((e) => e.version),
+      ['25.19.0', '0.10.0', '0.9.3'],
+    );
 
     let compared = 0;
     for (const c of charts) {
@@ -55,7 +71,22 @@ for (const setup of setups) {
       const up = upstream.get(c.sha);
       if (up) {
         compared++;
-        for (const field of ['name', 'version', 'appVersion', 'apiVersion', 'dependencies', 'description', 'home', 'icon', 'keywords', 'maintainers', 'sources', 'type', 'annotations', 'kubeVersion']) {
+        for (const field of [
+          'name',
+          'version',
+          'appVersion',
+          'apiVersion',
+          'dependencies',
+          'description',
+          'home',
+          'icon',
+          'keywords',
+          'maintainers',
+          'sources',
+          'type',
+          'annotations',
+          'kubeVersion',
+        ]) {
           t.same(e[field], up[field], `${c.file}: ${field} matches the upstream index`);
         }
       }
@@ -66,6 +97,12 @@ for (const setup of setups) {
     const redis = index.entries.redis?.find((e) => e.version === '17.11.6');
     t.match(redis, { appVersion: '7.0.11', apiVersion: 'v2', dependencies: [{ name: 'common' }] });
     t.equal(index.entries.common?.[0]?.type, 'library');
-    t.same((index.entries['argo-cd']?.find((e) => e.version === '2.2.4')?.dependencies as Array<{ name: string }>).map((d) => d.name), ['redis-ha'], 'v1 chart dependencies come from requirements.yaml');
+    t.same(
+      (index.entries['argo-cd']?.find((e) => e.version === '2.2.4')?.dependencies as Array<{ name: string }>).map(
+        (d) => d.name,
+      ),
+      ['redis-ha'],
+      'v1 chart dependencies come from requirements.yaml',
+    );
   });
 }

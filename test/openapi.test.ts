@@ -20,7 +20,9 @@ import { errorRegistry } from '../src/errors.js';
 import { hashPassword } from '../src/accounts/passwords.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => Ajv;
 
 type Json = Record<string, unknown>;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -84,7 +86,9 @@ t.test('every served route is in openapi.yaml, and every path in it is served', 
   const served: string[] = [];
   await testApp(t, {
     onRoute: (r) => {
-      for (const m of Array.isArray(r.method) ? r.method : [r.method]) served.push(`${m.toUpperCase()} ${toTemplate(r.url)}`);
+      for (const m of Array.isArray(r.method) ? r.method : [r.method]) {
+        served.push(`${m.toUpperCase()} ${toTemplate(r.url)}`);
+      }
     },
   });
   // The one exception: the docs UI (@fastify/swagger-ui) serves its own assets under
@@ -92,19 +96,29 @@ t.test('every served route is in openapi.yaml, and every path in it is served', 
   // the UI, not to the API, so they are left out; `/docs` itself (no trailing slash)
   // is still required in the document like every other route.
   const isDocsUiAsset = (k: string): boolean => k.slice(k.indexOf(' ') + 1).startsWith('/docs/');
-  const servedSet = withoutImplicitHead(served.filter((k) => !k.endsWith(' *') && !k.endsWith('/*') && !isDocsUiAsset(k)));
+  const servedSet = withoutImplicitHead(
+    served.filter((k) => !k.endsWith(' *') && !k.endsWith('/*') && !isDocsUiAsset(k)),
+  );
   t.ok(servedSet.has('GET /docs'), 'GET /docs is served (and so must be documented)');
   const documented = withoutImplicitHead(operations().map((o) => `${o.method} ${o.path}`));
   t.ok(servedSet.size > 0, 'the onRoute hook saw the routes');
 
   const undocumented = [...servedSet].filter((k) => !documented.has(k)).sort();
   const notServed = [...documented].filter((k) => !servedSet.has(k)).sort();
-  t.strictSame(undocumented, [], undocumented.length
-    ? `served but missing from openapi/openapi.yaml:\n  ${undocumented.join('\n  ')}`
-    : `all ${servedSet.size} served routes are documented`);
-  t.strictSame(notServed, [], notServed.length
-    ? `in openapi/openapi.yaml but not served:\n  ${notServed.join('\n  ')}`
-    : `all ${documented.size} documented operations are served`);
+  t.strictSame(
+    undocumented,
+    [],
+    undocumented.length
+      ? `served but missing from openapi/openapi.yaml:\n  ${undocumented.join('\n  ')}`
+      : `all ${servedSet.size} served routes are documented`,
+  );
+  t.strictSame(
+    notServed,
+    [],
+    notServed.length
+      ? `in openapi/openapi.yaml but not served:\n  ${notServed.join('\n  ')}`
+      : `all ${documented.size} documented operations are served`,
+  );
 });
 
 t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
@@ -113,16 +127,21 @@ t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
   const validator = new Validator();
   const result = await validator.validate(spec);
   t.equal(validator.version, '3.1', 'validated against the OpenAPI 3.1 schema');
-  t.ok(result.valid, result.valid
-    ? 'matches the official OpenAPI 3.1 JSON Schema'
-    : `does not match the official OpenAPI 3.1 JSON Schema: ${JSON.stringify(result.errors, null, 2)}`);
+  t.ok(
+    result.valid,
+    result.valid
+      ? 'matches the official OpenAPI 3.1 JSON Schema'
+      : `does not match the official OpenAPI 3.1 JSON Schema: ${JSON.stringify(result.errors, null, 2)}`,
+  );
 
   t.test('every $ref resolves within the document', async (t) => {
     const broken: string[] = [];
     const walk = (node: unknown, where: string): void => {
       if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}/${i}`));
       else if (isObject(node)) {
-        if (typeof node.$ref === 'string' && resolvePointer(node.$ref) === undefined) broken.push(`${where}: ${node.$ref}`);
+        if (typeof node.$ref === 'string' && resolvePointer(node.$ref) === undefined) {
+          broken.push(`${where}: ${node.$ref}`);
+        }
         for (const [k, v] of Object.entries(node)) walk(v, `${where}/${k}`);
       }
     };
@@ -142,7 +161,12 @@ t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
       }
       if (typeof op.operationId === 'string') {
         const other = ids.get(op.operationId);
-        t.notOk(other, other ? `${where}: operationId ${op.operationId} is also used by ${other}` : `${where}: operationId ${op.operationId} is unique`);
+        t.notOk(
+          other,
+          other
+            ? `${where}: operationId ${op.operationId} is also used by ${other}`
+            : `${where}: operationId ${op.operationId} is unique`,
+        );
         ids.set(op.operationId, where);
       }
 
@@ -163,7 +187,9 @@ t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
         if (prm) t.equal(prm.required, true, `${where}: path parameter {${name}} is required`);
       }
       for (const [key] of params) {
-        if (key.startsWith('path:')) t.ok(inTemplate.includes(key.slice(5)), `${where}: declared ${key} is in the path template`);
+        if (key.startsWith('path:')) {
+          t.ok(inTemplate.includes(key.slice(5)), `${where}: declared ${key} is in the path template`);
+        }
       }
     }
   });
@@ -178,7 +204,12 @@ t.test('openapi.yaml is valid OpenAPI 3.1', async (t) => {
 
   t.test('security schemes: HTTP basic and bearer', async (t) => {
     const schemes = (spec.components as Json).securitySchemes as Record<string, Json>;
-    t.same(Object.values(schemes).map((s) => `${String(s.type)}:${String(s.scheme)}`).sort(), ['http:basic', 'http:bearer']);
+    t.same(
+      Object.values(schemes)
+        .map((s) => `${String(s.type)}:${String(s.scheme)}`)
+        .sort(),
+      ['http:basic', 'http:bearer'],
+    );
   });
 });
 
@@ -195,7 +226,9 @@ function rebase(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rebase);
   if (!isObject(node)) return node;
   const out: Json = {};
-  for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? SPEC_ID + v : rebase(v);
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? SPEC_ID + v : rebase(v);
+  }
   return out;
 }
 
@@ -208,7 +241,8 @@ function conforms(t: Test, res: LightMyRequestResponse, method: string, template
     return;
   }
   const responses = op.responses as Json;
-  const documented = responses[String(res.statusCode)] ?? responses[`${String(res.statusCode)[0]}XX`] ?? responses.default;
+  const documented =
+    responses[String(res.statusCode)] ?? responses[`${String(res.statusCode)[0]}XX`] ?? responses.default;
   if (!documented) {
     t.fail(`${where}: status not documented (${res.body.slice(0, 200)})`);
     return;
@@ -218,14 +252,19 @@ function conforms(t: Test, res: LightMyRequestResponse, method: string, template
     if (deref(h).required) t.ok(res.headers[name.toLowerCase()], `${where}: header ${name} is sent`);
   }
   const content = response.content as Record<string, Json> | undefined;
-  const type = String(res.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+  const type =
+    String(res.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim() ?? '';
   if (!content) {
     t.equal(res.rawPayload.length, 0, `${where}: no body documented, none sent`);
     return;
   }
   const media = content[type];
   if (!media) {
-    t.fail(`${where}: media type ${JSON.stringify(type)} not documented (documented: ${Object.keys(content).join(', ')})`);
+    t.fail(
+      `${where}: media type ${JSON.stringify(type)} not documented (documented: ${Object.keys(content).join(', ')})`,
+    );
     return;
   }
   if (!media.schema) return;
@@ -236,17 +275,33 @@ function conforms(t: Test, res: LightMyRequestResponse, method: string, template
   else if (type.endsWith('yaml')) body = yaml.load(res.body);
   else body = res.body;
   const validate = ajv.compile(rebase(schema) as Json);
-  t.ok(validate(body), `${where}: body matches the schema${validate.errors ? `: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}` : ''}`);
+  t.ok(
+    validate(body),
+    `${where}: body matches the schema${validate.errors ? `: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}` : ''}`,
+  );
 }
 
 t.test('answers match the document', async (t) => {
   const { app, db } = await testApp(t);
   const auth = { authorization: adminAuth };
   const hash = await hashPassword('viewer-password');
-  await db.query("INSERT INTO users (username, password_hash, platform_role) VALUES ('viewer', $1, 'platform-regular')", [hash]);
+  await db.query(
+    "INSERT INTO users (username, password_hash, platform_role) VALUES ('viewer', $1, 'platform-regular')",
+    [hash],
+  );
   const viewer = { authorization: basic('viewer', 'viewer-password') };
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, template: string, opts: { headers?: Record<string, string>; payload?: string | Buffer | object } = {}) => {
-    const res = await app.inject({ method, url, headers: opts.headers ?? auth, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
+  const call = async (
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    template: string,
+    opts: { headers?: Record<string, string>; payload?: string | Buffer | object } = {},
+  ) => {
+    const res = await app.inject({
+      method,
+      url,
+      headers: opts.headers ?? auth,
+      ...(opts.payload !== undefined ? { payload: opts.payload } : {}),
+    });
     conforms(t, res, method, template);
     return res;
   };
@@ -260,9 +315,13 @@ t.test('answers match the document', async (t) => {
   // /api/v1
   await call('GET', '/api/v1/me', '/api/v1/me', { headers: {} });
   await call('GET', '/api/v1/me', '/api/v1/me');
-  let res = await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { payload: { name: 'demo', displayName: 'Demo' } });
+  let res = await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', {
+    payload: { name: 'demo', displayName: 'Demo' },
+  });
   t.equal(res.statusCode, 201);
-  await db.query("INSERT INTO workspace_members (workspace_id, user_id, role) SELECT w.id, u.id, 'workspace-viewer' FROM workspaces w, users u WHERE u.username = 'viewer'");
+  await db.query(
+    "INSERT INTO workspace_members (workspace_id, user_id, role) SELECT w.id, u.id, 'workspace-viewer' FROM workspaces w, users u WHERE u.username = 'viewer'",
+  );
   await createWorkspace(app, 'other');
   await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { payload: { name: 'demo' } });
   await call('POST', '/api/v1/workspaces', '/api/v1/workspaces', { payload: { name: 'Not A Label' } });
@@ -273,21 +332,36 @@ t.test('answers match the document', async (t) => {
   await call('GET', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}');
   await call('GET', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}', { headers: viewer });
   await call('GET', '/api/v1/workspaces/nope', '/api/v1/workspaces/{ws}');
-  res = await call('PATCH', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', { payload: { displayName: 'Demo workspace' } });
+  res = await call('PATCH', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', {
+    payload: { displayName: 'Demo workspace' },
+  });
   t.equal(res.statusCode, 200);
   t.equal(res.json().displayName, 'Demo workspace');
-  await call('PATCH', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', { headers: viewer, payload: { displayName: 'Mine' } });
-  await call('PATCH', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}', { headers: viewer, payload: { displayName: 'Mine' } });
+  await call('PATCH', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', {
+    headers: viewer,
+    payload: { displayName: 'Mine' },
+  });
+  await call('PATCH', '/api/v1/workspaces/other', '/api/v1/workspaces/{ws}', {
+    headers: viewer,
+    payload: { displayName: 'Mine' },
+  });
   await call('PATCH', '/api/v1/workspaces/demo', '/api/v1/workspaces/{ws}', { payload: {} });
 
   // permissions and roles
   await call('GET', '/api/v1/permissions', '/api/v1/permissions', { headers: viewer });
   await call('GET', '/api/v1/permissions', '/api/v1/permissions', { headers: {} });
   res = await call('GET', '/api/v1/roles', '/api/v1/roles', { headers: viewer });
-  t.same(res.json().items.map((r: { name: string }) => r.name), ['platform-admin', 'platform-regular']);
+  t.same(
+    res.json().items.map((r: { name: string }) => r.name),
+    ['platform-admin', 'platform-regular'],
+  );
   await call('GET', '/api/v1/roles/platform-admin', '/api/v1/roles/{role}', { headers: viewer });
   await call('GET', '/api/v1/roles/nope', '/api/v1/roles/{role}');
-  const reviewerRole = { name: 'reviewer', permissions: ['app-templates.view', 'app-templates.manage'], description: 'Reviews store submissions' };
+  const reviewerRole = {
+    name: 'reviewer',
+    permissions: ['app-templates.view', 'app-templates.manage'],
+    description: 'Reviews store submissions',
+  };
   res = await call('POST', '/api/v1/roles', '/api/v1/roles', { payload: reviewerRole });
   t.equal(res.statusCode, 201);
   t.equal(res.headers.location, '/api/v1/roles/reviewer');
@@ -296,28 +370,53 @@ t.test('answers match the document', async (t) => {
   t.equal(res.json().code, 'role-exists');
   await call('POST', '/api/v1/roles', '/api/v1/roles', { payload: { name: 'bad', permissions: ['charts.eat'] } });
   await call('POST', '/api/v1/roles', '/api/v1/roles', { headers: viewer, payload: { name: 'mine', permissions: [] } });
-  res = await call('PATCH', '/api/v1/roles/reviewer', '/api/v1/roles/{role}', { payload: { description: 'Reviews apps' } });
+  res = await call('PATCH', '/api/v1/roles/reviewer', '/api/v1/roles/{role}', {
+    payload: { description: 'Reviews apps' },
+  });
   t.equal(res.statusCode, 200);
-  res = await call('PATCH', '/api/v1/roles/platform-admin', '/api/v1/roles/{role}', { payload: { description: 'All of it' } });
+  res = await call('PATCH', '/api/v1/roles/platform-admin', '/api/v1/roles/{role}', {
+    payload: { description: 'All of it' },
+  });
   t.equal(res.json().code, 'role-builtin');
   await call('PATCH', '/api/v1/roles/nope', '/api/v1/roles/{role}', { payload: { description: 'x' } });
-  await call('PATCH', '/api/v1/roles/reviewer', '/api/v1/roles/{role}', { headers: viewer, payload: { description: 'x' } });
+  await call('PATCH', '/api/v1/roles/reviewer', '/api/v1/roles/{role}', {
+    headers: viewer,
+    payload: { description: 'x' },
+  });
 
   // users
   const carol = { authorization: basic('carol', 'carol-password') };
   res = await call('POST', '/api/v1/users', '/api/v1/users', {
-    payload: { username: 'carol', password: 'carol-password', role: 'reviewer', displayName: 'Carol', email: 'carol@example.com' },
+    payload: {
+      username: 'carol',
+      password: 'carol-password',
+      role: 'reviewer',
+      displayName: 'Carol',
+      email: 'carol@example.com',
+    },
   });
   t.equal(res.statusCode, 201);
   t.equal(res.headers.location, '/api/v1/users/carol');
-  res = await call('POST', '/api/v1/users', '/api/v1/users', { payload: { username: 'carol', password: 'another-password', role: 'platform-regular' } });
+  res = await call('POST', '/api/v1/users', '/api/v1/users', {
+    payload: { username: 'carol', password: 'another-password', role: 'platform-regular' },
+  });
   t.equal(res.statusCode, 409);
   t.equal(res.json().code, 'user-exists');
-  await call('POST', '/api/v1/users', '/api/v1/users', { payload: { username: 'dave', password: 'short', role: 'platform-regular' } });
-  await call('POST', '/api/v1/users', '/api/v1/users', { payload: { username: 'dave', password: 'dave-password', role: 'no-such-role' } });
-  await call('POST', '/api/v1/users', '/api/v1/users', { headers: viewer, payload: { username: 'dave', password: 'dave-password', role: 'platform-regular' } });
+  await call('POST', '/api/v1/users', '/api/v1/users', {
+    payload: { username: 'dave', password: 'short', role: 'platform-regular' },
+  });
+  await call('POST', '/api/v1/users', '/api/v1/users', {
+    payload: { username: 'dave', password: 'dave-password', role: 'no-such-role' },
+  });
+  await call('POST', '/api/v1/users', '/api/v1/users', {
+    headers: viewer,
+    payload: { username: 'dave', password: 'dave-password', role: 'platform-regular' },
+  });
   res = await call('GET', '/api/v1/users?limit=2', '/api/v1/users');
-  t.same(res.json().items.map((u: { username: string }) => u.username), ['admin', 'carol']);
+  t.same(
+    res.json().items.map((u: { username: string }) => u.username),
+    ['admin', 'carol'],
+  );
   const next = res.json().nextCursor as string;
   t.type(next, 'string', 'a further page');
   res = await call('GET', `/api/v1/users?limit=2&cursor=${encodeURIComponent(next)}`, '/api/v1/users');
@@ -331,10 +430,15 @@ t.test('answers match the document', async (t) => {
   await call('GET', '/api/v1/users/carol', '/api/v1/users/{username}', { headers: viewer });
   res = await call('GET', '/api/v1/users/nobody', '/api/v1/users/{username}');
   t.equal(res.statusCode, 404);
-  res = await call('PATCH', '/api/v1/users/carol', '/api/v1/users/{username}', { payload: { displayName: 'Carol C.' } });
+  res = await call('PATCH', '/api/v1/users/carol', '/api/v1/users/{username}', {
+    payload: { displayName: 'Carol C.' },
+  });
   t.equal(res.json().displayName, 'Carol C.');
   await call('PATCH', '/api/v1/users/nobody', '/api/v1/users/{username}', { payload: { displayName: 'x' } });
-  await call('PATCH', '/api/v1/users/viewer', '/api/v1/users/{username}', { headers: viewer, payload: { displayName: 'x' } });
+  await call('PATCH', '/api/v1/users/viewer', '/api/v1/users/{username}', {
+    headers: viewer,
+    payload: { displayName: 'x' },
+  });
   await call('PATCH', '/api/v1/users/carol', '/api/v1/users/{username}', { payload: {} });
   res = await call('PATCH', '/api/v1/users/admin', '/api/v1/users/{username}', { payload: { disabled: true } });
   t.equal(res.json().code, 'conflict', 'the last user manager cannot be disabled');
@@ -351,18 +455,26 @@ t.test('answers match the document', async (t) => {
   t.ok(token.token.startsWith(token.prefix), 'the prefix is the start of the token');
   const bearer = { authorization: `Bearer ${token.token}` };
   res = await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', {
-    headers: bearer, payload: { name: 'deploy', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+    headers: bearer,
+    payload: { name: 'deploy', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
   });
   t.equal(res.statusCode, 403, 'a token may not make tokens');
   res = await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', {
-    headers: carol, payload: { name: 'deploy', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+    headers: carol,
+    payload: { name: 'deploy', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
   });
   t.equal(res.statusCode, 201);
   await call('GET', '/api/v1/me', '/api/v1/me', { headers: bearer });
-  await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol, payload: { name: 'old', expiresAt: '2001-01-01T00:00:00Z' } });
+  await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', {
+    headers: carol,
+    payload: { name: 'old', expiresAt: '2001-01-01T00:00:00Z' },
+  });
   await call('POST', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol, payload: { name: '' } });
   res = await call('GET', '/api/v1/me/tokens', '/api/v1/me/tokens', { headers: carol });
-  t.same(res.json().items.map((k: { name: string }) => k.name), ['ci', 'deploy']);
+  t.same(
+    res.json().items.map((k: { name: string }) => k.name),
+    ['ci', 'deploy'],
+  );
   t.type(res.json().items[0].lastUsedAt, 'string', 'a used token says when');
   t.notOk(JSON.stringify(res.json()).includes(token.token), 'the secret is not listed');
   res = await call('GET', '/api/v1/me', '/api/v1/me', { headers: { authorization: basic('carol', token.token) } });
@@ -371,41 +483,85 @@ t.test('answers match the document', async (t) => {
   await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: viewer });
   await call('DELETE', '/api/v1/me/tokens/x1', '/api/v1/me/tokens/{id}', { headers: carol });
   await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: bearer });
-  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: bearer, payload: { current: 'carol-password', new: 'carol-password-9' } });
+  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', {
+    headers: bearer,
+    payload: { current: 'carol-password', new: 'carol-password-9' },
+  });
   res = await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: carol });
   t.equal(res.statusCode, 204);
   await call('GET', '/api/v1/me', '/api/v1/me', { headers: bearer });
   res = await call('DELETE', `/api/v1/me/tokens/${token.id}`, '/api/v1/me/tokens/{id}', { headers: carol });
   t.equal(res.statusCode, 404);
-  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: carol, payload: { current: 'wrong-password', new: 'carol-password-2' } });
-  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: carol, payload: { current: 'carol-password', new: 'short' } });
-  res = await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: carol, payload: { current: 'carol-password', new: 'carol-password-2' } });
+  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', {
+    headers: carol,
+    payload: { current: 'wrong-password', new: 'carol-password-2' },
+  });
+  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', {
+    headers: carol,
+    payload: { current: 'carol-password', new: 'short' },
+  });
+  res = await call('PUT', '/api/v1/me/password', '/api/v1/me/password', {
+    headers: carol,
+    payload: { current: 'carol-password', new: 'carol-password-2' },
+  });
   t.equal(res.statusCode, 204);
-  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', { headers: {}, payload: { current: 'x', new: 'yyyyyyyy' } });
+  await call('PUT', '/api/v1/me/password', '/api/v1/me/password', {
+    headers: {},
+    payload: { current: 'x', new: 'yyyyyyyy' },
+  });
   const carol2 = { authorization: basic('carol', 'carol-password-2') };
 
   // members
-  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-regular' } });
+  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', {
+    payload: { role: 'workspace-regular' },
+  });
   t.equal(res.statusCode, 201, 'a new member');
-  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-admin' } });
+  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', {
+    payload: { role: 'workspace-admin' },
+  });
   t.equal(res.statusCode, 200, 'a changed member');
-  await call('PUT', '/api/v1/workspaces/demo/members/nobody', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-viewer' } });
-  await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'owner' } });
-  await call('PUT', '/api/v1/workspaces/demo/members/viewer', '/api/v1/workspaces/{ws}/members/{username}', { headers: viewer, payload: { role: 'workspace-admin' } });
-  await call('PUT', '/api/v1/workspaces/nope/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-viewer' } });
+  await call('PUT', '/api/v1/workspaces/demo/members/nobody', '/api/v1/workspaces/{ws}/members/{username}', {
+    payload: { role: 'workspace-viewer' },
+  });
+  await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', {
+    payload: { role: 'owner' },
+  });
+  await call('PUT', '/api/v1/workspaces/demo/members/viewer', '/api/v1/workspaces/{ws}/members/{username}', {
+    headers: viewer,
+    payload: { role: 'workspace-admin' },
+  });
+  await call('PUT', '/api/v1/workspaces/nope/members/carol', '/api/v1/workspaces/{ws}/members/{username}', {
+    payload: { role: 'workspace-viewer' },
+  });
   res = await call('GET', '/api/v1/workspaces/demo/members', '/api/v1/workspaces/{ws}/members', { headers: viewer });
-  t.same(res.json().items.map((m: { username: string; role: string }) => `${m.username}:${m.role}`), ['carol:workspace-admin', 'viewer:workspace-viewer']);
+  t.same(
+    res.json().items.map((m: { username: string; role: string }) => `${m.username}:${m.role}`),
+    ['carol:workspace-admin', 'viewer:workspace-viewer'],
+  );
   await call('GET', '/api/v1/workspaces/other/members', '/api/v1/workspaces/{ws}/members', { headers: viewer });
   res = await call('GET', '/api/v1/me', '/api/v1/me', { headers: carol2 });
   t.same(res.json().workspaces, [{ name: 'demo', role: 'workspace-admin' }]);
-  await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: viewer });
-  res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: carol2 });
+  await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', {
+    headers: viewer,
+  });
+  res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', {
+    headers: carol2,
+  });
   t.equal(res.statusCode, 409, 'the last workspace-admin may not leave');
-  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: carol2, payload: { role: 'workspace-viewer' } });
+  res = await call('PUT', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', {
+    headers: carol2,
+    payload: { role: 'workspace-viewer' },
+  });
   t.equal(res.statusCode, 409, 'nor demote themselves');
-  await call('POST', '/api/v1/users', '/api/v1/users', { payload: { username: 'dave', password: 'dave-password', role: 'platform-regular' } });
-  await call('PUT', '/api/v1/workspaces/demo/members/dave', '/api/v1/workspaces/{ws}/members/{username}', { payload: { role: 'workspace-admin' } });
-  res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', { headers: carol2 });
+  await call('POST', '/api/v1/users', '/api/v1/users', {
+    payload: { username: 'dave', password: 'dave-password', role: 'platform-regular' },
+  });
+  await call('PUT', '/api/v1/workspaces/demo/members/dave', '/api/v1/workspaces/{ws}/members/{username}', {
+    payload: { role: 'workspace-admin' },
+  });
+  res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}', {
+    headers: carol2,
+  });
   t.equal(res.statusCode, 204, 'a workspace-admin may remove themselves once another admin exists');
   res = await call('DELETE', '/api/v1/workspaces/demo/members/carol', '/api/v1/workspaces/{ws}/members/{username}');
   t.equal(res.statusCode, 404);
@@ -413,17 +569,44 @@ t.test('answers match the document', async (t) => {
   // ChartMuseum API
   const charts = '/api/workspaces/{ws}/charts';
   const chart = makeChart({ name: 'web', version: '1.2.16' });
-  res = await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...auth, 'content-type': 'application/gzip' }, payload: chart });
+  res = await call('POST', '/api/workspaces/demo/charts', charts, {
+    headers: { ...auth, 'content-type': 'application/gzip' },
+    payload: chart,
+  });
   t.equal(res.statusCode, 201);
-  const mp = multipart({ chart: { filename: 'web-1.3.0.tgz', data: makeChart({ name: 'web', version: '1.3.0' }) } }, { updateLog: 'notes' });
-  res = await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...auth, ...mp.headers }, payload: mp.payload });
+  const mp = multipart(
+    { chart: { filename: 'web-1.3.0.tgz', data: makeChart({ name: 'web', version: '1.3.0' }) } },
+    { updateLog: 'notes' },
+  );
+  res = await call('POST', '/api/workspaces/demo/charts', charts, {
+    headers: { ...auth, ...mp.headers },
+    payload: mp.payload,
+  });
   t.equal(res.statusCode, 201);
-  await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...auth, 'content-type': 'application/gzip' }, payload: chart });
-  await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...auth, 'content-type': 'application/gzip' }, payload: Buffer.from('not a chart') });
-  await call('POST', '/api/workspaces/demo/charts', charts, { headers: { ...viewer, 'content-type': 'application/gzip' }, payload: chart });
-  await call('POST', '/api/workspaces/demo/charts', charts, { headers: { 'content-type': 'application/gzip' }, payload: chart });
-  await call('POST', '/api/workspaces/nope/charts', charts, { headers: { ...auth, 'content-type': 'application/gzip' }, payload: chart });
-  await call('POST', '/api/workspaces/demo/prov', '/api/workspaces/{ws}/prov', { headers: { ...auth, 'content-type': 'application/octet-stream' }, payload: Buffer.from('not a signature') });
+  await call('POST', '/api/workspaces/demo/charts', charts, {
+    headers: { ...auth, 'content-type': 'application/gzip' },
+    payload: chart,
+  });
+  await call('POST', '/api/workspaces/demo/charts', charts, {
+    headers: { ...auth, 'content-type': 'application/gzip' },
+    payload: Buffer.from('not a chart'),
+  });
+  await call('POST', '/api/workspaces/demo/charts', charts, {
+    headers: { ...viewer, 'content-type': 'application/gzip' },
+    payload: chart,
+  });
+  await call('POST', '/api/workspaces/demo/charts', charts, {
+    headers: { 'content-type': 'application/gzip' },
+    payload: chart,
+  });
+  await call('POST', '/api/workspaces/nope/charts', charts, {
+    headers: { ...auth, 'content-type': 'application/gzip' },
+    payload: chart,
+  });
+  await call('POST', '/api/workspaces/demo/prov', '/api/workspaces/{ws}/prov', {
+    headers: { ...auth, 'content-type': 'application/octet-stream' },
+    payload: Buffer.from('not a signature'),
+  });
   await call('GET', '/api/workspaces/demo/charts', charts);
   await call('GET', '/api/workspaces/demo/charts/web', `${charts}/{name}`);
   await call('GET', '/api/workspaces/demo/charts/nope', `${charts}/{name}`);
@@ -434,12 +617,16 @@ t.test('answers match the document', async (t) => {
   // Helm repository
   res = await call('GET', '/workspaces/demo/index.yaml', '/workspaces/{ws}/index.yaml');
   t.equal(res.statusCode, 200);
-  await call('GET', '/workspaces/demo/index.yaml', '/workspaces/{ws}/index.yaml', { headers: { ...auth, 'if-none-match': String(res.headers.etag) } });
+  await call('GET', '/workspaces/demo/index.yaml', '/workspaces/{ws}/index.yaml', {
+    headers: { ...auth, 'if-none-match': String(res.headers.etag) },
+  });
   await call('GET', '/workspaces/demo/index.yaml', '/workspaces/{ws}/index.yaml', { headers: {} });
   await call('GET', '/workspaces/other/index.yaml', '/workspaces/{ws}/index.yaml', { headers: viewer });
   res = await call('GET', '/workspaces/demo/charts/web-1.2.16.tgz', '/workspaces/{ws}/charts/{file}');
   t.equal(res.statusCode, 200);
-  await call('GET', '/workspaces/demo/charts/web-1.2.16.tgz', '/workspaces/{ws}/charts/{file}', { headers: { ...auth, 'if-none-match': String(res.headers.etag) } });
+  await call('GET', '/workspaces/demo/charts/web-1.2.16.tgz', '/workspaces/{ws}/charts/{file}', {
+    headers: { ...auth, 'if-none-match': String(res.headers.etag) },
+  });
   await call('GET', '/workspaces/demo/charts/web-0.0.1.tgz', '/workspaces/{ws}/charts/{file}');
 
   // deleting
@@ -473,21 +660,35 @@ t.test('app-store answers match the document', async (t) => {
   const f = await new StoreFixture(app).setUp();
   type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   const call = async (
-    as: Persona, method: Method, url: string, template: string,
+    as: Persona,
+    method: Method,
+    url: string,
+    template: string,
     opts: { headers?: Record<string, string>; payload?: string | Buffer | object } = {},
   ) => {
-    const res = await app.inject({ method, url, headers: { ...f.people.headers(as), ...opts.headers }, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
+    const res = await app.inject({
+      method,
+      url,
+      headers: { ...f.people.headers(as), ...opts.headers },
+      ...(opts.payload !== undefined ? { payload: opts.payload } : {}),
+    });
     conforms(t, res, method, template);
     return res;
   };
-  const form = (chart: Buffer, fields: Record<string, string> = {}) => multipart({ chart: { filename: 'chart.tgz', data: chart } }, fields);
+  const form = (chart: Buffer, fields: Record<string, string> = {}) =>
+    multipart({ chart: { filename: 'chart.tgz', data: chart } }, fields);
   const gzip = { 'content-type': 'application/gzip' };
   const yamlBody = { 'content-type': 'application/yaml' };
-  const svgIcon = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16"><rect width="16" height="16" fill="#08c"/></svg>');
+  const svgIcon = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16"><rect width="16" height="16" fill="#08c"/></svg>',
+  );
   const svgType = { 'content-type': 'image/svg+xml' };
   const schema = JSON.stringify({
     type: 'object',
-    properties: { replicaCount: { type: 'integer', minimum: 1 }, image: { type: 'object', properties: { tag: { type: 'string' } } } },
+    properties: {
+      replicaCount: { type: 'integer', minimum: 1 },
+      image: { type: 'object', properties: { tag: { type: 'string' } } },
+    },
   });
 
   const apps = '/api/v1/workspaces/{ws}/apps';
@@ -503,37 +704,61 @@ t.test('app-store answers match the document', async (t) => {
   await call('anonymous', 'GET', '/api/v1/workspaces/demo/apps', apps);
   await call('regular', 'GET', '/api/v1/workspaces/demo/apps', apps);
   let mp = form(makeChart({ name: 'web', version: '1.0.0' }), { updateLog: 'first release' });
-  let res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: mp.headers, payload: mp.payload });
+  let res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, {
+    headers: mp.headers,
+    payload: mp.payload,
+  });
   t.equal(res.statusCode, 201);
   t.equal(res.json().app.name, 'web');
   t.equal(res.json().version.state, 'draft');
   t.equal(res.json().version.updateLog, 'first release');
   mp = form(makeChart({ name: 'web', version: '1.0.0' }));
-  res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: mp.headers, payload: mp.payload });
+  res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, {
+    headers: mp.headers,
+    payload: mp.payload,
+  });
   t.equal(res.json().code, 'version-exists');
   mp = form(makeChart({ name: 'web', version: '1.0.1' }));
-  res = await call('viewer', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: mp.headers, payload: mp.payload });
+  res = await call('viewer', 'POST', '/api/v1/workspaces/demo/apps', apps, {
+    headers: mp.headers,
+    payload: mp.payload,
+  });
   t.equal(res.statusCode, 403);
-  res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { headers: gzip, payload: Buffer.from('not a chart') });
+  res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, {
+    headers: gzip,
+    payload: Buffer.from('not a chart'),
+  });
   t.equal(res.json().code, 'chart-invalid');
   res = await call('wsregular', 'POST', '/api/v1/workspaces/demo/apps', apps, { payload: { chart: 'web' } });
   t.equal(res.statusCode, 415, 'JSON instead of a package: the same 415 as every raw-bytes route');
-  await call('wsregular', 'POST', '/api/v1/workspaces/nope/apps', apps, { headers: gzip, payload: makeChart({ name: 'web', version: '1.0.1' }) });
+  await call('wsregular', 'POST', '/api/v1/workspaces/nope/apps', apps, {
+    headers: gzip,
+    payload: makeChart({ name: 'web', version: '1.0.1' }),
+  });
   const withSchema = makeChart({ name: 'web', version: '1.1.0', schema, readme: '# web\n\nA web server.\n' });
   mp = form(withSchema);
   res = await call('wsregular', 'POST', `${web}/versions`, versionsT, { headers: mp.headers, payload: mp.payload });
   t.equal(res.statusCode, 201);
   t.equal(res.json().version.version, '1.1.0');
-  res = await call('wsregular', 'POST', `${web}/versions`, versionsT, { headers: gzip, payload: makeChart({ name: 'other', version: '1.0.0' }) });
+  res = await call('wsregular', 'POST', `${web}/versions`, versionsT, {
+    headers: gzip,
+    payload: makeChart({ name: 'other', version: '1.0.0' }),
+  });
   t.equal(res.json().code, 'chart-invalid', 'the chart must be this app');
-  await call('wsregular', 'POST', f.url('nope', '/versions'), versionsT, { headers: gzip, payload: makeChart({ name: 'nope', version: '1.0.0' }) });
+  await call('wsregular', 'POST', f.url('nope', '/versions'), versionsT, {
+    headers: gzip,
+    payload: makeChart({ name: 'nope', version: '1.0.0' }),
+  });
 
   // reading apps and versions
   res = await call('viewer', 'GET', '/api/v1/workspaces/demo/apps', apps);
   t.equal(res.json().items[0].versionCount, 2);
   t.equal(res.json().items[0].latestVersion.version, '1.1.0');
   res = await call('viewer', 'GET', web, appT);
-  t.same(res.json().versions.map((v: { version: string }) => v.version), ['1.1.0', '1.0.0']);
+  t.same(
+    res.json().versions.map((v: { version: string }) => v.version),
+    ['1.1.0', '1.0.0'],
+  );
   await call('viewer', 'GET', f.url('nope'), appT);
   await call('viewer', 'GET', f.url('x'.repeat(251)), appT);
   await call('viewer', 'GET', `${web}/versions`, versionsT);
@@ -555,7 +780,12 @@ t.test('app-store answers match the document', async (t) => {
   await call('wsregular', 'PATCH', web, appT, { payload: {} });
   await call('wsregular', 'PATCH', web, appT, { payload: { home: 'ftp://example.com' } });
   res = await call('wsregular', 'PATCH', web, appT, {
-    payload: { description: 'A web server', abstraction: 'Serves the web', home: 'https://example.com/web', category: 'uncategorized' },
+    payload: {
+      description: 'A web server',
+      abstraction: 'Serves the web',
+      home: 'https://example.com/web',
+      category: 'uncategorized',
+    },
   });
   t.equal(res.statusCode, 200);
   t.equal(res.json().category.name, 'uncategorized');
@@ -564,11 +794,17 @@ t.test('app-store answers match the document', async (t) => {
   const cats = '/api/v1/categories';
   const catT = `${cats}/{id}`;
   res = await call('anonymous', 'GET', cats, cats);
-  t.same(res.json().items.map((c: { name: string }) => c.name), ['uncategorized'], 'the store is public by default');
+  t.same(
+    res.json().items.map((c: { name: string }) => c.name),
+    ['uncategorized'],
+    'the store is public by default',
+  );
   await call('anonymous', 'GET', cats, cats, { headers: { authorization: basic('admin', 'wrong') } });
   await call('wsregular', 'POST', cats, cats, { payload: { name: 'Databases' } });
   await call('anonymous', 'POST', cats, cats, { payload: { name: 'Databases' } });
-  res = await call('reviewer', 'POST', cats, cats, { payload: { name: 'Databases', description: 'Things that store things' } });
+  res = await call('reviewer', 'POST', cats, cats, {
+    payload: { name: 'Databases', description: 'Things that store things' },
+  });
   t.equal(res.statusCode, 201);
   const dbId = res.json().id as number;
   t.equal(res.headers.location, `/api/v1/categories/${dbId}`);
@@ -595,7 +831,10 @@ t.test('app-store answers match the document', async (t) => {
   t.equal(res.json().icon, `/api/v1/categories/${dbId}/icon`);
   res = await call('anonymous', 'GET', `${cats}/${dbId}/icon`, `${catT}/icon`);
   t.equal(res.headers['content-type'], 'image/svg+xml');
-  res = await call('reviewer', 'PUT', `${cats}/${dbId}/icon`, `${catT}/icon`, { headers: { 'content-type': 'image/png' }, payload: Buffer.from('not an image') });
+  res = await call('reviewer', 'PUT', `${cats}/${dbId}/icon`, `${catT}/icon`, {
+    headers: { 'content-type': 'image/png' },
+    payload: Buffer.from('not an image'),
+  });
   t.equal(res.json().code, 'icon-invalid');
   res = await call('reviewer', 'PUT', `${cats}/${dbId}/icon`, `${catT}/icon`, { payload: { icon: 'x' } });
   t.equal(res.statusCode, 415);
@@ -620,12 +859,17 @@ t.test('app-store answers match the document', async (t) => {
   res = await call('viewer', 'GET', `${web}/icon`, `${appT}/icon`);
   t.equal(res.statusCode, 200);
   await call('viewer', 'PUT', `${web}/icon`, `${appT}/icon`, { headers: svgType, payload: svgIcon });
-  await call('wsregular', 'PUT', `${web}/icon`, `${appT}/icon`, { headers: svgType, payload: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="500" height="500"/>') });
+  await call('wsregular', 'PUT', `${web}/icon`, `${appT}/icon`, {
+    headers: svgType,
+    payload: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="500" height="500"/>'),
+  });
   await call('wsregular', 'PUT', `${web}/icon`, `${appT}/icon`, { payload: { icon: 'x' } });
 
   // the lifecycle: submit, pass, release
   const act = (as: Persona, url: string, action: string, message?: string) =>
-    call(as, 'POST', `${url}/actions`, `${versionT}/actions`, { payload: message === undefined ? { action } : { action, message } });
+    call(as, 'POST', `${url}/actions`, `${versionT}/actions`, {
+      payload: message === undefined ? { action } : { action, message },
+    });
   res = await act('wsregular', v100, 'submit', 'please review');
   t.equal(res.json().state, 'submitted');
   res = await act('wsregular', v100, 'submit');
@@ -653,10 +897,17 @@ t.test('app-store answers match the document', async (t) => {
 
   // events
   res = await call('viewer', 'GET', `${v100}/events`, `${versionT}/events`);
-  t.same(res.json().items.map((e: { action: string }) => e.action), ['release', 'pass', 'submit', 'upload'], 'newest first');
+  t.same(
+    res.json().items.map((e: { action: string }) => e.action),
+    ['release', 'pass', 'submit', 'upload'],
+    'newest first',
+  );
   t.equal(res.json().items[1].message, 'looks good');
   res = await call('viewer', 'GET', `${web}/events`, `${appT}/events`);
-  t.ok(res.json().items.some((e: { action: string; version: string | null }) => e.action === 'edit' && e.version === null), 'edits are app events');
+  t.ok(
+    res.json().items.some((e: { action: string; version: string | null }) => e.action === 'edit' && e.version === null),
+    'edits are app events',
+  );
   await call('viewer', 'GET', `${f.url('web', '/versions/9.9.9')}/events`, `${versionT}/events`);
   await call('anonymous', 'GET', `${web}/events`, `${appT}/events`);
 
@@ -677,19 +928,40 @@ t.test('app-store answers match the document', async (t) => {
 
   // checking values
   const validateT = `${versionT}/values/validate`;
-  res = await call('viewer', 'POST', `${v100}/values/validate`, validateT, { headers: yamlBody, payload: 'replicaCount: 2\n' });
+  res = await call('viewer', 'POST', `${v100}/values/validate`, validateT, {
+    headers: yamlBody,
+    payload: 'replicaCount: 2\n',
+  });
   t.same(res.json().valid, null);
   t.equal(res.json().hasSchema, false);
-  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, { headers: yamlBody, payload: 'replicaCount: 2\nimage:\n  tag: "1.26"\n' });
+  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, {
+    headers: yamlBody,
+    payload: 'replicaCount: 2\nimage:\n  tag: "1.26"\n',
+  });
   t.same(res.json(), { valid: true, hasSchema: true, errors: [] });
-  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, { headers: { 'content-type': 'text/plain' }, payload: 'replicaCount: 0\nimage:\n  tag: 7\n' });
+  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, {
+    headers: { 'content-type': 'text/plain' },
+    payload: 'replicaCount: 0\nimage:\n  tag: 7\n',
+  });
   t.equal(res.json().valid, false);
-  t.same(res.json().errors.map((e: { path: string }) => e.path).sort(), ['image.tag', 'replicaCount']);
-  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, { headers: yamlBody, payload: '- not\n- a mapping\n' });
+  t.same(
+    res
+      .json()
+      .errors.map((e: { path: string }) => e.path)
+      .sort(),
+    ['image.tag', 'replicaCount'],
+  );
+  res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, {
+    headers: yamlBody,
+    payload: '- not\n- a mapping\n',
+  });
   t.equal(res.json().code, 'validation-failed');
   res = await call('viewer', 'POST', `${v110}/values/validate`, validateT, { payload: { replicaCount: 2 } });
   t.equal(res.statusCode, 415);
-  await call('anonymous', 'POST', `${v110}/values/validate`, validateT, { headers: yamlBody, payload: 'replicaCount: 2\n' });
+  await call('anonymous', 'POST', `${v110}/values/validate`, validateT, {
+    headers: yamlBody,
+    payload: 'replicaCount: 2\n',
+  });
 
   // the package
   const pkgT = `${versionT}/package`;
@@ -704,9 +976,15 @@ t.test('app-store answers match the document', async (t) => {
   mp = form(withSchema, { updateLog: 'put back' });
   res = await call('wsregular', 'PUT', `${v110}/package`, pkgT, { headers: mp.headers, payload: mp.payload });
   t.equal(res.json().updateLog, 'put back');
-  res = await call('wsregular', 'PUT', `${v110}/package`, pkgT, { headers: gzip, payload: makeChart({ name: 'web', version: '1.2.0' }) });
+  res = await call('wsregular', 'PUT', `${v110}/package`, pkgT, {
+    headers: gzip,
+    payload: makeChart({ name: 'web', version: '1.2.0' }),
+  });
   t.equal(res.json().code, 'chart-invalid');
-  res = await call('wsregular', 'PUT', `${v100}/package`, pkgT, { headers: gzip, payload: makeChart({ name: 'web', version: '1.0.0' }) });
+  res = await call('wsregular', 'PUT', `${v100}/package`, pkgT, {
+    headers: gzip,
+    payload: makeChart({ name: 'web', version: '1.0.0' }),
+  });
   t.equal(res.statusCode, 409, 'an active version cannot be replaced');
   t.equal(res.json().state, 'active');
   res = await call('wsregular', 'PUT', `${v110}/package`, pkgT, { payload: { chart: 'x' } });
@@ -718,11 +996,17 @@ t.test('app-store answers match the document', async (t) => {
   res = await act('wsregular', v110, 'submit');
   t.equal(res.statusCode, 200);
   res = await call('reviewer', 'GET', reviews, reviews);
-  t.same(res.json().items.map((i: { version: { version: string } }) => i.version.version), ['1.1.0']);
+  t.same(
+    res.json().items.map((i: { version: { version: string } }) => i.version.version),
+    ['1.1.0'],
+  );
   t.same(res.json().items[0].version.allowedActions, ['pass', 'reject']);
   t.equal(res.json().items[0].readme, '# web\n\nA web server.\n');
   res = await call('reviewer', 'GET', `${reviews}?status=processed`, reviews);
-  t.same(res.json().items.map((i: { version: { version: string } }) => i.version.version), ['1.0.0']);
+  t.same(
+    res.json().items.map((i: { version: { version: string } }) => i.version.version),
+    ['1.0.0'],
+  );
   res = await call('reviewer', 'GET', `${reviews}?status=unprocessed&q=WEB&limit=1`, reviews);
   t.equal(res.json().items.length, 1);
   res = await call('reviewer', 'GET', `${reviews}?q=nothing-like-it`, reviews);
@@ -735,13 +1019,21 @@ t.test('app-store answers match the document', async (t) => {
   t.equal(res.json().state, 'rejected');
   res = await call('reviewer', 'GET', `${reviews}?status=processed&limit=1`, reviews);
   t.type(res.json().nextCursor, 'string', 'a further page');
-  res = await call('reviewer', 'GET', `${reviews}?status=processed&limit=1&cursor=${encodeURIComponent(res.json().nextCursor)}`, reviews);
+  res = await call(
+    'reviewer',
+    'GET',
+    `${reviews}?status=processed&limit=1&cursor=${encodeURIComponent(res.json().nextCursor)}`,
+    reviews,
+  );
   t.equal(res.json().items.length, 1);
 
   // the store
   const store = '/api/v1/store/apps';
   res = await call('anonymous', 'GET', store, store);
-  t.same(res.json().items.map((i: { name: string }) => i.name), ['web']);
+  t.same(
+    res.json().items.map((i: { name: string }) => i.name),
+    ['web'],
+  );
   t.equal(res.json().items[0].latestVersion.version, '1.0.0');
   t.equal(res.json().items[0].icon, '/api/v1/store/apps/web/icon');
   t.equal(res.json().total, 1);
@@ -749,14 +1041,21 @@ t.test('app-store answers match the document', async (t) => {
   t.equal(res.json().items.length, 1);
   res = await call('anonymous', 'GET', `${store}?category=${dbId}`, store);
   t.equal(res.json().items.length, 1);
-  t.same(res.json().categories.map((c: { name: string; storeApps: number }) => `${c.name}:${c.storeApps}`), ['uncategorized:0', 'Databases:1', 'Web:0']);
+  t.same(
+    res.json().categories.map((c: { name: string; storeApps: number }) => `${c.name}:${c.storeApps}`),
+    ['uncategorized:0', 'Databases:1', 'Web:0'],
+  );
   res = await call('anonymous', 'GET', `${store}?category=uncategorized`, store);
   t.same(res.json().items, []);
   await call('anonymous', 'GET', `${store}?sort=popular`, store);
   await call('anonymous', 'GET', `${store}?cursor=not-one-of-ours`, store);
   await call('anonymous', 'GET', store, store, { headers: { authorization: basic('admin', 'wrong') } });
   res = await call('anonymous', 'GET', `${store}/web`, `${store}/{name}`);
-  t.same(res.json().versions.map((v: { version: string }) => v.version), ['1.0.0'], 'only active versions');
+  t.same(
+    res.json().versions.map((v: { version: string }) => v.version),
+    ['1.0.0'],
+    'only active versions',
+  );
   t.match(res.json().values, /replicaCount/);
   await call('anonymous', 'GET', `${store}/nope`, `${store}/{name}`);
   res = await call('anonymous', 'GET', `${store}/web/icon`, `${store}/{name}/icon`);
@@ -765,11 +1064,17 @@ t.test('app-store answers match the document', async (t) => {
   res = await call('anonymous', 'GET', '/store/index.yaml', '/store/index.yaml');
   t.same(Object.keys((yaml.load(res.body) as { entries: object }).entries), ['web']);
   t.equal((yaml.load(res.body) as { entries: { web: unknown[] } }).entries.web.length, 1, 'only the active version');
-  await call('anonymous', 'GET', '/store/index.yaml', '/store/index.yaml', { headers: { 'if-none-match': String(res.headers.etag) } });
-  await call('anonymous', 'GET', '/store/index.yaml', '/store/index.yaml', { headers: { authorization: basic('admin', 'wrong') } });
+  await call('anonymous', 'GET', '/store/index.yaml', '/store/index.yaml', {
+    headers: { 'if-none-match': String(res.headers.etag) },
+  });
+  await call('anonymous', 'GET', '/store/index.yaml', '/store/index.yaml', {
+    headers: { authorization: basic('admin', 'wrong') },
+  });
   res = await call('anonymous', 'GET', '/store/charts/web-1.0.0.tgz', '/store/charts/{file}');
   t.equal(res.statusCode, 200);
-  await call('anonymous', 'GET', '/store/charts/web-1.0.0.tgz', '/store/charts/{file}', { headers: { 'if-none-match': String(res.headers.etag) } });
+  await call('anonymous', 'GET', '/store/charts/web-1.0.0.tgz', '/store/charts/{file}', {
+    headers: { 'if-none-match': String(res.headers.etag) },
+  });
   await call('anonymous', 'GET', '/store/charts/web-1.1.0.tgz', '/store/charts/{file}');
   await call('anonymous', 'GET', '/store/charts/web-1.0.0.tgz.prov', '/store/charts/{file}');
 
@@ -777,7 +1082,9 @@ t.test('app-store answers match the document', async (t) => {
   const appActT = `${appT}/actions`;
   await call('wsregular', 'POST', `${web}/actions`, appActT, { payload: { action: 'suspend' } });
   await call('reviewer', 'POST', `${web}/actions`, appActT, { payload: { action: 'hide' } });
-  res = await call('reviewer', 'POST', `${web}/actions`, appActT, { payload: { action: 'suspend', message: 'broken image' } });
+  res = await call('reviewer', 'POST', `${web}/actions`, appActT, {
+    payload: { action: 'suspend', message: 'broken image' },
+  });
   t.equal(res.json().suspended, true);
   res = await call('reviewer', 'POST', `${web}/actions`, appActT, { payload: { action: 'suspend' } });
   t.equal(res.statusCode, 409);
@@ -798,7 +1105,10 @@ t.test('app-store answers match the document', async (t) => {
   await f.people.admin('POST', '/api/v1/workspaces', { name: 'other' });
   await f.people.addMembers('other');
   const otherWeb = '/api/v1/workspaces/other/apps/web';
-  await call('wsregular', 'POST', '/api/v1/workspaces/other/apps', apps, { headers: gzip, payload: makeChart({ name: 'web', version: '2.0.0' }) });
+  await call('wsregular', 'POST', '/api/v1/workspaces/other/apps', apps, {
+    headers: gzip,
+    payload: makeChart({ name: 'web', version: '2.0.0' }),
+  });
   await call('wsregular', 'PATCH', otherWeb, appT, { payload: { category: 'uncategorized' } });
   await act('wsregular', `${otherWeb}/versions/2.0.0`, 'submit');
   await act('reviewer', `${otherWeb}/versions/2.0.0`, 'pass');
@@ -833,7 +1143,9 @@ t.test('app-store answers match the document', async (t) => {
   // the contract and the docs
   res = await call('anonymous', 'GET', '/openapi.json', '/openapi.json');
   t.same(res.json(), spec, '/openapi.json is openapi.yaml as JSON');
-  await call('anonymous', 'GET', '/openapi.json', '/openapi.json', { headers: { authorization: basic('admin', 'wrong') } });
+  await call('anonymous', 'GET', '/openapi.json', '/openapi.json', {
+    headers: { authorization: basic('admin', 'wrong') },
+  });
   res = await call('anonymous', 'GET', '/docs', '/docs');
   t.equal(res.statusCode, 200);
   t.match(res.body, /swagger/i);
@@ -859,7 +1171,10 @@ t.test('a store that is not public answers 401 as documented', async (t) => {
     t.not(signedIn.statusCode, 401, `${url}: signed-in users are let in`);
     conforms(t, signedIn, 'GET', template);
   }
-  for (const [url, template] of [['/openapi.json', '/openapi.json'], ['/docs', '/docs']] as const) {
+  for (const [url, template] of [
+    ['/openapi.json', '/openapi.json'],
+    ['/docs', '/docs'],
+  ] as const) {
     const res = await app.inject({ method: 'GET', url });
     t.equal(res.statusCode, 200, `${url} stays public`);
     conforms(t, res, 'GET', template);
@@ -898,7 +1213,9 @@ t.test('an upload over the limit answers 413 as documented', async (t) => {
     const res = await app.inject({
       method: 'POST',
       url: '/api/workspaces/demo/charts',
-      headers: form ? { authorization: adminAuth, ...mp.headers } : { authorization: adminAuth, 'content-type': 'application/gzip' },
+      headers: form
+        ? { authorization: adminAuth, ...mp.headers }
+        : { authorization: adminAuth, 'content-type': 'application/gzip' },
       payload: form ? mp.payload : big,
     });
     t.equal(res.statusCode, 413, form ? 'multipart' : 'raw body');

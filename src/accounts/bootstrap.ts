@@ -8,7 +8,11 @@ export interface BootstrapResult {
   generatedPassword: string | null;
 }
 
-export async function ensureAdmin(db: Database, configuredPassword: string | null, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<BootstrapResult> {
+export async function ensureAdmin(
+  db: Database,
+  configuredPassword: string | null,
+  cost: ScryptCost = DEFAULT_SCRYPT_COST,
+): Promise<BootstrapResult> {
   const existing = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
   if ((existing[0]?.n ?? 0) > 0) return { created: false, generatedPassword: null };
   const password = configuredPassword ?? generatePassword();

@@ -35,5 +35,8 @@ export function requireHeld(held: ReadonlySet<Permission>, wanted: Iterable<stri
   const missing = missingPermissions(held, wanted);
   if (missing.length === 0) return;
   const names = missing.join(', ');
-  throw new AppError('forbidden', `${what} needs the ${names} permission${missing.length > 1 ? 's' : ''}, which you do not hold`);
+  throw new AppError(
+    'forbidden',
+    `${what} needs the ${names} permission${missing.length > 1 ? 's' : ''}, which you do not hold`,
+  );
 }

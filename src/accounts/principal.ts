@@ -5,7 +5,14 @@ import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { Actor } from '../lifecycle/state-machine.js';
-import { DEFAULT_SCRYPT_COST, dummyPasswordHash, hashPassword, needsRehash, verifyPassword, type ScryptCost } from './passwords.js';
+import {
+  DEFAULT_SCRYPT_COST,
+  dummyPasswordHash,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+  type ScryptCost,
+} from './passwords.js';
 import { workspaceRoleAtLeast, type Permission, type WorkspaceRole } from './permissions.js';
 import { looksLikeToken, userForToken } from './tokens.js';
 
@@ -84,7 +91,11 @@ async function rehashIfWeak(db: Queryable, user: UserAuthRow, secret: string, co
   if (!running) {
     running = (async () => {
       const hash = await hashPassword(secret, cost);
-      await db.query('UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3', [user.id, hash, user.password_hash]);
+      await db.query('UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3', [
+        user.id,
+        hash,
+        user.password_hash,
+      ]);
       verified.set(verifiedKey(hash, secret), true);
     })().finally(() => rehashing.delete(user.id));
     rehashing.set(user.id, running);
@@ -109,7 +120,11 @@ function toPrincipal(user: UserAuthRow, via: Principal['via'], expiresAt: Date |
  * user. A token works as a Bearer token and as the password of HTTP Basic (with its
  * owner's username), which is how `helm repo add --password <token>` uses it.
  */
-export async function authenticate(db: Queryable, creds: Credentials, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<Principal | null> {
+export async function authenticate(
+  db: Queryable,
+  creds: Credentials,
+  cost: ScryptCost = DEFAULT_SCRYPT_COST,
+): Promise<Principal | null> {
   if (creds.scheme === 'bearer' || looksLikeToken(creds.secret)) {
     const token = await userForToken(db, creds.secret);
     if (token !== null) {

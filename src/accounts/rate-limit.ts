@@ -68,7 +68,10 @@ export class SignInLimiter {
   private readonly user: Window;
   private readonly addr: Window;
 
-  constructor(limits: SignInLimits = defaultSignInLimits, private readonly clock: () => number = Date.now) {
+  constructor(
+    limits: SignInLimits = defaultSignInLimits,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.userAddr = new Window(limits.perUserAndAddress);
     this.user = new Window(limits.perUser);
     this.addr = new Window(limits.perAddress);
@@ -78,7 +81,11 @@ export class SignInLimiter {
   blockedFor(username: string | null, address: string): number {
     const now = this.clock();
     const u = username ?? '';
-    const ms = Math.max(this.userAddr.retryAfter(`${u}\0${address}`, now), this.user.retryAfter(u, now), this.addr.retryAfter(address, now));
+    const ms = Math.max(
+      this.userAddr.retryAfter(`${u}\0${address}`, now),
+      this.user.retryAfter(u, now),
+      this.addr.retryAfter(address, now),
+    );
     return Math.ceil(ms / 1000);
   }
 

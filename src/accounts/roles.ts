@@ -35,7 +35,9 @@ const toRole = (r: RoleRow): Role => ({
 function checkPermissions(perms: string[]): Permission[] {
   for (const p of perms) {
     // Own keys only: `in` would take "constructor" or "toString" for permissions.
-    if (!Object.hasOwn(PERMISSIONS, p)) throw new AppError('validation-failed', `unknown permission ${JSON.stringify(p)}; see GET /api/v1/permissions`);
+    if (!Object.hasOwn(PERMISSIONS, p)) {
+      throw new AppError('validation-failed', `unknown permission ${JSON.stringify(p)}; see GET /api/v1/permissions`);
+    }
   }
   return [...new Set(perms)] as Permission[];
 }
@@ -51,9 +53,16 @@ export async function getRole(q: Queryable, name: string): Promise<Role> {
 }
 
 /** Nobody makes a role hold a permission they lack; `actor` is what the caller holds. */
-export async function createRole(q: Queryable, input: { name: string; permissions: string[]; description?: string }, actor: ReadonlySet<Permission>): Promise<Role> {
+export async function createRole(
+  q: Queryable,
+  input: { name: string; permissions: string[]; description?: string },
+  actor: ReadonlySet<Permission>,
+): Promise<Role> {
   if (!ROLE_NAME_RE.test(input.name)) {
-    throw new AppError('validation-failed', `role name ${JSON.stringify(input.name)} must be a DNS label: lower-case letters, digits and "-"`);
+    throw new AppError(
+      'validation-failed',
+      `role name ${JSON.stringify(input.name)} must be a DNS label: lower-case letters, digits and "-"`,
+    );
   }
   const perms = checkPermissions(input.permissions);
   requireHeld(actor, perms, `creating role ${JSON.stringify(input.name)}`);
@@ -71,7 +80,12 @@ function checkReaches(actor: ReadonlySet<Permission>, role: Role, action: string
   requireHeld(actor, role.permissions, `${action} role ${JSON.stringify(role.name)}`);
 }
 
-export async function updateRole(db: Database, name: string, patch: { permissions?: string[]; description?: string }, actor: ReadonlySet<Permission>): Promise<Role> {
+export async function updateRole(
+  db: Database,
+  name: string,
+  patch: { permissions?: string[]; description?: string },
+  actor: ReadonlySet<Permission>,
+): Promise<Role> {
   const perms = patch.permissions ? checkPermissions(patch.permissions) : null;
   return db.tx(async (q) => {
     await q.query('SELECT name FROM roles WHERE name = $1 FOR UPDATE', [name]);
@@ -85,9 +99,14 @@ export async function updateRole(db: Database, name: string, patch: { permission
           WHERE NOT u.disabled AND 'users.manage' = ANY (r.permissions) AND r.name <> $1`,
         [name],
       );
-      if ((others[0]?.n ?? 0) === 0) throw new AppError('conflict', 'this would leave no enabled user who can manage users');
+      if ((others[0]?.n ?? 0) === 0) {
+        throw new AppError('conflict', 'this would leave no enabled user who can manage users');
+      }
     }
-    await q.query('UPDATE roles SET permissions = COALESCE($2, permissions), description = COALESCE($3, description) WHERE name = $1', [name, perms, patch.description ?? null]);
+    await q.query(
+      'UPDATE roles SET permissions = COALESCE($2, permissions), description = COALESCE($3, description) WHERE name = $1',
+      [name, perms, patch.description ?? null],
+    );
     return getRole(q, name);
   });
 }
@@ -98,7 +117,12 @@ export async function deleteRole(db: Database, name: string, actor: ReadonlySet<
     const role = await getRole(q, name);
     if (role.builtin) throw new AppError('role-builtin', `the built-in role ${JSON.stringify(name)} cannot be deleted`);
     checkReaches(actor, role, 'deleting');
-    if (role.users > 0) throw new AppError('role-in-use', `role ${JSON.stringify(name)} is held by ${role.users} user(s); give them another role first`);
+    if (role.users > 0) {
+      throw new AppError(
+        'role-in-use',
+        `role ${JSON.stringify(name)} is held by ${role.users} user(s); give them another role first`,
+      );
+    }
     await q.query('DELETE FROM roles WHERE name = $1', [name]);
   });
 }

@@ -42,8 +42,15 @@ const toInfo = (r: TokenRow): TokenInfo => ({
   expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
 });
 
-export async function createToken(q: Queryable, userId: number, name: string, expiresAt: Date | null): Promise<TokenInfo & { token: string }> {
-  if (expiresAt && expiresAt.getTime() <= Date.now()) throw new AppError('validation-failed', 'expiresAt must be in the future');
+export async function createToken(
+  q: Queryable,
+  userId: number,
+  name: string,
+  expiresAt: Date | null,
+): Promise<TokenInfo & { token: string }> {
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    throw new AppError('validation-failed', 'expiresAt must be in the future');
+  }
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const rows = await q.query<TokenRow>(
     `INSERT INTO access_tokens (user_id, name, prefix, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)
@@ -67,7 +74,10 @@ export async function revokeToken(q: Queryable, userId: number, id: number): Pro
 }
 
 /** The user a live token belongs to (and when the token expires), or null; records when it was last used. */
-export async function userForToken(q: Queryable, token: string): Promise<{ userId: number; expiresAt: Date | null } | null> {
+export async function userForToken(
+  q: Queryable,
+  token: string,
+): Promise<{ userId: number; expiresAt: Date | null } | null> {
   if (!looksLikeToken(token)) return null;
   const rows = await q.query<{ id: number; user_id: number; last_used_at: Date | null; expires_at: Date | null }>(
     'SELECT id, user_id, last_used_at, expires_at FROM access_tokens WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > now())',

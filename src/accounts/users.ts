@@ -59,8 +59,17 @@ async function checkMayGiveRole(q: Queryable, actor: ReadonlySet<Permission>, ro
 }
 
 /** Refuses acting on a user whose role holds a permission the actor lacks. */
-async function checkReaches(q: Queryable, actor: ReadonlySet<Permission>, user: UserRow, action: string): Promise<void> {
-  requireHeld(actor, await rolePermissions(q, user.platform_role), `${action} user ${JSON.stringify(user.username)} (role ${JSON.stringify(user.platform_role)})`);
+async function checkReaches(
+  q: Queryable,
+  actor: ReadonlySet<Permission>,
+  user: UserRow,
+  action: string,
+): Promise<void> {
+  requireHeld(
+    actor,
+    await rolePermissions(q, user.platform_role),
+    `${action} user ${JSON.stringify(user.username)} (role ${JSON.stringify(user.platform_role)})`,
+  );
 }
 
 export async function findUserRow(q: Queryable, username: string): Promise<(UserRow & { id: number }) | null> {
@@ -75,7 +84,11 @@ export async function getUser(q: Queryable, username: string): Promise<User> {
   return toUser(row);
 }
 
-export async function listUsers(q: Queryable, limit: number, after: string | null): Promise<{ items: User[]; next: string | null }> {
+export async function listUsers(
+  q: Queryable,
+  limit: number,
+  after: string | null,
+): Promise<{ items: User[]; next: string | null }> {
   const rows = await q.query<UserRow>(
     `SELECT ${COLUMNS} FROM users WHERE ($1::text IS NULL OR username > $1) ORDER BY username LIMIT $2`,
     [after, limit + 1],
@@ -94,9 +107,17 @@ export interface NewUser {
 }
 
 /** Creates a user; `actor` is what the caller holds: the role given must not hold more. */
-export async function createUser(q: Queryable, input: NewUser, actor: ReadonlySet<Permission>, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<User> {
+export async function createUser(
+  q: Queryable,
+  input: NewUser,
+  actor: ReadonlySet<Permission>,
+  cost: ScryptCost = DEFAULT_SCRYPT_COST,
+): Promise<User> {
   if (!USERNAME_RE.test(input.username)) {
-    throw new AppError('validation-failed', `username ${JSON.stringify(input.username)} must be a DNS label: lower-case letters, digits and "-", at most 63 characters`);
+    throw new AppError(
+      'validation-failed',
+      `username ${JSON.stringify(input.username)} must be a DNS label: lower-case letters, digits and "-", at most 63 characters`,
+    );
   }
   checkPassword(input.password);
   await checkMayGiveRole(q, actor, input.role);
@@ -131,14 +152,26 @@ export interface UserPatch {
 }
 
 /** Only someone holding everything the user's current role and the new role hold may change them. */
-async function checkMayUpdate(q: Queryable, actor: ReadonlySet<Permission>, row: UserRow | undefined, username: string, patch: UserPatch): Promise<UserRow> {
+async function checkMayUpdate(
+  q: Queryable,
+  actor: ReadonlySet<Permission>,
+  row: UserRow | undefined,
+  username: string,
+  patch: UserPatch,
+): Promise<UserRow> {
   if (!row) throw new AppError('not-found', `user ${JSON.stringify(username)} not found`);
   await checkReaches(q, actor, row, 'changing');
   if (patch.role !== undefined) await checkMayGiveRole(q, actor, patch.role);
   return row;
 }
 
-export async function updateUser(db: Database, username: string, patch: UserPatch, actor: ReadonlySet<Permission>, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<User> {
+export async function updateUser(
+  db: Database,
+  username: string,
+  patch: UserPatch,
+  actor: ReadonlySet<Permission>,
+  cost: ScryptCost = DEFAULT_SCRYPT_COST,
+): Promise<User> {
   if (patch.password !== undefined) checkPassword(patch.password);
   let hash: string | null = null;
   if (patch.password !== undefined) {
@@ -152,9 +185,11 @@ export async function updateUser(db: Database, username: string, patch: UserPatc
     const row = await checkMayUpdate(q, actor, rows[0], username, patch);
     const losesAdmin = patch.disabled === true || (patch.role !== undefined && patch.role !== row.platform_role);
     if (losesAdmin) {
-      const stillAdmin = patch.disabled !== true && patch.role !== undefined
-        ? (await q.query("SELECT 1 FROM roles WHERE name = $1 AND 'users.manage' = ANY (permissions)", [patch.role])).length > 0
-        : false;
+      const stillAdmin =
+        patch.disabled !== true && patch.role !== undefined
+          ? (await q.query("SELECT 1 FROM roles WHERE name = $1 AND 'users.manage' = ANY (permissions)", [patch.role]))
+              .length > 0
+          : false;
       if (!stillAdmin) await keepAnAdmin(q, row.id);
     }
     const updated = await q.query<UserRow>(
@@ -178,7 +213,13 @@ export async function deleteUser(db: Database, username: string, actor: Readonly
   });
 }
 
-export async function changeOwnPassword(db: Database, userId: number, current: string, next: string, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<void> {
+export async function changeOwnPassword(
+  db: Database,
+  userId: number,
+  current: string,
+  next: string,
+  cost: ScryptCost = DEFAULT_SCRYPT_COST,
+): Promise<void> {
   checkPassword(next);
   const rows = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [userId]);
   const stored = rows[0]?.password_hash;
@@ -186,5 +227,8 @@ export async function changeOwnPassword(db: Database, userId: number, current: s
     throw new AppError('forbidden', 'the current password is not correct');
   }
   if (current === next) throw new AppError('validation-failed', 'the new password must differ from the current one');
-  await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [userId, await hashPassword(next, cost)]);
+  await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [
+    userId,
+    await hashPassword(next, cost),
+  ]);
 }

@@ -10,13 +10,20 @@ import { AppError } from '../errors.js';
 import type { ChartMetadata } from '../charts/ingest.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => Ajv;
 
 /** Lengths in characters (code points, as JSON Schema's maxLength counts). */
 export const APP_INFO_LIMITS = { description: 10_000, abstraction: 200, home: 2_000 } as const;
 
 /** A link: an absolute http(s) URL of at most APP_INFO_LIMITS.home characters. */
-export const linkSchema = { type: 'string', maxLength: APP_INFO_LIMITS.home, format: 'uri', pattern: '^https?://' } as const;
+export const linkSchema = {
+  type: 'string',
+  maxLength: APP_INFO_LIMITS.home,
+  format: 'uri',
+  pattern: '^https?://',
+} as const;
 
 /** The app's home in PATCH: a link, or '' for none. */
 export const homeSchema = { anyOf: [{ type: 'string', const: '' }, linkSchema] } as const;
@@ -31,9 +38,7 @@ export function isSafeLink(value: unknown): value is string {
 
 function codePoints(s: string): number {
   if (s.length <= APP_INFO_LIMITS.description) return s.length; // UTF-16 units never undercount
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
+  return [...s].length;
 }
 
 /**
@@ -53,7 +58,10 @@ export function checkChartDescription(meta: Pick<ChartMetadata, 'description'>):
 }
 
 /** The app info an upload gives a new app: the chart's values that pass the PATCH rules. */
-export function appInfoFromChart(meta: Pick<ChartMetadata, 'description' | 'home'>): { description: string; home: string } {
+export function appInfoFromChart(meta: Pick<ChartMetadata, 'description' | 'home'>): {
+  description: string;
+  home: string;
+} {
   const description = meta.description ?? '';
   return {
     description: codePoints(description) <= APP_INFO_LIMITS.description ? description : '',
@@ -62,7 +70,9 @@ export function appInfoFromChart(meta: Pick<ChartMetadata, 'description' | 'home
 }
 
 /** Chart metadata as the API shows it: links that are not safe http(s) URLs are left out. */
-export function withSafeLinks<T extends Partial<Pick<ChartMetadata, 'home' | 'icon' | 'sources' | 'maintainers'>>>(meta: T): T {
+export function withSafeLinks<T extends Partial<Pick<ChartMetadata, 'home' | 'icon' | 'sources' | 'maintainers'>>>(
+  meta: T,
+): T {
   const out: T = { ...meta };
   if (out.home !== undefined && !isSafeLink(out.home)) delete out.home;
   if (out.icon !== undefined && !isSafeLink(out.icon)) delete out.icon;

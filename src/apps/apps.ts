@@ -94,17 +94,27 @@ export interface AppPatch {
 
 /** Does the app hold a version the store shows? */
 async function inStore(q: Queryable, appId: number): Promise<boolean> {
-  return (await q.query("SELECT 1 FROM app_versions WHERE app_id = $1 AND state = 'active' LIMIT 1", [appId])).length > 0;
+  return (
+    (await q.query("SELECT 1 FROM app_versions WHERE app_id = $1 AND state = 'active' LIMIT 1", [appId])).length > 0
+  );
 }
 
-export async function updateAppInfo(db: Database, workspaceId: number, name: string, patch: AppPatch, actor: string): Promise<AppRecord> {
+export async function updateAppInfo(
+  db: Database,
+  workspaceId: number,
+  name: string,
+  patch: AppPatch,
+  actor: string,
+): Promise<AppRecord> {
   return db.tx(async (q) => {
     const app = await getApp(q, workspaceId, name);
     const changed: string[] = [];
     let categoryId: number | null = null;
     if (patch.category !== undefined) {
       const category = await findCategory(q, patch.category);
-      if (!category) throw new AppError('validation-failed', `category ${JSON.stringify(patch.category)} does not exist`);
+      if (!category) {
+        throw new AppError('validation-failed', `category ${JSON.stringify(patch.category)} does not exist`);
+      }
       categoryId = category.id;
       if (category.id !== app.category?.id) changed.push(`category=${category.name}`);
     }
@@ -125,12 +135,27 @@ export async function updateAppInfo(db: Database, workspaceId: number, name: str
 }
 
 export async function setAppIcon(
-  db: Database, blobs: BlobStore, workspaceId: number, name: string, bytes: Buffer, contentType: string, actor: string,
+  db: Database,
+  blobs: BlobStore,
+  workspaceId: number,
+  name: string,
+  bytes: Buffer,
+  contentType: string,
+  actor: string,
 ): Promise<AppRecord> {
   const app = await getApp(db, workspaceId, name);
   await swapBlob(db, blobs, bytes, app.iconDigest, async (q, digest) => {
-    await q.query('UPDATE apps SET icon_digest = $2, icon_type = $3, updated_at = now() WHERE id = $1', [app.id, digest, contentType]);
-    await recordEvent(q, { appId: app.id, actor, action: 'edit', message: `changed icon (${contentType}, ${bytes.length} bytes)` });
+    await q.query('UPDATE apps SET icon_digest = $2, icon_type = $3, updated_at = now() WHERE id = $1', [
+      app.id,
+      digest,
+      contentType,
+    ]);
+    await recordEvent(q, {
+      appId: app.id,
+      actor,
+      action: 'edit',
+      message: `changed icon (${contentType}, ${bytes.length} bytes)`,
+    });
   });
   return getApp(db, workspaceId, name);
 }
@@ -138,12 +163,18 @@ export async function setAppIcon(
 export async function deleteApp(db: Database, blobs: BlobStore, workspaceId: number, name: string): Promise<void> {
   await db.tx(async (q) => {
     const rows = await q.query<{ id: number; icon_digest: string | null }>(
-      'SELECT id, icon_digest FROM apps WHERE workspace_id = $1 AND name = $2 FOR UPDATE', [workspaceId, name]);
+      'SELECT id, icon_digest FROM apps WHERE workspace_id = $1 AND name = $2 FOR UPDATE',
+      [workspaceId, name],
+    );
     const row = rows[0];
     if (!row) throw new AppError('not-found', `app ${JSON.stringify(name)} not found`);
-    const versions = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM app_versions WHERE app_id = $1', [row.id]);
+    const versions = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM app_versions WHERE app_id = $1', [
+      row.id,
+    ]);
     const n = versions[0]?.n ?? 0;
-    if (n > 0) throw new AppError('app-not-empty', `app ${JSON.stringify(name)} still has ${n} version(s); delete them first`);
+    if (n > 0) {
+      throw new AppError('app-not-empty', `app ${JSON.stringify(name)} still has ${n} version(s); delete them first`);
+    }
     await q.query('DELETE FROM apps WHERE id = $1', [row.id]);
     await q.query('DELETE FROM store_names WHERE name = $1 AND workspace_id = $2', [name, workspaceId]);
     await bumpWorkspaceRevision(q, workspaceId);
@@ -152,18 +183,38 @@ export async function deleteApp(db: Database, blobs: BlobStore, workspaceId: num
 }
 
 /** Suspends or re-activates the whole app in the store, leaving version states alone. */
-export async function setAppSuspended(db: Database, workspaceId: number, name: string, suspend: boolean, actor: string, message: string): Promise<AppRecord> {
+export async function setAppSuspended(
+  db: Database,
+  workspaceId: number,
+  name: string,
+  suspend: boolean,
+  actor: string,
+  message: string,
+): Promise<AppRecord> {
   return db.tx(async (q) => {
-    const rows = await q.query<{ id: number; suspended: boolean }>('SELECT id, suspended FROM apps WHERE workspace_id = $1 AND name = $2 FOR UPDATE', [workspaceId, name]);
+    const rows = await q.query<{ id: number; suspended: boolean }>(
+      'SELECT id, suspended FROM apps WHERE workspace_id = $1 AND name = $2 FOR UPDATE',
+      [workspaceId, name],
+    );
     const row = rows[0];
     if (!row) throw new AppError('not-found', `app ${JSON.stringify(name)} not found`);
     if (row.suspended === suspend) {
       const state = suspend ? 'suspended' : 'active';
-      throw new AppError('invalid-transition', `app ${JSON.stringify(name)} is already ${state}`, { state, allowedActions: [suspend ? 'activate' : 'suspend'] });
+      throw new AppError('invalid-transition', `app ${JSON.stringify(name)} is already ${state}`, {
+        state,
+        allowedActions: [suspend ? 'activate' : 'suspend'],
+      });
     }
     await q.query('UPDATE apps SET suspended = $2, updated_at = now() WHERE id = $1', [row.id, suspend]);
     await bumpStoreRevision(q);
-    await recordEvent(q, { appId: row.id, actor, action: suspend ? 'suspend-app' : 'activate-app', from: suspend ? 'active' : 'suspended', to: suspend ? 'suspended' : 'active', message });
+    await recordEvent(q, {
+      appId: row.id,
+      actor,
+      action: suspend ? 'suspend-app' : 'activate-app',
+      from: suspend ? 'active' : 'suspended',
+      to: suspend ? 'suspended' : 'active',
+      message,
+    });
     return getApp(q, workspaceId, name);
   });
 }

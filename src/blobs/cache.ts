@@ -14,7 +14,11 @@ export class CachingBlobStore implements BlobStore {
     maxItemBytes = 4 * 1024 * 1024,
   ) {
     // An empty blob still takes an entry: lru-cache wants sizes of at least 1.
-    this.entries = new LRUCache({ maxSize: maxBytes, maxEntrySize: maxItemBytes, sizeCalculation: (data) => Math.max(1, data.length) });
+    this.entries = new LRUCache({
+      maxSize: maxBytes,
+      maxEntrySize: maxItemBytes,
+      sizeCalculation: (data) => Math.max(1, data.length),
+    });
   }
 
   get kind() {

@@ -46,7 +46,10 @@ export async function ensureBlob(q: Queryable, blobs: BlobStore, digest: string,
  * once they too are older than the grace period.
  */
 export async function sweepOrphanBlobs(
-  db: Database, blobs: BlobStore, graceSeconds: number, now = new Date(),
+  db: Database,
+  blobs: BlobStore,
+  graceSeconds: number,
+  now = new Date(),
 ): Promise<{ blobs: number; leftovers: number }> {
   const cutoff = new Date(now.getTime() - graceSeconds * 1000);
   let removed = 0;

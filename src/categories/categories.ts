@@ -65,8 +65,12 @@ export async function getCategory(q: Queryable, ref: string | number): Promise<C
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 64) throw new AppError('validation-failed', 'a category name needs 1 to 64 characters');
-  if (/^\d+$/.test(trimmed)) throw new AppError('validation-failed', 'a category name cannot be only digits (they would read as an id)');
+  if (trimmed === '' || trimmed.length > 64) {
+    throw new AppError('validation-failed', 'a category name needs 1 to 64 characters');
+  }
+  if (/^\d+$/.test(trimmed)) {
+    throw new AppError('validation-failed', 'a category name cannot be only digits (they would read as an id)');
+  }
   return trimmed;
 }
 
@@ -80,13 +84,24 @@ export async function createCategory(q: Queryable, input: { name: string; descri
   return getCategory(q, rows[0].id);
 }
 
-export async function updateCategory(db: Database, ref: string, patch: { name?: string; description?: string }): Promise<Category> {
+export async function updateCategory(
+  db: Database,
+  ref: string,
+  patch: { name?: string; description?: string },
+): Promise<Category> {
   return db.tx(async (q) => {
     const c = await getCategory(q, ref);
     const name = patch.name !== undefined ? checkName(patch.name) : null;
-    if (c.builtin && name !== null && name !== c.name) throw new AppError('category-builtin', `the built-in category ${JSON.stringify(c.name)} cannot be renamed`);
-    if (name !== null && name !== c.name && (await findCategory(q, name))) throw new AppError('category-exists', `category ${JSON.stringify(name)} already exists`);
-    await q.query('UPDATE categories SET name = COALESCE($2, name), description = COALESCE($3, description), updated_at = now() WHERE id = $1', [c.id, name, patch.description ?? null]);
+    if (c.builtin && name !== null && name !== c.name) {
+      throw new AppError('category-builtin', `the built-in category ${JSON.stringify(c.name)} cannot be renamed`);
+    }
+    if (name !== null && name !== c.name && (await findCategory(q, name))) {
+      throw new AppError('category-exists', `category ${JSON.stringify(name)} already exists`);
+    }
+    await q.query(
+      'UPDATE categories SET name = COALESCE($2, name), description = COALESCE($3, description), updated_at = now() WHERE id = $1',
+      [c.id, name, patch.description ?? null],
+    );
     await bumpStoreRevision(q);
     return getCategory(q, c.id);
   });
@@ -96,19 +111,33 @@ export async function deleteCategory(db: Database, blobs: BlobStore, ref: string
   await db.tx(async (q) => {
     const c = await getCategory(q, ref);
     await q.query('SELECT id FROM categories WHERE id = $1 FOR UPDATE', [c.id]);
-    if (c.builtin) throw new AppError('category-builtin', `the built-in category ${JSON.stringify(c.name)} cannot be deleted`);
+    if (c.builtin) {
+      throw new AppError('category-builtin', `the built-in category ${JSON.stringify(c.name)} cannot be deleted`);
+    }
     const apps = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM apps WHERE category_id = $1', [c.id]);
     const n = apps[0]?.n ?? 0;
-    if (n > 0) throw new AppError('category-in-use', `category ${JSON.stringify(c.name)} holds ${n} app(s); move them first`);
+    if (n > 0) {
+      throw new AppError('category-in-use', `category ${JSON.stringify(c.name)} holds ${n} app(s); move them first`);
+    }
     await q.query('DELETE FROM categories WHERE id = $1', [c.id]);
     if (c.iconDigest) await deleteIfUnreferenced(q, blobs, c.iconDigest);
   });
 }
 
-export async function setCategoryIcon(db: Database, blobs: BlobStore, ref: string, bytes: Buffer, contentType: string): Promise<Category> {
+export async function setCategoryIcon(
+  db: Database,
+  blobs: BlobStore,
+  ref: string,
+  bytes: Buffer,
+  contentType: string,
+): Promise<Category> {
   const c = await getCategory(db, ref);
   await swapBlob(db, blobs, bytes, c.iconDigest, async (q, digest) => {
-    await q.query('UPDATE categories SET icon_digest = $2, icon_type = $3, updated_at = now() WHERE id = $1', [c.id, digest, contentType]);
+    await q.query('UPDATE categories SET icon_digest = $2, icon_type = $3, updated_at = now() WHERE id = $1', [
+      c.id,
+      digest,
+      contentType,
+    ]);
   });
   return getCategory(db, c.id);
 }

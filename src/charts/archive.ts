@@ -40,7 +40,10 @@ function invalid(message: string): AppError {
 }
 
 /** Reads the whole upload, enforcing the size limit while reading. */
-export async function readUpload(source: AsyncIterable<Uint8Array> | Buffer, maxBytes: number): Promise<{ bytes: Buffer; digest: string }> {
+export async function readUpload(
+  source: AsyncIterable<Uint8Array> | Buffer,
+  maxBytes: number,
+): Promise<{ bytes: Buffer; digest: string }> {
   const hash = createHash('sha256');
   if (Buffer.isBuffer(source)) {
     if (source.length > maxBytes) throw tooLarge(maxBytes);
@@ -64,7 +67,10 @@ export async function readUpload(source: AsyncIterable<Uint8Array> | Buffer, max
 }
 
 function tooLarge(maxBytes: number): AppError {
-  return new AppError('upload-too-large', `the upload is larger than the limit of ${human(maxBytes)} (CHARTROOM_MAX_UPLOAD_BYTES)`);
+  return new AppError(
+    'upload-too-large',
+    `the upload is larger than the limit of ${human(maxBytes)} (CHARTROOM_MAX_UPLOAD_BYTES)`,
+  );
 }
 
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
@@ -148,7 +154,9 @@ export async function readChartArchive(
       const top = parts[0] as string;
       if (root === null) root = top;
       else if (top !== root) {
-        throw invalid(`the archive has more than one top-level directory (${JSON.stringify(root)} and ${JSON.stringify(top)})`);
+        throw invalid(
+          `the archive has more than one top-level directory (${JSON.stringify(root)} and ${JSON.stringify(top)})`,
+        );
       }
       if (isDir) {
         entry.resume();
@@ -158,7 +166,9 @@ export async function readChartArchive(
         throw invalid(`entry ${JSON.stringify(entry.path)} is not inside a top-level chart directory`);
       }
       if (entry.size > limits.maxFileBytes) {
-        throw invalid(`file ${JSON.stringify(entry.path)} is ${entry.size} bytes, over the per-file limit of ${human(limits.maxFileBytes)}`);
+        throw invalid(
+          `file ${JSON.stringify(entry.path)} is ${entry.size} bytes, over the per-file limit of ${human(limits.maxFileBytes)}`,
+        );
       }
       const name = parts.slice(1).join('/');
       paths.push(name);
@@ -169,7 +179,9 @@ export async function readChartArchive(
       entry.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > limits.maxFileBytes) {
-          fail(invalid(`file ${JSON.stringify(entry.path)} is over the per-file limit of ${human(limits.maxFileBytes)}`));
+          fail(
+            invalid(`file ${JSON.stringify(entry.path)} is over the per-file limit of ${human(limits.maxFileBytes)}`),
+          );
           return;
         }
         if (keep) chunks.push(chunk);

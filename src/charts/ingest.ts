@@ -56,7 +56,10 @@ export async function ingestChart(
   const archive = await readChartArchive(upload, lim, wanted);
   const chartYamlBytes = archive.files.get('Chart.yaml');
   if (!chartYamlBytes) {
-    throw new AppError('chart-invalid', `Chart.yaml is missing from the chart directory ${JSON.stringify(archive.root)}`);
+    throw new AppError(
+      'chart-invalid',
+      `Chart.yaml is missing from the chart directory ${JSON.stringify(archive.root)}`,
+    );
   }
   const chartYaml = utf8('Chart.yaml', chartYamlBytes);
   const requirements = archive.files.get('requirements.yaml');
@@ -65,7 +68,10 @@ export async function ingestChart(
   // metadata is stored as JSON, which cannot hold one.
   const badText = findLoneSurrogate(metadata);
   if (badText !== null) {
-    throw new AppError('chart-invalid', `Chart.yaml: ${badText} holds a lone UTF-16 surrogate (such as "\\ud800"), which is not valid Unicode text`);
+    throw new AppError(
+      'chart-invalid',
+      `Chart.yaml: ${badText} holds a lone UTF-16 surrogate (such as "\\ud800"), which is not valid Unicode text`,
+    );
   }
 
   const valuesBytes = archive.files.get('values.yaml');

@@ -111,10 +111,20 @@ function invalid(message: string): AppError {
 
 /** A JSON pointer from ajv ("/image/tag") as people write the path ("image.tag"). */
 export function dotted(instancePath: string): string {
-  return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).filter(Boolean).join('.');
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .filter(Boolean)
+    .join('.');
 }
 
-const EXPECTED: Record<string, string> = { string: 'a string', array: 'a list', object: 'a mapping', boolean: 'a boolean (true or false)' };
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  array: 'a list',
+  object: 'a mapping',
+  boolean: 'a boolean (true or false)',
+};
 // The fields `helm lint` checks by type, with its own wording.
 const HELM_LINT_STRINGS = new Set(['version', 'appVersion']);
 
@@ -134,9 +144,10 @@ function describeAjvError(file: string, err: ErrorObject | undefined): string {
   // Helm reads Chart.yaml into Go values (every YAML number becomes a float64) and names
   // the Go type; saying it the same way lets people match our answer to `helm lint`.
   if (actual.go !== null && actual.go !== 'string') {
-    message += expected === 'string' && HELM_LINT_STRINGS.has(where)
-      ? ` (helm lint: "${where} should be of type string but it's of type ${actual.go}")`
-      : ` (Helm reads it as ${actual.go})`;
+    message +=
+      expected === 'string' && HELM_LINT_STRINGS.has(where)
+        ? ` (helm lint: "${where} should be of type string but it's of type ${actual.go}")`
+        : ` (Helm reads it as ${actual.go})`;
   }
   return message;
 }
@@ -164,7 +175,9 @@ function parseYamlFile(file: string, text: string): unknown {
 function checkNoNulls(file: string, field: string, list: unknown): void {
   if (!Array.isArray(list)) return;
   list.forEach((item, i) => {
-    if (item === null || item === undefined) throw invalid(`${file}: ${field}[${i}] is empty (null); remove it or fill it in`);
+    if (item === null || item === undefined) {
+      throw invalid(`${file}: ${field}[${i}] is empty (null); remove it or fill it in`);
+    }
   });
 }
 
@@ -175,10 +188,34 @@ function pick<T extends object>(src: Record<string, unknown>, keys: readonly str
 }
 
 const METADATA_KEYS = [
-  'apiVersion', 'name', 'version', 'appVersion', 'description', 'home', 'sources', 'keywords', 'maintainers',
-  'icon', 'condition', 'tags', 'deprecated', 'annotations', 'kubeVersion', 'dependencies', 'type',
+  'apiVersion',
+  'name',
+  'version',
+  'appVersion',
+  'description',
+  'home',
+  'sources',
+  'keywords',
+  'maintainers',
+  'icon',
+  'condition',
+  'tags',
+  'deprecated',
+  'annotations',
+  'kubeVersion',
+  'dependencies',
+  'type',
 ] as const;
-const DEPENDENCY_KEYS = ['name', 'version', 'repository', 'condition', 'tags', 'enabled', 'import-values', 'alias'] as const;
+const DEPENDENCY_KEYS = [
+  'name',
+  'version',
+  'repository',
+  'condition',
+  'tags',
+  'enabled',
+  'import-values',
+  'alias',
+] as const;
 const MAINTAINER_KEYS = ['name', 'email', 'url'] as const;
 
 /**
@@ -199,7 +236,9 @@ export function parseChartMetadata(chartYaml: string, requirementsYaml?: string)
   const name = doc.name as string;
   if (name === '') throw invalid('Chart.yaml: name is empty');
   if (name === '.' || name === '..') throw invalid(`Chart.yaml: name ${JSON.stringify(name)} is not allowed`);
-  if (name.length > MAX_CHART_NAME_LENGTH) throw invalid(`Chart.yaml: name is ${name.length} characters long, over the limit of ${MAX_CHART_NAME_LENGTH}`);
+  if (name.length > MAX_CHART_NAME_LENGTH) {
+    throw invalid(`Chart.yaml: name is ${name.length} characters long, over the limit of ${MAX_CHART_NAME_LENGTH}`);
+  }
   if (!CHART_NAME_RE.test(name)) {
     throw invalid(`Chart.yaml: name ${JSON.stringify(name)} may only hold letters, digits, ".", "_" and "-"`);
   }
@@ -214,7 +253,9 @@ export function parseChartMetadata(chartYaml: string, requirementsYaml?: string)
   }
 
   const meta = pick<ChartMetadata>(doc, METADATA_KEYS);
-  if (meta.maintainers) meta.maintainers = meta.maintainers.map((m) => pick<Maintainer>(m as Record<string, unknown>, MAINTAINER_KEYS));
+  if (meta.maintainers) {
+    meta.maintainers = meta.maintainers.map((m) => pick<Maintainer>(m as Record<string, unknown>, MAINTAINER_KEYS));
+  }
 
   if (apiVersion === 'v1' && requirementsYaml !== undefined && meta.dependencies === undefined) {
     const req = parseYamlFile('requirements.yaml', requirementsYaml);
@@ -224,12 +265,18 @@ export function parseChartMetadata(chartYaml: string, requirementsYaml?: string)
         checkNoNulls('requirements.yaml', 'dependencies', req.dependencies);
         if (!validateDependencies(req.dependencies)) {
           const e = validateDependencies.errors?.[0];
-          throw invalid(describeAjvError('requirements.yaml', e && { ...e, instancePath: `/dependencies${e.instancePath}` }));
+          throw invalid(
+            describeAjvError('requirements.yaml', e && { ...e, instancePath: `/dependencies${e.instancePath}` }),
+          );
         }
         meta.dependencies = req.dependencies as Dependency[];
       }
     }
   }
-  if (meta.dependencies) meta.dependencies = meta.dependencies.map((d) => pick<Dependency>(d as unknown as Record<string, unknown>, DEPENDENCY_KEYS));
+  if (meta.dependencies) {
+    meta.dependencies = meta.dependencies.map((d) =>
+      pick<Dependency>(d as unknown as Record<string, unknown>, DEPENDENCY_KEYS),
+    );
+  }
   return meta;
 }

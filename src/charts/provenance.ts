@@ -15,7 +15,9 @@ function invalid(message: string): AppError {
 }
 
 function shortName(name: string): string {
-  return name.length > 80 ? `${JSON.stringify(name.slice(0, 60))}... (${name.length} characters)` : JSON.stringify(name);
+  return name.length > 80
+    ? `${JSON.stringify(name.slice(0, 60))}... (${name.length} characters)`
+    : JSON.stringify(name);
 }
 
 /** Returns the sha256 digests the provenance file vouches for, by file name. */
@@ -44,7 +46,9 @@ export function readProvenance(bytes: Buffer): Map<string, string> {
     // before anyone looks it up.
     const file = parsePackageFileName(name);
     if (!file || file.prov) {
-      throw invalid(`the provenance file lists ${shortName(name)}, which is not a chart package file name ("<name>-<version>.tgz": a name of at most ${MAX_CHART_NAME_LENGTH} letters, digits, ".", "_" or "-", and a strict SemVer version of at most ${MAX_CHART_VERSION_LENGTH} characters)`);
+      throw invalid(
+        `the provenance file lists ${shortName(name)}, which is not a chart package file name ("<name>-<version>.tgz": a name of at most ${MAX_CHART_NAME_LENGTH} letters, digits, ".", "_" or "-", and a strict SemVer version of at most ${MAX_CHART_VERSION_LENGTH} characters)`,
+      );
     }
     const m = typeof value === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(value) : null;
     if (!m) throw invalid(`the provenance file lists ${JSON.stringify(name)} without a sha256 digest`);
@@ -59,5 +63,7 @@ export function checkProvenanceFor(bytes: Buffer, fileName: string, digest: stri
   const files = readProvenance(bytes);
   const listed = files.get(fileName);
   if (listed === undefined) throw invalid(`the provenance file does not list ${fileName}`);
-  if (listed !== digest) throw invalid(`the provenance file's digest for ${fileName} does not match the uploaded chart`);
+  if (listed !== digest) {
+    throw invalid(`the provenance file's digest for ${fileName} does not match the uploaded chart`);
+  }
 }

@@ -70,7 +70,9 @@ export function checkSchemaShape(schema: unknown): void {
   let patterns = 0;
   visitSchema(schema, '#', (pattern, where) => {
     if (++patterns > MAX_SCHEMA_PATTERNS) {
-      throw invalid(`values.schema.json has more than ${MAX_SCHEMA_PATTERNS} regular expressions (pattern and patternProperties), over the limit of ${MAX_SCHEMA_PATTERNS}`);
+      throw invalid(
+        `values.schema.json has more than ${MAX_SCHEMA_PATTERNS} regular expressions (pattern and patternProperties), over the limit of ${MAX_SCHEMA_PATTERNS}`,
+      );
     }
     compilePattern(pattern, where);
   });
@@ -82,17 +84,36 @@ function countNodes(schema: unknown): void {
   while (stack.length > 0) {
     const { value, depth } = stack.pop() as { value: unknown; depth: number };
     if (++nodes > MAX_SCHEMA_NODES) {
-      throw invalid(`values.schema.json has more than ${MAX_SCHEMA_NODES} JSON values, over the limit of ${MAX_SCHEMA_NODES}; a schema this large takes too long to compile`);
+      throw invalid(
+        `values.schema.json has more than ${MAX_SCHEMA_NODES} JSON values, over the limit of ${MAX_SCHEMA_NODES}; a schema this large takes too long to compile`,
+      );
     }
     if (value === null || typeof value !== 'object') continue;
-    if (depth > MAX_SCHEMA_DEPTH) throw invalid(`values.schema.json is nested more than ${MAX_SCHEMA_DEPTH} levels deep, over the limit of ${MAX_SCHEMA_DEPTH}`);
+    if (depth > MAX_SCHEMA_DEPTH) {
+      throw invalid(
+        `values.schema.json is nested more than ${MAX_SCHEMA_DEPTH} levels deep, over the limit of ${MAX_SCHEMA_DEPTH}`,
+      );
+    }
     for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 });
   }
 }
 
 // The keywords under which JSON Schema (draft-04 to 2020-12) holds subschemas. Other
 // keywords (enum, const, default, examples, unknown ones) are data, never compiled.
-const ONE_SCHEMA = ['additionalProperties', 'additionalItems', 'items', 'contains', 'propertyNames', 'not', 'if', 'then', 'else', 'unevaluatedItems', 'unevaluatedProperties', 'contentSchema'];
+const ONE_SCHEMA = [
+  'additionalProperties',
+  'additionalItems',
+  'items',
+  'contains',
+  'propertyNames',
+  'not',
+  'if',
+  'then',
+  'else',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'contentSchema',
+];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'];
 const SCHEMA_MAPS = ['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas', 'dependencies'];
 
@@ -105,7 +126,9 @@ function visitSchema(schema: unknown, path: string, onPattern: (pattern: string,
   if (!isMapping(schema)) return;
   if (typeof schema.pattern === 'string') onPattern(schema.pattern, `${path}/pattern`);
   if (isMapping(schema.patternProperties)) {
-    for (const key of Object.keys(schema.patternProperties)) onPattern(key, `${path}/patternProperties/${pointer(key)}`);
+    for (const key of Object.keys(schema.patternProperties)) {
+      onPattern(key, `${path}/patternProperties/${pointer(key)}`);
+    }
   }
   for (const k of ONE_SCHEMA) visitSchema(schema[k], `${path}/${k}`, onPattern);
   for (const k of SCHEMA_LISTS) {
@@ -114,6 +137,8 @@ function visitSchema(schema: unknown, path: string, onPattern: (pattern: string,
   }
   for (const k of SCHEMA_MAPS) {
     const map = schema[k];
-    if (isMapping(map)) for (const [name, s] of Object.entries(map)) visitSchema(s, `${path}/${k}/${pointer(name)}`, onPattern);
+    if (isMapping(map)) {
+      for (const [name, s] of Object.entries(map)) visitSchema(s, `${path}/${k}/${pointer(name)}`, onPattern);
+    }
   }
 }

@@ -20,8 +20,15 @@ function run(job: SchemaJob): SchemaReply {
   } catch (err) {
     if (err instanceof AppError) return { ok: false, code: err.code, detail: err.detail };
     // Not an input error we know (a stack overflow in ajv, say): still the input's doing.
-    const what = job.op === 'chart' ? "the chart's values.yaml or values.schema.json could not be read" : 'the values could not be checked';
-    return { ok: false, code: job.op === 'chart' ? 'chart-invalid' : 'validation-failed', detail: `${what}: ${(err as Error).message}` };
+    const what =
+      job.op === 'chart'
+        ? "the chart's values.yaml or values.schema.json could not be read"
+        : 'the values could not be checked';
+    return {
+      ok: false,
+      code: job.op === 'chart' ? 'chart-invalid' : 'validation-failed',
+      detail: `${what}: ${(err as Error).message}`,
+    };
   }
 }
 

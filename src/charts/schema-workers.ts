@@ -14,8 +14,7 @@ import type { ValuesError } from './values-check.js';
 import { parseValues } from './values.js';
 
 export type SchemaJob =
-  | { op: 'chart'; valuesYaml: string | null; schema: string | null }
-  | { op: 'check'; schema: string; values: string };
+  { op: 'chart'; valuesYaml: string | null; schema: string | null } | { op: 'check'; schema: string; values: string };
 export type SchemaReply = { ok: true; errors: ValuesError[] } | { ok: false; code: ErrorCode; detail: string };
 
 export interface SchemaWorkerOptions {
@@ -64,8 +63,14 @@ function seconds(ms: number): string {
 /** The error for a job stopped at a limit: the chart's fault at upload, the check's otherwise. */
 function overLimit(job: SchemaJob, what: string): AppError {
   return job.op === 'chart'
-    ? new AppError('chart-invalid', `reading values.yaml and values.schema.json ${what} and was stopped; make them smaller or simpler`)
-    : new AppError('validation-failed', `checking the values against values.schema.json ${what} and was stopped; send smaller values`);
+    ? new AppError(
+        'chart-invalid',
+        `reading values.yaml and values.schema.json ${what} and was stopped; make them smaller or simpler`,
+      )
+    : new AppError(
+        'validation-failed',
+        `checking the values against values.schema.json ${what} and was stopped; send smaller values`,
+      );
 }
 
 export class SchemaWorkers {
@@ -82,14 +87,18 @@ export class SchemaWorkers {
       const slot = this.slots.find((s) => s.running === null);
       if (slot) this.start(slot, waiting);
       else if (this.queue.length >= this.opts.maxQueued) {
-        reject(new AppError('unavailable', `${this.queue.length} schema checks are already waiting; try again shortly`));
+        reject(
+          new AppError('unavailable', `${this.queue.length} schema checks are already waiting; try again shortly`),
+        );
       } else {
         this.queue.push(waiting);
         const waitedMs = this.opts.maxWaitMs ?? 30_000;
         waiting.queued = setTimeout(() => {
           const i = this.queue.indexOf(waiting);
           if (i >= 0) this.queue.splice(i, 1);
-          reject(new AppError('unavailable', `the schema checks were busy for ${seconds(waitedMs)}; try again shortly`));
+          reject(
+            new AppError('unavailable', `the schema checks were busy for ${seconds(waitedMs)}; try again shortly`),
+          );
         }, waitedMs);
       }
     });
@@ -122,7 +131,10 @@ export class SchemaWorkers {
   private arm(slot: Slot): void {
     const running = slot.running;
     if (!running || running.timer) return;
-    running.timer = setTimeout(() => void this.stop(slot, overLimit(running.job, `took longer than ${seconds(this.opts.timeLimitMs)}`)), this.opts.timeLimitMs);
+    running.timer = setTimeout(
+      () => void this.stop(slot, overLimit(running.job, `took longer than ${seconds(this.opts.timeLimitMs)}`)),
+      this.opts.timeLimitMs,
+    );
   }
 
   private spawn(slot: Slot): Worker {
@@ -139,13 +151,16 @@ export class SchemaWorkers {
     worker.on('error', (err: Error & { code?: string }) => {
       if (slot.worker !== worker) return;
       const job = slot.running?.job;
-      const fault = err.code === 'ERR_WORKER_OUT_OF_MEMORY' && job
-        ? overLimit(job, `needed more than ${this.opts.memoryMb} MiB of memory`)
-        : new AppError('internal', `the schema worker failed: ${err.message}`);
+      const fault =
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY' && job
+          ? overLimit(job, `needed more than ${this.opts.memoryMb} MiB of memory`)
+          : new AppError('internal', `the schema worker failed: ${err.message}`);
       void this.stop(slot, fault);
     });
     worker.on('exit', () => {
-      if (slot.worker === worker) void this.stop(slot, new AppError('internal', 'the schema worker stopped unexpectedly'));
+      if (slot.worker === worker) {
+        void this.stop(slot, new AppError('internal', 'the schema worker stopped unexpectedly'));
+      }
     });
     return worker;
   }

@@ -12,7 +12,9 @@ import { isMapping, loadYamlLimited } from './safe-yaml.js';
 import { checkSchemaShape, MAX_SCHEMA_BYTES, re2Engine } from './schema-safety.js';
 
 // ajv-formats ships CommonJS with a default export; under NodeNext it arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => Ajv;
 
 export const MAX_VALUES_NODES = 2_000_000;
 
@@ -90,7 +92,13 @@ function compileUncached(text: string): ValidateFunction {
   else ajv = new Ajv(opts);
   addFormats(ajv);
   let input = schema as AnySchema;
-  if (isMapping(schema) && dialect && !dialect.includes('2020-12') && !dialect.includes('2019-09') && !dialect.includes('draft-07')) {
+  if (
+    isMapping(schema) &&
+    dialect &&
+    !dialect.includes('2020-12') &&
+    !dialect.includes('2019-09') &&
+    !dialect.includes('draft-07')
+  ) {
     // Charts name older or vague dialects ("http://json-schema.org/schema#",
     // draft-04/06); their keywords are read as draft-07, which covers what they use.
     const { $schema: _ignored, ...rest } = schema;

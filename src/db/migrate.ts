@@ -8,7 +8,10 @@ import { projectPath } from '../paths.js';
 export const defaultMigrationsDir = projectPath('sql');
 
 export class MigrationError extends Error {
-  constructor(readonly file: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
     super(`migration ${file} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'MigrationError';
   }

@@ -33,7 +33,11 @@ export const access = {
   public: { kind: 'public' } as Access,
   store: { kind: 'store' } as Access,
   signedIn: { kind: 'signed-in' } as Access,
-  permission: (permission: Permission, opts: { orSelf?: string } = {}): Access => ({ kind: 'permission', permission, ...opts }),
+  permission: (permission: Permission, opts: { orSelf?: string } = {}): Access => ({
+    kind: 'permission',
+    permission,
+    ...opts,
+  }),
   workspace: (
     role: WorkspaceRole,
     opts: { resolve?: Resolve; orPermission?: Permission; andPermission?: Permission } = {},
@@ -76,7 +80,9 @@ function misdeclared(request: FastifyRequest, what: string): Error {
 
 /** The signed-in caller of a route that declared it needs one. */
 export function caller(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('unauthorized', 'sign in with HTTP Basic (username and password or token) or a Bearer token');
+  if (!request.principal) {
+    throw new AppError('unauthorized', 'sign in with HTTP Basic (username and password or token) or a Bearer token');
+  }
   return request.principal;
 }
 
@@ -105,7 +111,10 @@ export function versionScope(request: FastifyRequest): VersionScope {
 export function requirePasswordSignIn(request: FastifyRequest, what: string): Principal {
   const p = caller(request);
   if (p.via !== 'password') {
-    throw new AppError('forbidden', `${what} needs a sign-in with your password, not a token: sign in with HTTP Basic and your username and password`);
+    throw new AppError(
+      'forbidden',
+      `${what} needs a sign-in with your password, not a token: sign in with HTTP Basic and your username and password`,
+    );
   }
   return p;
 }

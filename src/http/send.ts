@@ -19,8 +19,16 @@ async function readBlob(app: FastifyInstance, digest: string): Promise<Buffer> {
 }
 
 /** Sends a cached index with ETag/304 and gzip when the client takes it. */
-export function sendIndex(request: FastifyRequest, reply: FastifyReply, index: RenderedIndex, cacheControl: string): FastifyReply {
-  reply.header('ETag', index.etag).header('Cache-Control', cacheControl).header('Vary', 'Accept-Encoding, Authorization');
+export function sendIndex(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  index: RenderedIndex,
+  cacheControl: string,
+): FastifyReply {
+  reply
+    .header('ETag', index.etag)
+    .header('Cache-Control', cacheControl)
+    .header('Vary', 'Accept-Encoding, Authorization');
   if (isFresh(request, index.etag)) return reply.code(304).send();
   reply.type('application/x-yaml; charset=utf-8');
   if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
@@ -31,7 +39,10 @@ export function sendIndex(request: FastifyRequest, reply: FastifyReply, index: R
 
 /** Sends a chart package (or its .prov) by digest; the digest is the ETag, so a 304 reads no blob. */
 export async function sendPackage(
-  request: FastifyRequest, reply: FastifyReply, digest: string, opts: { prov: boolean; cacheControl: string; filename?: string },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  digest: string,
+  opts: { prov: boolean; cacheControl: string; filename?: string },
 ): Promise<FastifyReply> {
   const etag = `"${digest}"`;
   reply.header('ETag', etag).header('Cache-Control', opts.cacheControl);
@@ -43,7 +54,10 @@ export async function sendPackage(
 
 /** Sends an icon so that a browser can never run anything in it (SVGs included). */
 export async function sendIcon(
-  request: FastifyRequest, reply: FastifyReply, icon: { digest: string | null; type: string | null }, missing: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  icon: { digest: string | null; type: string | null },
+  missing: string,
 ): Promise<FastifyReply> {
   if (!icon.digest || !icon.type) throw new AppError('not-found', missing);
   // Icons are named by digest, so the ETag never lies and a 304 needs no blob read.

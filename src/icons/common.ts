@@ -15,4 +15,3 @@ export const NOT_AN_IMAGE = 'the icon is not a PNG, JPEG or SVG image';
 export function invalid(message: string): never {
   throw new AppError('icon-invalid', message);
 }
-

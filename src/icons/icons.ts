@@ -12,7 +12,9 @@ export { MAX_ICON_BYTES, MAX_ICON_PIXELS, type IconInfo } from './common.js';
 export function inspectIcon(bytes: Buffer): IconInfo {
   if (bytes.length === 0) invalid('the icon is empty');
   if (bytes.length > MAX_ICON_BYTES) {
-    invalid(`the icon is ${bytes.length} bytes; at most ${MAX_ICON_BYTES} bytes (${MAX_ICON_BYTES / 1024} KiB) is allowed`);
+    invalid(
+      `the icon is ${bytes.length} bytes; at most ${MAX_ICON_BYTES} bytes (${MAX_ICON_BYTES / 1024} KiB) is allowed`,
+    );
   }
   let info: IconInfo;
   if (isPng(bytes)) info = inspectPng(bytes);
@@ -20,7 +22,9 @@ export function inspectIcon(bytes: Buffer): IconInfo {
   else if (looksLikeMarkup(bytes)) info = inspectSvg(bytes);
   else invalid(NOT_AN_IMAGE);
   if (info.width > MAX_ICON_PIXELS || info.height > MAX_ICON_PIXELS) {
-    invalid(`the icon is ${info.width}×${info.height} pixels; at most ${MAX_ICON_PIXELS}×${MAX_ICON_PIXELS} is allowed`);
+    invalid(
+      `the icon is ${info.width}×${info.height} pixels; at most ${MAX_ICON_PIXELS}×${MAX_ICON_PIXELS} is allowed`,
+    );
   }
   return info;
 }
@@ -59,7 +63,9 @@ function inspectPng(bytes: Buffer): IconInfo {
   const bitDepth = bytes[24]!;
   const colourType = bytes[25]!;
   if (!PNG_BIT_DEPTHS[colourType]?.includes(bitDepth) || bytes[26] !== 0 || bytes[27] !== 0 || bytes[28]! > 1) {
-    invalid('the PNG is invalid: its IHDR chunk has an unknown colour type, bit depth, compression, filter or interlace method');
+    invalid(
+      'the PNG is invalid: its IHDR chunk has an unknown colour type, bit depth, compression, filter or interlace method',
+    );
   }
 
   // The remaining chunks: each must fit and carry a good CRC; image data, then IEND.
@@ -107,10 +113,16 @@ function inspectJpeg(bytes: Buffer): IconInfo {
     const at = pos - 1;
     pos++;
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // TEM, RSTn: no length
-    if (marker === 0xda) invalid('the JPEG is invalid: its image data (SOS) starts before a frame header (SOF) giving its size');
+    if (marker === 0xda) {
+      invalid('the JPEG is invalid: its image data (SOS) starts before a frame header (SOF) giving its size');
+    }
     if (marker === 0xd9) invalid('the JPEG is invalid: it ends (EOI) before a frame header (SOF) giving its size');
-    if (marker === 0x00 || marker === 0xd8) invalid(`the JPEG is corrupt: unexpected marker FF${hex(marker)} at byte ${at}`);
-    if (pos + 2 > bytes.length) invalid(`the JPEG is truncated: the FF${hex(marker)} segment at byte ${at} runs past the end of the data`);
+    if (marker === 0x00 || marker === 0xd8) {
+      invalid(`the JPEG is corrupt: unexpected marker FF${hex(marker)} at byte ${at}`);
+    }
+    if (pos + 2 > bytes.length) {
+      invalid(`the JPEG is truncated: the FF${hex(marker)} segment at byte ${at} runs past the end of the data`);
+    }
     const length = bytes.readUInt16BE(pos);
     if (length < 2) invalid(`the JPEG is corrupt: the FF${hex(marker)} segment at byte ${at} has length ${length}`);
     if (pos + length > bytes.length) {
@@ -124,10 +136,11 @@ function inspectJpeg(bytes: Buffer): IconInfo {
       }
       const height = bytes.readUInt16BE(pos + 3);
       const width = bytes.readUInt16BE(pos + 5);
-      if (width === 0 || height === 0) invalid(`the JPEG is invalid: its frame header declares a size of ${width}×${height} pixels`);
+      if (width === 0 || height === 0) {
+        invalid(`the JPEG is invalid: its frame header declares a size of ${width}×${height} pixels`);
+      }
       return { contentType: 'image/jpeg', width, height };
     }
     pos += length;
   }
 }
-

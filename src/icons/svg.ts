@@ -32,6 +32,7 @@ function checkHref(element: string, where: string, target: string): void {
   if (target === '' || target.startsWith('#')) return;
   const drawsImage = element === 'image' || element === 'feimage';
   if (drawsImage && /^data:image\//i.test(target)) return;
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   if (!drawsImage && /^data:/i.test(target.replace(/[\u0000-\u0020\u007f]+/g, ''))) {
     invalid(`the SVG links to a data: URL (${where}); data:image/ is allowed only as the picture of an <image>`);
   }
@@ -57,20 +58,27 @@ function checkElement(tag: SaxesTagPlain): void {
     checkValue(value, `the ${attr} attribute of <${tag.name}>`);
     if (attrLocal === 'href') checkHref(local, `${attr}=${quoteShort(value)} on <${tag.name}>`, value.trim());
     if (attr === 'attributeName' && localName(value.trim()).toLowerCase() === 'href') {
-      invalid(`the SVG animates an href attribute (<${tag.name} attributeName=${quoteShort(value)}>); this is not allowed`);
+      invalid(
+        `the SVG animates an href attribute (<${tag.name} attributeName=${quoteShort(value)}>); this is not allowed`,
+      );
     }
   }
 }
 
 /** Screens the raw text for what must never appear, with a message naming it. */
 function screenSvgText(text: string): void {
-  if (/<!DOCTYPE/i.test(text)) invalid('the SVG has a <!DOCTYPE> declaration; DOCTYPE and ENTITY declarations are not allowed');
+  if (/<!DOCTYPE/i.test(text)) {
+    invalid('the SVG has a <!DOCTYPE> declaration; DOCTYPE and ENTITY declarations are not allowed');
+  }
   if (/<!ENTITY/i.test(text)) invalid('the SVG declares an <!ENTITY>; DOCTYPE and ENTITY declarations are not allowed');
   if (/<([\w.-]+:)?script[\s/>]/i.test(text)) invalid('the SVG contains a <script> element; scripts are not allowed');
-  if (/<([\w.-]+:)?foreignObject[\s/>]/i.test(text)) invalid('the SVG contains a <foreignObject> element; it is not allowed');
+  if (/<([\w.-]+:)?foreignObject[\s/>]/i.test(text)) {
+    invalid('the SVG contains a <foreignObject> element; it is not allowed');
+  }
   const handler = /[\s"'/:](on[a-z]+)\s*=/i.exec(text);
   if (handler) invalid(`the SVG has an event-handler attribute (${handler[1]}=); event handlers are not allowed`);
   if (/javascript\s*:/i.test(text)) invalid('the SVG contains a javascript: URL; scripts are not allowed');
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(text)) invalid('the SVG contains control characters');
 }
 
@@ -86,7 +94,9 @@ function describeXmlError(message: string, text: string, at: number, openTag: st
     return `the SVG is not well-formed: the character reference &${/&([^&;]*);$/.exec(text.slice(0, at))?.[1] ?? ''}; is not allowed`;
   }
   if (message === 'incorrect syntax.') return 'the SVG has a <!...> declaration; declarations are not allowed'; // "<!" not opening a comment or CDATA
-  if (message === 'unquoted attribute value.') return `the SVG is not well-formed: an attribute value of <${openTag}> is not quoted`;
+  if (message === 'unquoted attribute value.') {
+    return `the SVG is not well-formed: an attribute value of <${openTag}> is not quoted`;
+  }
   return `the SVG is not well-formed: ${message.replace(/\.$/, '')}`;
 }
 
@@ -116,7 +126,9 @@ function parseSvg(text: string): Record<string, string> {
     }
     invalid(`${describeXmlError(message, text, parser.position, startTag)} (line ${line}, column ${column})`);
   });
-  parser.on('doctype', () => invalid('the SVG has a <!DOCTYPE> declaration; DOCTYPE and ENTITY declarations are not allowed'));
+  parser.on('doctype', () =>
+    invalid('the SVG has a <!DOCTYPE> declaration; DOCTYPE and ENTITY declarations are not allowed'),
+  );
   parser.on('xmldecl', (decl) => {
     if (decl.encoding !== undefined && !/^utf-?8$/i.test(decl.encoding)) {
       invalid(`the SVG declares the encoding ${quoteShort(decl.encoding)}; only UTF-8 is accepted`);
@@ -148,7 +160,9 @@ function parseSvg(text: string): Record<string, string> {
   const unclosed = open[open.length - 1];
   if (unclosed) {
     // An "&" with no ";" after it swallows the rest of the document as an entity name.
-    if (/&[^;]*$/.test(text)) invalid('the SVG is not well-formed: a "&" does not start an entity or character reference');
+    if (/&[^;]*$/.test(text)) {
+      invalid('the SVG is not well-formed: a "&" does not start an entity or character reference');
+    }
     invalid(`the SVG is not well-formed: <${unclosed.name}> is never closed`);
   }
   parser.close();
@@ -212,7 +226,9 @@ export function inspectSvg(bytes: Buffer): IconInfo {
     // One of width/height: the other follows from the viewBox's aspect ratio, as in a browser.
     const given = w !== undefined ? 'width' : 'height';
     if (vb === undefined) {
-      invalid(`the SVG has no size: its root <svg> element has a ${given} but no ${given === 'width' ? 'height' : 'width'} and no viewBox`);
+      invalid(
+        `the SVG has no size: its root <svg> element has a ${given} but no ${given === 'width' ? 'height' : 'width'} and no viewBox`,
+      );
     }
     const box = parseViewBox(vb);
     if (w !== undefined) {

@@ -56,7 +56,11 @@ const toEvent = (r: EventRow): AuditEvent => ({
 
 /** Newest first; `beforeId` continues from the last event of the previous page. */
 export async function listEvents(
-  q: Queryable, appId: number, version?: string, limit = 100, beforeId: number | null = null,
+  q: Queryable,
+  appId: number,
+  version?: string,
+  limit = 100,
+  beforeId: number | null = null,
 ): Promise<{ items: AuditEvent[]; nextBefore: number | null }> {
   const rows = await q.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM audit_events
@@ -72,7 +76,9 @@ export async function listEvents(
  * (a page of the review queue shows every item's trail). Lists in the order asked.
  */
 export async function listEventsOfVersions(
-  q: Queryable, versions: ReadonlyArray<{ appId: number; version: string }>, limit = 100,
+  q: Queryable,
+  versions: ReadonlyArray<{ appId: number; version: string }>,
+  limit = 100,
 ): Promise<AuditEvent[][]> {
   if (versions.length === 0) return [];
   const rows = await q.query<EventRow & { app_id: number }>(

@@ -4,7 +4,8 @@
 export const VERSION_STATES = ['draft', 'submitted', 'passed', 'rejected', 'active', 'suspended'] as const;
 export type VersionState = (typeof VERSION_STATES)[number];
 
-export type VersionAction = 'replace' | 'submit' | 'cancel' | 'pass' | 'reject' | 'release' | 'suspend' | 'activate' | 'delete';
+export type VersionAction =
+  'replace' | 'submit' | 'cancel' | 'pass' | 'reject' | 'release' | 'suspend' | 'activate' | 'delete';
 
 /** Who an action needs: a workspace member of regular rank or more, or a reviewer. */
 export type Actor = 'isv' | 'reviewer';

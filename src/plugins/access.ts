@@ -26,12 +26,17 @@ async function resolveWorkspace(request: FastifyRequest, rule: Extract<Access, {
   const p = caller(request);
   const params = request.params as Params;
   const name = params.ws ?? '';
-  const found = await app.db.cached(`workspace:${name}:${p.userId}`, () => findWorkspaceForUser(app.db, name, p.userId));
+  const found = await app.db.cached(`workspace:${name}:${p.userId}`, () =>
+    findWorkspaceForUser(app.db, name, p.userId),
+  );
   const role = found ? effectiveWorkspaceRole(p, found.memberRole) : null;
   // Outsiders hear exactly what they would for a workspace that does not exist.
   if (!found || !role) throw new AppError('not-found', `workspace ${JSON.stringify(name)} not found`);
   if (!workspaceRoleAtLeast(role, rule.role) && !(rule.orPermission && p.permissions.has(rule.orPermission))) {
-    throw new AppError('forbidden', `this needs the ${rule.role} role in workspace ${JSON.stringify(name)}; you are ${role}`);
+    throw new AppError(
+      'forbidden',
+      `this needs the ${rule.role} role in workspace ${JSON.stringify(name)}; you are ${role}`,
+    );
   }
   if (rule.andPermission && !p.permissions.has(rule.andPermission)) {
     throw new AppError('forbidden', `this needs the ${rule.andPermission} permission`);
@@ -54,7 +59,9 @@ export default fp(
     app.addHook('onRoute', (route) => void routes.push(route));
     app.addHook('onReady', async () => {
       const undeclared = routes.filter((r) => !r.config?.access).map((r) => `${String(r.method)} ${r.url}`);
-      if (undeclared.length > 0) throw new Error(`routes without an access rule (config.access): ${undeclared.join(', ')}`);
+      if (undeclared.length > 0) {
+        throw new Error(`routes without an access rule (config.access): ${undeclared.join(', ')}`);
+      }
     });
     // After validation, like the checks it replaces, so a bad request is a 400 to all.
     app.addHook('preHandler', async (request) => {

@@ -24,8 +24,6 @@ declare module 'fastify' {
   }
 }
 
-
-
 export interface AuthOptions {
   signInLimits?: SignInLimits;
   scryptCost?: ScryptCost;
@@ -57,13 +55,20 @@ export default fp<AuthOptions>(
         // Secure by default: a route is closed to anonymous callers unless it says it is
         // public, and they hear 401 before anything about their input. (Unmatched URLs
         // fall through to the 404 handler.)
-        if (request.routeOptions.url !== undefined && !allowsAnonymous(request.routeOptions.config.access, app.config.storePublic)) caller(request);
+        if (
+          request.routeOptions.url !== undefined &&
+          !allowsAnonymous(request.routeOptions.config.access, app.config.storePublic)
+        ) {
+          caller(request);
+        }
         return;
       }
       refuseIfLimited(reply, creds.username, request.ip);
       // Memoised until the next write on the embedded engine (see Database.cached);
       // the key is a digest, so no secret is kept in memory as a map key.
-      const key = `auth:${createHash('sha256').update(`${creds.scheme}\0${creds.username ?? ''}\0${creds.secret}`).digest('hex')}`;
+      const key = `auth:${createHash('sha256')
+        .update(`${creds.scheme}\0${creds.username ?? ''}\0${creds.secret}`)
+        .digest('hex')}`;
       let principal = await app.db.cached(key, () => authenticate(app.db, creds, cost));
       if (principal?.expiresAt && principal.expiresAt.getTime() <= Date.now()) principal = null;
       if (!principal) {

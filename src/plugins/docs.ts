@@ -10,7 +10,10 @@ import { access } from '../http/access.js';
 
 export default fp(
   async (app) => {
-    const document = yaml.load(await fs.readFile(projectPath('openapi', 'openapi.yaml'), 'utf8')) as Record<string, unknown>;
+    const document = yaml.load(await fs.readFile(projectPath('openapi', 'openapi.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     await app.register(async (docs) => {
       // Everything the docs UI serves is public, like the contract itself.
       docs.addHook('onRoute', (route) => {

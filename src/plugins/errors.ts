@@ -28,9 +28,18 @@ const PG_BAD_INPUT: Record<string, string> = {
 
 function fromFastifyError(err: FastifyError): AppError {
   const pgCode = (err as { code?: string }).code;
-  if (pgCode && PG_CONFLICTS[pgCode] && !err.statusCode) return new AppError('conflict', PG_CONFLICTS[pgCode] as string);
-  if (pgCode && PG_BAD_INPUT[pgCode] && !err.statusCode) return new AppError('bad-request', PG_BAD_INPUT[pgCode] as string);
-  if (err.validation) return new AppError('validation-failed', `${err.validationContext ?? 'request'}${err.message.startsWith('body') || err.message.startsWith('query') || err.message.startsWith('params') ? err.message.slice(err.message.indexOf(' ')) : ' ' + err.message}`);
+  if (pgCode && PG_CONFLICTS[pgCode] && !err.statusCode) {
+    return new AppError('conflict', PG_CONFLICTS[pgCode] as string);
+  }
+  if (pgCode && PG_BAD_INPUT[pgCode] && !err.statusCode) {
+    return new AppError('bad-request', PG_BAD_INPUT[pgCode] as string);
+  }
+  if (err.validation) {
+    return new AppError(
+      'validation-failed',
+      `${err.validationContext ?? 'request'}${err.message.startsWith('body') || err.message.startsWith('query') || err.message.startsWith('params') ? err.message.slice(err.message.indexOf(' ')) : ' ' + err.message}`,
+    );
+  }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
@@ -61,7 +70,10 @@ export function isChartMuseumRoute(url: string): boolean {
 export function sendError(request: FastifyRequest, reply: FastifyReply, appErr: AppError): FastifyReply {
   if (appErr.status === 401) reply.header('WWW-Authenticate', 'Basic realm="chartroom"');
   if (isChartMuseumRoute(request.url)) {
-    return reply.code(appErr.status).type('application/json; charset=utf-8').send({ error: appErr.detail, code: appErr.code });
+    return reply
+      .code(appErr.status)
+      .type('application/json; charset=utf-8')
+      .send({ error: appErr.detail, code: appErr.code });
   }
   return reply
     .code(appErr.status)
@@ -86,18 +98,31 @@ export default fp(
     // JSON can spell a lone UTF-16 surrogate ("\ud800"), which is not Unicode and which
     // the database cannot store; refuse it in any parsed body, query or path parameter.
     app.addHook('preValidation', (request, _reply, done) => {
-      for (const [where, value] of [['body', request.body], ['query', request.query], ['params', request.params]] as const) {
+      for (const [where, value] of [
+        ['body', request.body],
+        ['query', request.query],
+        ['params', request.params],
+      ] as const) {
         if (value === undefined || value === null) continue;
         const path = findLoneSurrogate(value);
         if (path !== null) {
-          done(new AppError('bad-request', `${[where, path].filter(Boolean).join(' ')} holds a lone UTF-16 surrogate (such as \\ud800), which is not valid Unicode text`));
+          done(
+            new AppError(
+              'bad-request',
+              `${[where, path].filter(Boolean).join(' ')} holds a lone UTF-16 surrogate (such as \\ud800), which is not valid Unicode text`,
+            ),
+          );
           return;
         }
       }
       done();
     });
     app.setNotFoundHandler((request, reply) =>
-      sendError(request, reply, new AppError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+      sendError(
+        request,
+        reply,
+        new AppError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`),
+      ),
     );
   },
   { name: 'chartroom-errors' },

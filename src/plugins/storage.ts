@@ -24,7 +24,9 @@ export interface StorageOptions {
 
 export default fp<StorageOptions>(
   async (app, opts) => {
-    const db = opts.db ?? (await openDatabase({ url: opts.config.databaseUrl, pgliteDir: path.join(opts.config.dataDir, 'pg') }));
+    const db =
+      opts.db ??
+      (await openDatabase({ url: opts.config.databaseUrl, pgliteDir: path.join(opts.config.dataDir, 'pg') }));
     const applied = await migrate(db);
     if (applied.length > 0) app.log.info({ migrations: applied }, 'applied database migrations');
     const blobs = await openBlobStore(opts.config);

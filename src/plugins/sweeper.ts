@@ -12,7 +12,9 @@ export default fp(
     const sweep = async () => {
       try {
         const removed = await sweepOrphanBlobs(app.db, app.blobs, app.config.blobGraceSeconds);
-        if (removed.blobs > 0 || removed.leftovers > 0) app.log.info(removed, 'swept unreferenced blobs and leftovers of crashed writes');
+        if (removed.blobs > 0 || removed.leftovers > 0) {
+          app.log.info(removed, 'swept unreferenced blobs and leftovers of crashed writes');
+        }
       } catch (err) {
         app.log.warn({ err }, 'blob sweep failed; will retry');
       }

@@ -19,7 +19,9 @@ export default fp(
     });
     app.addHook('onResponse', (request, _reply, done) => {
       const socket = request.raw.socket;
-      if (request.raw.complete === false && socket && !socket.destroyed) setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      if (request.raw.complete === false && socket && !socket.destroyed) {
+        setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      }
       done();
     });
   },

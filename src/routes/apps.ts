@@ -1,7 +1,15 @@
 // Apps of a workspace under /api/v1: list, upload, info, icon, suspension, events.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { deleteApp, getApp, listApps, setAppIcon, setAppSuspended, updateAppInfo, type AppPatch } from '../apps/apps.js';
+import {
+  deleteApp,
+  getApp,
+  listApps,
+  setAppIcon,
+  setAppSuspended,
+  updateAppInfo,
+  type AppPatch,
+} from '../apps/apps.js';
 import { storeUpload } from '../versions/versions.js';
 import { getVersionDetail, listVersionDetails } from '../versions/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
@@ -19,57 +27,86 @@ import { sendIcon } from '../http/send.js';
 const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
 
 export default async function appRoutes(server: FastifyInstance): Promise<void> {
-  server.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/apps', { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } }, async (request) => {
-    const { workspace, role } = workspaceScope(request);
-    const actors = actorsFor(request.principal, role);
-    const items = [];
-    for (const a of await listApps(server.db, workspace.id)) {
-      const versions = await listVersionDetails(server.db, a.id);
-      items.push({
-        ...appJson(a, workspace.name),
-        versionCount: versions.length,
-        latestVersion: versions[0] ? versionJson(versions[0], a.name, workspace.name, actors) : null,
-      });
-    }
-    return { items };
-  });
+  server.get<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws/apps',
+    { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } },
+    async (request) => {
+      const { workspace, role } = workspaceScope(request);
+      const actors = actorsFor(request.principal, role);
+      const items = [];
+      for (const a of await listApps(server.db, workspace.id)) {
+        const versions = await listVersionDetails(server.db, a.id);
+        items.push({
+          ...appJson(a, workspace.name),
+          versionCount: versions.length,
+          latestVersion: versions[0] ? versionJson(versions[0], a.name, workspace.name, actors) : null,
+        });
+      }
+      return { items };
+    },
+  );
 
   // New app or new version of an existing app, from multipart `chart` (+ `prov`, `updateLog`).
-  server.post<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/apps', { config: { access: access.workspace('workspace-regular') }, schema: { params: wsParam } }, async (request, reply) => {
-    const { workspace, role } = workspaceScope(request);
-    const upload = await readChartUpload(request, server.config.maxUploadBytes);
-    const result = await storeUpload(server.db, server.blobs, {
-      workspaceId: workspace.id, pkg: upload.pkg, prov: upload.prov, force: false,
-      uploaderId: request.principal?.userId ?? null, actor: callerName(request), updateLog: upload.updateLog,
-    });
-    const appRecord = await getApp(server.db, workspace.id, upload.pkg.metadata.name);
-    const version = await getVersionDetail(server.db, result.appId, appRecord.name, upload.pkg.metadata.version);
-    return reply.code(201).send({ app: appJson(appRecord, workspace.name), version: versionJson(version, appRecord.name, workspace.name, actorsFor(request.principal, role)) });
-  });
+  server.post<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws/apps',
+    { config: { access: access.workspace('workspace-regular') }, schema: { params: wsParam } },
+    async (request, reply) => {
+      const { workspace, role } = workspaceScope(request);
+      const upload = await readChartUpload(request, server.config.maxUploadBytes);
+      const result = await storeUpload(server.db, server.blobs, {
+        workspaceId: workspace.id,
+        pkg: upload.pkg,
+        prov: upload.prov,
+        force: false,
+        uploaderId: request.principal?.userId ?? null,
+        actor: callerName(request),
+        updateLog: upload.updateLog,
+      });
+      const appRecord = await getApp(server.db, workspace.id, upload.pkg.metadata.name);
+      const version = await getVersionDetail(server.db, result.appId, appRecord.name, upload.pkg.metadata.version);
+      return reply.code(201).send({
+        app: appJson(appRecord, workspace.name),
+        version: versionJson(version, appRecord.name, workspace.name, actorsFor(request.principal, role)),
+      });
+    },
+  );
 
-  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app', { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } }, async (request) => {
-    const ctx = appScope(request);
-    const versions = await listVersionDetails(server.db, ctx.app.id);
-    return {
-      ...appJson(ctx.app, ctx.workspace.name),
-      versions: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)),
-    };
-  });
+  server.get<{ Params: AppParams }>(
+    '/api/v1/workspaces/:ws/apps/:app',
+    { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
+    async (request) => {
+      const ctx = appScope(request);
+      const versions = await listVersionDetails(server.db, ctx.app.id);
+      return {
+        ...appJson(ctx.app, ctx.workspace.name),
+        versions: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)),
+      };
+    },
+  );
 
   server.patch<{ Params: AppParams; Body: AppPatch }>(
     '/api/v1/workspaces/:ws/apps/:app',
     {
       // ISVs edit the info; reviewers may move the app between categories (the handler's rule).
-      config: { access: access.workspace('workspace-regular', { resolve: 'app', orPermission: 'app-templates.manage' }) },
+      config: {
+        access: access.workspace('workspace-regular', { resolve: 'app', orPermission: 'app-templates.manage' }),
+      },
       schema: {
         params: appParams,
         body: {
-          type: 'object', additionalProperties: false, minProperties: 1,
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
           properties: {
             description: { type: 'string', maxLength: APP_INFO_LIMITS.description },
             abstraction: { type: 'string', maxLength: APP_INFO_LIMITS.abstraction },
             home: homeSchema, // the rules uploads follow too (src/apps/app-info.ts)
-            category: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', minLength: 1, maxLength: 64 }] },
+            category: {
+              anyOf: [
+                { type: 'integer', minimum: 1 },
+                { type: 'string', minLength: 1, maxLength: 64 },
+              ],
+            },
           },
         },
       },
@@ -80,61 +117,114 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
       // ISVs (workspace-regular and up) edit everything; reviewers may always move an app between categories.
       const onlyCategory = Object.keys(body).every((k) => k === 'category');
       if (!ctx.actors.has('isv') && !(onlyCategory && ctx.actors.has('reviewer'))) {
-        throw new AppError('forbidden', ctx.actors.has('reviewer') ? 'reviewers may change only the category' : 'editing an app needs the workspace-regular role or higher');
+        throw new AppError(
+          'forbidden',
+          ctx.actors.has('reviewer')
+            ? 'reviewers may change only the category'
+            : 'editing an app needs the workspace-regular role or higher',
+        );
       }
       const updated = await updateAppInfo(server.db, ctx.workspace.id, ctx.app.name, body, callerName(request));
       return appJson(updated, ctx.workspace.name);
     },
   );
 
-  server.delete<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app', { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } }, async (request, reply) => {
-    const ctx = appScope(request);
-    await deleteApp(server.db, server.blobs, ctx.workspace.id, ctx.app.name);
-    return reply.code(204).send();
-  });
+  server.delete<{ Params: AppParams }>(
+    '/api/v1/workspaces/:ws/apps/:app',
+    { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
+    async (request, reply) => {
+      const ctx = appScope(request);
+      await deleteApp(server.db, server.blobs, ctx.workspace.id, ctx.app.name);
+      return reply.code(204).send();
+    },
+  );
 
-  server.get<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } }, async (request, reply) => {
-    const ctx = appScope(request);
-    return sendIcon(request, reply, { digest: ctx.app.iconDigest, type: ctx.app.iconType }, `app ${JSON.stringify(ctx.app.name)} has no icon`);
-  });
+  server.get<{ Params: AppParams }>(
+    '/api/v1/workspaces/:ws/apps/:app/icon',
+    { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
+    async (request, reply) => {
+      const ctx = appScope(request);
+      return sendIcon(
+        request,
+        reply,
+        { digest: ctx.app.iconDigest, type: ctx.app.iconType },
+        `app ${JSON.stringify(ctx.app.name)} has no icon`,
+      );
+    },
+  );
 
-  server.put<{ Params: AppParams }>('/api/v1/workspaces/:ws/apps/:app/icon', { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } }, async (request) => {
-    const ctx = appScope(request);
-    const bytes = await readIcon(request);
-    const info = inspectIcon(bytes);
-    const updated = await setAppIcon(server.db, server.blobs, ctx.workspace.id, ctx.app.name, bytes, info.contentType, callerName(request));
-    return appJson(updated, ctx.workspace.name);
-  });
+  server.put<{ Params: AppParams }>(
+    '/api/v1/workspaces/:ws/apps/:app/icon',
+    { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
+    async (request) => {
+      const ctx = appScope(request);
+      const bytes = await readIcon(request);
+      const info = inspectIcon(bytes);
+      const updated = await setAppIcon(
+        server.db,
+        server.blobs,
+        ctx.workspace.id,
+        ctx.app.name,
+        bytes,
+        info.contentType,
+        callerName(request),
+      );
+      return appJson(updated, ctx.workspace.name);
+    },
+  );
 
   server.post<{ Params: AppParams; Body: { action: 'suspend' | 'activate'; message?: string } }>(
     '/api/v1/workspaces/:ws/apps/:app/actions',
     {
-      config: { access: access.workspace('workspace-viewer', { resolve: 'app', andPermission: 'app-templates.manage' }) },
+      config: {
+        access: access.workspace('workspace-viewer', { resolve: 'app', andPermission: 'app-templates.manage' }),
+      },
       schema: {
         params: appParams,
         body: {
-          type: 'object', required: ['action'], additionalProperties: false,
-          properties: { action: { type: 'string', enum: ['suspend', 'activate'] }, message: { type: 'string', maxLength: 5000 } },
+          type: 'object',
+          required: ['action'],
+          additionalProperties: false,
+          properties: {
+            action: { type: 'string', enum: ['suspend', 'activate'] },
+            message: { type: 'string', maxLength: 5000 },
+          },
         },
       },
     },
     async (request) => {
       const ctx = appScope(request);
-      const updated = await setAppSuspended(server.db, ctx.workspace.id, ctx.app.name, request.body.action === 'suspend', callerName(request), request.body.message ?? '');
+      const updated = await setAppSuspended(
+        server.db,
+        ctx.workspace.id,
+        ctx.app.name,
+        request.body.action === 'suspend',
+        callerName(request),
+        request.body.message ?? '',
+      );
       return appJson(updated, ctx.workspace.name);
     },
   );
 
   server.get<{ Params: AppParams; Querystring: PagingQuery }>(
     '/api/v1/workspaces/:ws/apps/:app/events',
-    { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams, querystring: eventsQuery } },
+    {
+      config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) },
+      schema: { params: appParams, querystring: eventsQuery },
+    },
     async (request) => {
       const ctx = appScope(request);
-      return eventsPage(await listEvents(server.db, ctx.app.id, undefined, request.query.limit, eventsCursor(request.query.cursor)));
+      return eventsPage(
+        await listEvents(server.db, ctx.app.id, undefined, request.query.limit, eventsCursor(request.query.cursor)),
+      );
     },
   );
 }
 
 export function readIcon(request: Parameters<typeof readBody>[0]): Promise<Buffer> {
-  return readBody(request, MAX_ICON_BYTES, () => new AppError('icon-invalid', `the icon is larger than ${MAX_ICON_BYTES} bytes (64 KiB)`));
+  return readBody(
+    request,
+    MAX_ICON_BYTES,
+    () => new AppError('icon-invalid', `the icon is larger than ${MAX_ICON_BYTES} bytes (64 KiB)`),
+  );
 }

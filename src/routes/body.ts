@@ -5,8 +5,14 @@ import { readUpload } from '../charts/archive.js';
 
 export function rawBody(request: FastifyRequest): AsyncIterable<Uint8Array> {
   const body = request.body as unknown;
-  if (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') return body as AsyncIterable<Uint8Array>;
-  if (typeof body === 'string') return (async function* () { yield Buffer.from(body); })();
+  if (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') {
+    return body as AsyncIterable<Uint8Array>;
+  }
+  if (typeof body === 'string') {
+    return (async function* () {
+      yield Buffer.from(body);
+    })();
+  }
   throw new AppError('unsupported-media-type', 'send the raw bytes as the body (not JSON or a form)');
 }
 

@@ -1,6 +1,13 @@
 // Store categories: read by whoever may read the store; managed by app-templates.manage.
 import type { FastifyInstance } from 'fastify';
-import { createCategory, deleteCategory, getCategory, listCategories, setCategoryIcon, updateCategory } from '../categories/categories.js';
+import {
+  createCategory,
+  deleteCategory,
+  getCategory,
+  listCategories,
+  setCategoryIcon,
+  updateCategory,
+} from '../categories/categories.js';
 import { inspectIcon } from '../icons/icons.js';
 import { categoryJson } from './presenters.js';
 import { readIcon } from './apps.js';
@@ -10,17 +17,23 @@ import { access } from '../http/access.js';
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
 
 export default async function categoryRoutes(server: FastifyInstance): Promise<void> {
-
-  server.get('/api/v1/categories', { config: { access: access.store } }, async () => ({ items: (await listCategories(server.db)).map(categoryJson) }));
+  server.get('/api/v1/categories', { config: { access: access.store } }, async () => ({
+    items: (await listCategories(server.db)).map(categoryJson),
+  }));
 
   server.post<{ Body: { name: string; description?: string } }>(
     '/api/v1/categories',
     {
-    config: { access: access.permission('app-templates.manage') },
+      config: { access: access.permission('app-templates.manage') },
       schema: {
         body: {
-          type: 'object', required: ['name'], additionalProperties: false,
-          properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, description: { type: 'string', maxLength: 2000 } },
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 64 },
+            description: { type: 'string', maxLength: 2000 },
+          },
         },
       },
     },
@@ -30,19 +43,26 @@ export default async function categoryRoutes(server: FastifyInstance): Promise<v
     },
   );
 
-  server.get<{ Params: { id: string } }>('/api/v1/categories/:id', { config: { access: access.store }, schema: { params: idParam } }, async (request) =>
-    categoryJson(await getCategory(server.db, request.params.id)),
+  server.get<{ Params: { id: string } }>(
+    '/api/v1/categories/:id',
+    { config: { access: access.store }, schema: { params: idParam } },
+    async (request) => categoryJson(await getCategory(server.db, request.params.id)),
   );
 
   server.patch<{ Params: { id: string }; Body: { name?: string; description?: string } }>(
     '/api/v1/categories/:id',
     {
-    config: { access: access.permission('app-templates.manage') },
+      config: { access: access.permission('app-templates.manage') },
       schema: {
         params: idParam,
         body: {
-          type: 'object', additionalProperties: false, minProperties: 1,
-          properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, description: { type: 'string', maxLength: 2000 } },
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 64 },
+            description: { type: 'string', maxLength: 2000 },
+          },
         },
       },
     },
@@ -51,20 +71,37 @@ export default async function categoryRoutes(server: FastifyInstance): Promise<v
     },
   );
 
-  server.delete<{ Params: { id: string } }>('/api/v1/categories/:id', { config: { access: access.permission('app-templates.manage') }, schema: { params: idParam } }, async (request, reply) => {
-    await deleteCategory(server.db, server.blobs, request.params.id);
-    return reply.code(204).send();
-  });
+  server.delete<{ Params: { id: string } }>(
+    '/api/v1/categories/:id',
+    { config: { access: access.permission('app-templates.manage') }, schema: { params: idParam } },
+    async (request, reply) => {
+      await deleteCategory(server.db, server.blobs, request.params.id);
+      return reply.code(204).send();
+    },
+  );
 
-  server.get<{ Params: { id: string } }>('/api/v1/categories/:id/icon', { config: { access: access.store }, schema: { params: idParam } }, async (request, reply) => {
-    const c = await getCategory(server.db, request.params.id);
-    return sendIcon(request, reply, { digest: c.iconDigest, type: c.iconType }, `category ${JSON.stringify(c.name)} has no icon`);
-  });
+  server.get<{ Params: { id: string } }>(
+    '/api/v1/categories/:id/icon',
+    { config: { access: access.store }, schema: { params: idParam } },
+    async (request, reply) => {
+      const c = await getCategory(server.db, request.params.id);
+      return sendIcon(
+        request,
+        reply,
+        { digest: c.iconDigest, type: c.iconType },
+        `category ${JSON.stringify(c.name)} has no icon`,
+      );
+    },
+  );
 
-  server.put<{ Params: { id: string } }>('/api/v1/categories/:id/icon', { config: { access: access.permission('app-templates.manage') }, schema: { params: idParam } }, async (request) => {
-    await getCategory(server.db, request.params.id);
-    const bytes = await readIcon(request);
-    const info = inspectIcon(bytes);
-    return categoryJson(await setCategoryIcon(server.db, server.blobs, request.params.id, bytes, info.contentType));
-  });
+  server.put<{ Params: { id: string } }>(
+    '/api/v1/categories/:id/icon',
+    { config: { access: access.permission('app-templates.manage') }, schema: { params: idParam } },
+    async (request) => {
+      await getCategory(server.db, request.params.id);
+      const bytes = await readIcon(request);
+      const info = inspectIcon(bytes);
+      return categoryJson(await setCategoryIcon(server.db, server.blobs, request.params.id, bytes, info.contentType));
+    },
+  );
 }

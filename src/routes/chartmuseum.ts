@@ -11,9 +11,15 @@ import { repoBaseUrl } from '../http/send.js';
 import { MAX_PROV_BYTES } from '../charts/provenance.js';
 import { access, workspaceScope } from '../http/access.js';
 
-interface WsParams { ws: string }
-interface ChartParams extends WsParams { name: string }
-interface VersionParams extends ChartParams { version: string }
+interface WsParams {
+  ws: string;
+}
+interface ChartParams extends WsParams {
+  name: string;
+}
+interface VersionParams extends ChartParams {
+  version: string;
+}
 
 function truthyFlag(v: unknown): boolean {
   // ChartMuseum treats a bare ?force (and ?force=true) as set.
@@ -38,54 +44,96 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
         actor: request.principal?.username ?? 'anonymous',
         updateLog: upload.updateLog,
       });
-      request.log.info({ workspace: workspace.name, chart: upload.pkg.metadata.name, version: upload.pkg.metadata.version, digest: upload.pkg.digest, replaced: !result.created }, 'chart uploaded');
+      request.log.info(
+        {
+          workspace: workspace.name,
+          chart: upload.pkg.metadata.name,
+          version: upload.pkg.metadata.version,
+          digest: upload.pkg.digest,
+          replaced: !result.created,
+        },
+        'chart uploaded',
+      );
       return reply.code(201).send({ saved: true });
     },
   );
 
-  app.post<{ Params: WsParams }>('/api/workspaces/:ws/prov', { config: { access: access.workspace('workspace-regular') } }, async (request, reply) => {
-    const { workspace } = workspaceScope(request);
-    let prov: Buffer | null = null;
-    if (request.isMultipart()) {
-      for await (const part of formParts(request, { fileSize: MAX_PROV_BYTES + 1, files: 1 })) {
-        if (part.type === 'file' && part.fieldname === 'prov') prov = await readProvPart(partFile(part));
-        else if (part.type === 'file') part.file.resume();
+  app.post<{ Params: WsParams }>(
+    '/api/workspaces/:ws/prov',
+    { config: { access: access.workspace('workspace-regular') } },
+    async (request, reply) => {
+      const { workspace } = workspaceScope(request);
+      let prov: Buffer | null = null;
+      if (request.isMultipart()) {
+        for await (const part of formParts(request, { fileSize: MAX_PROV_BYTES + 1, files: 1 })) {
+          if (part.type === 'file' && part.fieldname === 'prov') prov = await readProvPart(partFile(part));
+          else if (part.type === 'file') part.file.resume();
+        }
+      } else if (request.body !== undefined && request.body !== null) {
+        prov = await readProvPart(rawBody(request));
       }
-    } else if (request.body !== undefined && request.body !== null) {
-      prov = await readProvPart(rawBody(request));
-    }
-    if (!prov || prov.length === 0) throw new AppError('bad-request', 'send the provenance file as the multipart field "prov" or as the body');
-    await attachProvenance(app.db, app.blobs, workspace.id, prov, request.principal?.username ?? 'anonymous');
-    return reply.code(201).send({ saved: true });
-  });
+      if (!prov || prov.length === 0) {
+        throw new AppError('bad-request', 'send the provenance file as the multipart field "prov" or as the body');
+      }
+      await attachProvenance(app.db, app.blobs, workspace.id, prov, request.principal?.username ?? 'anonymous');
+      return reply.code(201).send({ saved: true });
+    },
+  );
 
-  app.get<{ Params: WsParams }>('/api/workspaces/:ws/charts', { config: { access: access.workspace('workspace-viewer') } }, async (request) => {
-    const { workspace } = workspaceScope(request);
-    const versions = await listWorkspaceVersions(app.db, workspace.id);
-    return groupEntries(versions, repoBaseUrl(app, `/workspaces/${workspace.name}`));
-  });
+  app.get<{ Params: WsParams }>(
+    '/api/workspaces/:ws/charts',
+    { config: { access: access.workspace('workspace-viewer') } },
+    async (request) => {
+      const { workspace } = workspaceScope(request);
+      const versions = await listWorkspaceVersions(app.db, workspace.id);
+      return groupEntries(versions, repoBaseUrl(app, `/workspaces/${workspace.name}`));
+    },
+  );
 
-  app.get<{ Params: ChartParams }>('/api/workspaces/:ws/charts/:name', { config: { access: access.workspace('workspace-viewer') } }, async (request) => {
-    const { workspace } = workspaceScope(request);
-    const versions = await listWorkspaceVersions(app.db, workspace.id, request.params.name);
-    if (versions.length === 0) throw new AppError('not-found', `chart ${JSON.stringify(request.params.name)} not found`);
-    return groupEntries(versions, repoBaseUrl(app, `/workspaces/${workspace.name}`))[request.params.name];
-  });
+  app.get<{ Params: ChartParams }>(
+    '/api/workspaces/:ws/charts/:name',
+    { config: { access: access.workspace('workspace-viewer') } },
+    async (request) => {
+      const { workspace } = workspaceScope(request);
+      const versions = await listWorkspaceVersions(app.db, workspace.id, request.params.name);
+      if (versions.length === 0) {
+        throw new AppError('not-found', `chart ${JSON.stringify(request.params.name)} not found`);
+      }
+      return groupEntries(versions, repoBaseUrl(app, `/workspaces/${workspace.name}`))[request.params.name];
+    },
+  );
 
-  app.get<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', { config: { access: access.workspace('workspace-viewer') } }, async (request) => {
-    const { workspace } = workspaceScope(request);
-    const { name, version } = request.params;
-    const versions = await listWorkspaceVersions(app.db, workspace.id, name);
-    versions.sort((a, b) => compareVersionsDesc(a.metadata.version, b.metadata.version));
-    // ChartMuseum answers "latest" with the newest version.
-    const hit = version === 'latest' ? versions[0] : versions.find((v) => v.metadata.version === version);
-    if (!hit) throw new AppError('not-found', `chart ${JSON.stringify(name)} version ${JSON.stringify(version)} not found`);
-    return toIndexEntry(hit, repoBaseUrl(app, `/workspaces/${workspace.name}`));
-  });
+  app.get<{ Params: VersionParams }>(
+    '/api/workspaces/:ws/charts/:name/:version',
+    { config: { access: access.workspace('workspace-viewer') } },
+    async (request) => {
+      const { workspace } = workspaceScope(request);
+      const { name, version } = request.params;
+      const versions = await listWorkspaceVersions(app.db, workspace.id, name);
+      versions.sort((a, b) => compareVersionsDesc(a.metadata.version, b.metadata.version));
+      // ChartMuseum answers "latest" with the newest version.
+      const hit = version === 'latest' ? versions[0] : versions.find((v) => v.metadata.version === version);
+      if (!hit) {
+        throw new AppError('not-found', `chart ${JSON.stringify(name)} version ${JSON.stringify(version)} not found`);
+      }
+      return toIndexEntry(hit, repoBaseUrl(app, `/workspaces/${workspace.name}`));
+    },
+  );
 
-  app.delete<{ Params: VersionParams }>('/api/workspaces/:ws/charts/:name/:version', { config: { access: access.workspace('workspace-regular', { orPermission: 'app-templates.manage' }) } }, async (request) => {
-    const { workspace } = workspaceScope(request);
-    await deleteVersion(app.db, app.blobs, workspace.id, request.params.name, request.params.version, request.principal?.username ?? 'anonymous');
-    return { deleted: true };
-  });
+  app.delete<{ Params: VersionParams }>(
+    '/api/workspaces/:ws/charts/:name/:version',
+    { config: { access: access.workspace('workspace-regular', { orPermission: 'app-templates.manage' }) } },
+    async (request) => {
+      const { workspace } = workspaceScope(request);
+      await deleteVersion(
+        app.db,
+        app.blobs,
+        workspace.id,
+        request.params.name,
+        request.params.version,
+        request.principal?.username ?? 'anonymous',
+      );
+      return { deleted: true };
+    },
+  );
 }

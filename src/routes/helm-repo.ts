@@ -9,23 +9,41 @@ import { access, workspaceScope } from '../http/access.js';
 import { repoBaseUrl, sendIndex, sendPackage } from '../http/send.js';
 
 export default async function helmRepoRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { ws: string } }>('/workspaces/:ws/index.yaml', { config: { access: access.workspace('workspace-viewer') } }, async (request, reply) => {
-    const { workspace } = workspaceScope(request);
-    const key = `workspace:${workspace.id}`;
-    const index = await app.indexCache.get(key, String(workspace.revision), async () =>
-      renderIndex(await listWorkspaceVersions(app.db, workspace.id), {
-        baseUrl: repoBaseUrl(app, `/workspaces/${workspace.name}`),
-      }),
-    );
-    return sendIndex(request, reply, index, 'private, no-cache');
-  });
+  app.get<{ Params: { ws: string } }>(
+    '/workspaces/:ws/index.yaml',
+    { config: { access: access.workspace('workspace-viewer') } },
+    async (request, reply) => {
+      const { workspace } = workspaceScope(request);
+      const key = `workspace:${workspace.id}`;
+      const index = await app.indexCache.get(key, String(workspace.revision), async () =>
+        renderIndex(await listWorkspaceVersions(app.db, workspace.id), {
+          baseUrl: repoBaseUrl(app, `/workspaces/${workspace.name}`),
+        }),
+      );
+      return sendIndex(request, reply, index, 'private, no-cache');
+    },
+  );
 
-  app.get<{ Params: { ws: string; file: string } }>('/workspaces/:ws/charts/:file', { config: { access: access.workspace('workspace-viewer') } }, async (request, reply) => {
-    const { workspace } = workspaceScope(request);
-    const file = request.params.file;
-    const hit = await app.db.cached(`package:${workspace.id}:${file}`, () => findPackageByFile(app.db, workspace.id, file));
-    const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
-    if (!hit || !digest) throw new AppError('not-found', `${request.params.file} not found in workspace ${JSON.stringify(workspace.name)}`);
-    return sendPackage(request, reply, digest, { prov: hit.prov, cacheControl: 'private, max-age=0, must-revalidate' });
-  });
+  app.get<{ Params: { ws: string; file: string } }>(
+    '/workspaces/:ws/charts/:file',
+    { config: { access: access.workspace('workspace-viewer') } },
+    async (request, reply) => {
+      const { workspace } = workspaceScope(request);
+      const file = request.params.file;
+      const hit = await app.db.cached(`package:${workspace.id}:${file}`, () =>
+        findPackageByFile(app.db, workspace.id, file),
+      );
+      const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
+      if (!hit || !digest) {
+        throw new AppError(
+          'not-found',
+          `${request.params.file} not found in workspace ${JSON.stringify(workspace.name)}`,
+        );
+      }
+      return sendPackage(request, reply, digest, {
+        prov: hit.prov,
+        cacheControl: 'private, max-age=0, must-revalidate',
+      });
+    },
+  );
 }

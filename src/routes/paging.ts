@@ -27,21 +27,33 @@ export function decodeCursor(cursor: string | undefined): string | null {
   } catch {
     // fall through
   }
-  throw new AppError('validation-failed', 'cursor is not one this server handed out; use nextCursor from the previous page');
+  throw new AppError(
+    'validation-failed',
+    'cursor is not one this server handed out; use nextCursor from the previous page',
+  );
 }
 
 /** An offset cursor (lists ordered by a computed key): a whole number from nextCursor. */
 export function decodeOffset(cursor: string | undefined): number {
   const raw = decodeCursor(cursor);
   if (raw === null) return 0;
-  if (!/^\d{1,9}$/.test(raw)) throw new AppError('validation-failed', 'cursor is not one this server handed out; use nextCursor from the previous page');
+  if (!/^\d{1,9}$/.test(raw)) {
+    throw new AppError(
+      'validation-failed',
+      'cursor is not one this server handed out; use nextCursor from the previous page',
+    );
+  }
   return Number(raw);
 }
 
 /** Audit events page by id: ?limit= (1–200, default 100) and ?cursor= from nextCursor. */
 export const eventsQuery = {
-  type: 'object', additionalProperties: false,
-  properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 100 }, cursor: { type: 'string', maxLength: 512 } },
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 100 },
+    cursor: { type: 'string', maxLength: 512 },
+  },
 } as const;
 
 export function eventsPage(page: { items: unknown[]; nextBefore: number | null }) {

@@ -4,14 +4,25 @@
 import { MAX_CHART_NAME_LENGTH, MAX_CHART_VERSION_LENGTH } from '../charts/metadata.js';
 
 export const appParams = {
-  type: 'object', required: ['ws', 'app'],
+  type: 'object',
+  required: ['ws', 'app'],
   properties: { ws: { type: 'string', maxLength: 63 }, app: { type: 'string', maxLength: MAX_CHART_NAME_LENGTH } },
 } as const;
 
 export const versionParams = {
-  type: 'object', required: ['ws', 'app', 'version'],
-  properties: { ws: { type: 'string', maxLength: 63 }, app: { type: 'string', maxLength: MAX_CHART_NAME_LENGTH }, version: { type: 'string', maxLength: MAX_CHART_VERSION_LENGTH } },
+  type: 'object',
+  required: ['ws', 'app', 'version'],
+  properties: {
+    ws: { type: 'string', maxLength: 63 },
+    app: { type: 'string', maxLength: MAX_CHART_NAME_LENGTH },
+    version: { type: 'string', maxLength: MAX_CHART_VERSION_LENGTH },
+  },
 } as const;
 
-export interface AppParams { ws: string; app: string }
-export interface VersionParams extends AppParams { version: string }
+export interface AppParams {
+  ws: string;
+  app: string;
+}
+export interface VersionParams extends AppParams {
+  version: string;
+}

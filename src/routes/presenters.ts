@@ -5,9 +5,6 @@ import type { AppVersion } from '../versions/app-versions.js';
 import type { Category } from '../categories/categories.js';
 import { allowedActions, type Actor } from '../lifecycle/state-machine.js';
 import { isSafeLink, withSafeLinks } from '../apps/app-info.js';
-import { workspaceRoleAtLeast, type WorkspaceRole } from '../accounts/permissions.js';
-import type { Principal } from '../accounts/principal.js';
-
 
 export function appJson(a: AppRecord, workspace: string) {
   return {

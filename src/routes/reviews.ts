@@ -1,7 +1,6 @@
 // The review queue for app-templates.view holders: submitted versions waiting for a
 // decision (unprocessed) and versions already passed or rejected (processed).
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.js';
 import { listReviews } from '../versions/app-versions.js';
 import { appJson, versionJson } from './presenters.js';
 import { actorsFor } from '../accounts/principal.js';
@@ -20,10 +19,11 @@ export default async function reviewRoutes(server: FastifyInstance): Promise<voi
   server.get<{ Querystring: Query }>(
     '/api/v1/reviews',
     {
-    config: { access: access.permission('app-templates.view') },
+      config: { access: access.permission('app-templates.view') },
       schema: {
         querystring: {
-          type: 'object', additionalProperties: false,
+          type: 'object',
+          additionalProperties: false,
           properties: {
             status: { type: 'string', enum: ['unprocessed', 'processed'], default: 'unprocessed' },
             q: { type: 'string', maxLength: 200 },

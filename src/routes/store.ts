@@ -5,7 +5,13 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { renderIndex, toIndexEntry } from '../index/render.js';
 import { storeRevision } from '../lifecycle/store-state.js';
-import { findStoreVersionByFile, getStoreApp, listStoreApps, listStoreVersions, type StoreVersion } from '../store/store.js';
+import {
+  findStoreVersionByFile,
+  getStoreApp,
+  listStoreApps,
+  listStoreVersions,
+  type StoreVersion,
+} from '../store/store.js';
 import { listCategories } from '../categories/categories.js';
 import { repoBaseUrl, sendIcon, sendIndex, sendPackage } from '../http/send.js';
 import { appJson } from './presenters.js';
@@ -38,13 +44,20 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
     return sendIndex(request, reply, index, cache);
   });
 
-  server.get<{ Params: { file: string } }>('/store/charts/:file', { config: { access: access.store } }, async (request, reply) => {
-    const file = request.params.file;
-    const hit = await server.db.cached(`store-package:${file}`, () => findStoreVersionByFile(server.db, file));
-    const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
-    if (!hit || !digest) throw new AppError('not-found', `${request.params.file} is not in the store`);
-    return sendPackage(request, reply, digest, { prov: hit.prov, cacheControl: server.config.storePublic ? 'public, max-age=300' : 'private, max-age=300' });
-  });
+  server.get<{ Params: { file: string } }>(
+    '/store/charts/:file',
+    { config: { access: access.store } },
+    async (request, reply) => {
+      const file = request.params.file;
+      const hit = await server.db.cached(`store-package:${file}`, () => findStoreVersionByFile(server.db, file));
+      const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
+      if (!hit || !digest) throw new AppError('not-found', `${request.params.file} is not in the store`);
+      return sendPackage(request, reply, digest, {
+        prov: hit.prov,
+        cacheControl: server.config.storePublic ? 'public, max-age=300' : 'private, max-age=300',
+      });
+    },
+  );
 
   server.get<{ Querystring: ListQuery }>(
     '/api/v1/store/apps',
@@ -52,7 +65,8 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
       config: { access: access.store },
       schema: {
         querystring: {
-          type: 'object', additionalProperties: false,
+          type: 'object',
+          additionalProperties: false,
           properties: {
             category: { type: 'string', maxLength: 64 },
             q: { type: 'string', maxLength: 200 },
@@ -67,7 +81,11 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
       const limit = request.query.limit ?? 20;
       const offset = decodeOffset(request.query.cursor);
       const listing = await listStoreApps(server.db, {
-        category: request.query.category, q: request.query.q, sort: request.query.sort ?? 'newest', limit, offset,
+        category: request.query.category,
+        q: request.query.q,
+        sort: request.query.sort ?? 'newest',
+        limit,
+        offset,
       });
       const baseUrl = repoBaseUrl(server, '/store');
       return {
@@ -85,20 +103,33 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
     },
   );
 
-  server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name', { config: { access: access.store } }, async (request) => {
-    const s = await getStoreApp(server.db, request.params.name);
-    const baseUrl = repoBaseUrl(server, '/store');
-    return {
-      ...appJson(s.app, s.workspace),
-      icon: s.app.iconDigest ? `/api/v1/store/apps/${s.app.name}/icon` : null,
-      versions: s.versions.map((v) => storeVersionJson(v, baseUrl)),
-      readme: s.readme,
-      values: s.values,
-    };
-  });
+  server.get<{ Params: { name: string } }>(
+    '/api/v1/store/apps/:name',
+    { config: { access: access.store } },
+    async (request) => {
+      const s = await getStoreApp(server.db, request.params.name);
+      const baseUrl = repoBaseUrl(server, '/store');
+      return {
+        ...appJson(s.app, s.workspace),
+        icon: s.app.iconDigest ? `/api/v1/store/apps/${s.app.name}/icon` : null,
+        versions: s.versions.map((v) => storeVersionJson(v, baseUrl)),
+        readme: s.readme,
+        values: s.values,
+      };
+    },
+  );
 
-  server.get<{ Params: { name: string } }>('/api/v1/store/apps/:name/icon', { config: { access: access.store } }, async (request, reply) => {
-    const s = await getStoreApp(server.db, request.params.name);
-    return sendIcon(request, reply, { digest: s.app.iconDigest, type: s.app.iconType }, `app ${JSON.stringify(s.app.name)} has no icon`);
-  });
+  server.get<{ Params: { name: string } }>(
+    '/api/v1/store/apps/:name/icon',
+    { config: { access: access.store } },
+    async (request, reply) => {
+      const s = await getStoreApp(server.db, request.params.name);
+      return sendIcon(
+        request,
+        reply,
+        { digest: s.app.iconDigest, type: s.app.iconType },
+        `app ${JSON.stringify(s.app.name)} has no icon`,
+      );
+    },
+  );
 }

@@ -86,7 +86,10 @@ export async function readChartUpload(request: FastifyRequest, maxUploadBytes: n
           prov = await readProvPart(partFile(part));
         } else {
           part.file.resume();
-          throw new AppError('bad-request', `unexpected file field ${describeField(part.fieldname)}; send the package as "chart" and a provenance file as "prov"`);
+          throw new AppError(
+            'bad-request',
+            `unexpected file field ${describeField(part.fieldname)}; send the package as "chart" and a provenance file as "prov"`,
+          );
         }
       } else if (part.fieldname === 'updateLog') {
         updateLog = String(part.value);
@@ -94,12 +97,18 @@ export async function readChartUpload(request: FastifyRequest, maxUploadBytes: n
       }
     }
     if (!pkg) {
-      throw new AppError('bad-request', prov ? 'the form holds a "prov" file but no "chart" file' : 'the form holds no "chart" file');
+      throw new AppError(
+        'bad-request',
+        prov ? 'the form holds a "prov" file but no "chart" file' : 'the form holds no "chart" file',
+      );
     }
     return { pkg, prov, updateLog };
   }
   if (request.body === undefined || request.body === null) {
-    throw new AppError('bad-request', 'send the chart package as the request body (application/gzip) or as the multipart field "chart"');
+    throw new AppError(
+      'bad-request',
+      'send the chart package as the request body (application/gzip) or as the multipart field "chart"',
+    );
   }
   return { pkg: await ingestChart(rawBody(request), { maxUploadBytes }), prov: null, updateLog: undefined };
 }

@@ -28,56 +28,123 @@ const MAX_VALUES_BYTES = 1024 * 1024;
 export default async function versionRoutes(server: FastifyInstance): Promise<void> {
   const base = '/api/v1/workspaces/:ws/apps/:app/versions';
 
-  server.get<{ Params: AppParams }>(base, { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } }, async (request) => {
-    const ctx = appScope(request);
-    const versions = await listVersionDetails(server.db, ctx.app.id);
-    return { items: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)) };
-  });
+  server.get<{ Params: AppParams }>(
+    base,
+    { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
+    async (request) => {
+      const ctx = appScope(request);
+      const versions = await listVersionDetails(server.db, ctx.app.id);
+      return { items: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)) };
+    },
+  );
 
-  server.post<{ Params: AppParams }>(base, { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } }, async (request, reply) => {
-    const ctx = appScope(request);
-    const upload = await readChartUpload(request, server.config.maxUploadBytes);
-    await storeUpload(server.db, server.blobs, {
-      workspaceId: ctx.workspace.id, pkg: upload.pkg, prov: upload.prov, force: false, expectName: ctx.app.name,
-      uploaderId: request.principal?.userId ?? null, actor: callerName(request), updateLog: upload.updateLog,
-    });
-    const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, upload.pkg.metadata.version);
-    return reply.code(201).send({ app: appJson(ctx.app, ctx.workspace.name), version: versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors) });
-  });
+  server.post<{ Params: AppParams }>(
+    base,
+    { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
+    async (request, reply) => {
+      const ctx = appScope(request);
+      const upload = await readChartUpload(request, server.config.maxUploadBytes);
+      await storeUpload(server.db, server.blobs, {
+        workspaceId: ctx.workspace.id,
+        pkg: upload.pkg,
+        prov: upload.prov,
+        force: false,
+        expectName: ctx.app.name,
+        uploaderId: request.principal?.userId ?? null,
+        actor: callerName(request),
+        updateLog: upload.updateLog,
+      });
+      const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, upload.pkg.metadata.version);
+      return reply.code(201).send({
+        app: appJson(ctx.app, ctx.workspace.name),
+        version: versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors),
+      });
+    },
+  );
 
-  server.get<{ Params: VersionParams }>(`${base}/:version`, { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: versionParams } }, async (request) => {
-    const ctx = versionScope(request);
-    return versionJson(ctx.version, ctx.app.name, ctx.workspace.name, ctx.actors);
-  });
+  server.get<{ Params: VersionParams }>(
+    `${base}/:version`,
+    {
+      config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
+      schema: { params: versionParams },
+    },
+    async (request) => {
+      const ctx = versionScope(request);
+      return versionJson(ctx.version, ctx.app.name, ctx.workspace.name, ctx.actors);
+    },
+  );
 
-  server.delete<{ Params: VersionParams }>(`${base}/:version`, { config: { access: access.workspace('workspace-regular', { resolve: 'version', orPermission: 'app-templates.manage' }) }, schema: { params: versionParams } }, async (request, reply) => {
-    const ctx = versionScope(request);
-    checkActor('delete', { username: callerName(request), actors: ctx.actors });
-    await deleteVersion(server.db, server.blobs, ctx.workspace.id, ctx.app.name, ctx.version.version, callerName(request), ctx.actors);
-    return reply.code(204).send();
-  });
+  server.delete<{ Params: VersionParams }>(
+    `${base}/:version`,
+    {
+      config: {
+        access: access.workspace('workspace-regular', { resolve: 'version', orPermission: 'app-templates.manage' }),
+      },
+      schema: { params: versionParams },
+    },
+    async (request, reply) => {
+      const ctx = versionScope(request);
+      checkActor('delete', { username: callerName(request), actors: ctx.actors });
+      await deleteVersion(
+        server.db,
+        server.blobs,
+        ctx.workspace.id,
+        ctx.app.name,
+        ctx.version.version,
+        callerName(request),
+        ctx.actors,
+      );
+      return reply.code(204).send();
+    },
+  );
 
-  server.get<{ Params: VersionParams }>(`${base}/:version/package`, { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: versionParams } }, async (request, reply) => {
-    const ctx = versionScope(request);
-    return sendPackage(request, reply, ctx.version.digest, {
-      prov: false, cacheControl: 'private, max-age=0, must-revalidate', filename: `${ctx.app.name}-${ctx.version.version}.tgz`,
-    });
-  });
+  server.get<{ Params: VersionParams }>(
+    `${base}/:version/package`,
+    {
+      config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
+      schema: { params: versionParams },
+    },
+    async (request, reply) => {
+      const ctx = versionScope(request);
+      return sendPackage(request, reply, ctx.version.digest, {
+        prov: false,
+        cacheControl: 'private, max-age=0, must-revalidate',
+        filename: `${ctx.app.name}-${ctx.version.version}.tgz`,
+      });
+    },
+  );
 
   // Replaces a draft's (or rejected version's) package with one of the same name and version.
-  server.put<{ Params: VersionParams }>(`${base}/:version/package`, { config: { access: access.workspace('workspace-regular', { resolve: 'version' }) }, schema: { params: versionParams } }, async (request) => {
-    const ctx = versionScope(request);
-    const upload = await readChartUpload(request, server.config.maxUploadBytes);
-    if (upload.pkg.metadata.version !== ctx.version.version) {
-      throw new AppError('chart-invalid', `the package is version ${upload.pkg.metadata.version}; this is version ${ctx.version.version}`);
-    }
-    await storeUpload(server.db, server.blobs, {
-      workspaceId: ctx.workspace.id, pkg: upload.pkg, prov: upload.prov, force: true, replaceOnly: true, expectName: ctx.app.name,
-      uploaderId: request.principal?.userId ?? null, actor: callerName(request), updateLog: upload.updateLog ?? ctx.version.updateLog,
-    });
-    const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, ctx.version.version);
-    return versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors);
-  });
+  server.put<{ Params: VersionParams }>(
+    `${base}/:version/package`,
+    {
+      config: { access: access.workspace('workspace-regular', { resolve: 'version' }) },
+      schema: { params: versionParams },
+    },
+    async (request) => {
+      const ctx = versionScope(request);
+      const upload = await readChartUpload(request, server.config.maxUploadBytes);
+      if (upload.pkg.metadata.version !== ctx.version.version) {
+        throw new AppError(
+          'chart-invalid',
+          `the package is version ${upload.pkg.metadata.version}; this is version ${ctx.version.version}`,
+        );
+      }
+      await storeUpload(server.db, server.blobs, {
+        workspaceId: ctx.workspace.id,
+        pkg: upload.pkg,
+        prov: upload.prov,
+        force: true,
+        replaceOnly: true,
+        expectName: ctx.app.name,
+        uploaderId: request.principal?.userId ?? null,
+        actor: callerName(request),
+        updateLog: upload.updateLog ?? ctx.version.updateLog,
+      });
+      const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, ctx.version.version);
+      return versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors);
+    },
+  );
 
   server.post<{ Params: VersionParams; Body: { action: TransitionAction; message?: string } }>(
     `${base}/:version/actions`,
@@ -86,16 +153,25 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
       schema: {
         params: versionParams,
         body: {
-          type: 'object', required: ['action'], additionalProperties: false,
-          properties: { action: { type: 'string', enum: TRANSITION_ACTIONS }, message: { type: 'string', maxLength: 5000 } },
+          type: 'object',
+          required: ['action'],
+          additionalProperties: false,
+          properties: {
+            action: { type: 'string', enum: TRANSITION_ACTIONS },
+            message: { type: 'string', maxLength: 5000 },
+          },
         },
       },
     },
     async (request) => {
       const ctx = versionScope(request);
       await applyVersionAction(server.db, {
-        workspaceId: ctx.workspace.id, app: ctx.app.name, version: ctx.version.version, action: request.body.action,
-        message: request.body.message, caller: { username: callerName(request), actors: ctx.actors },
+        workspaceId: ctx.workspace.id,
+        app: ctx.app.name,
+        version: ctx.version.version,
+        action: request.body.action,
+        message: request.body.message,
+        caller: { username: callerName(request), actors: ctx.actors },
       });
       const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, ctx.version.version);
       return versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors);
@@ -104,34 +180,79 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
 
   server.get<{ Params: VersionParams; Querystring: PagingQuery }>(
     `${base}/:version/events`,
-    { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: versionParams, querystring: eventsQuery } },
+    {
+      config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
+      schema: { params: versionParams, querystring: eventsQuery },
+    },
     async (request) => {
       const ctx = versionScope(request);
-      return eventsPage(await listEvents(server.db, ctx.app.id, ctx.version.version, request.query.limit, eventsCursor(request.query.cursor)));
+      return eventsPage(
+        await listEvents(
+          server.db,
+          ctx.app.id,
+          ctx.version.version,
+          request.query.limit,
+          eventsCursor(request.query.cursor),
+        ),
+      );
     },
   );
 
   server.get<{ Params: VersionParams & { name: string } }>(
     `${base}/:version/files/:name`,
-    { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: { ...versionParams, required: [...versionParams.required, 'name'], properties: { ...versionParams.properties, name: { type: 'string', maxLength: 64 } } } } },
+    {
+      config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
+      schema: {
+        params: {
+          ...versionParams,
+          required: [...versionParams.required, 'name'],
+          properties: { ...versionParams.properties, name: { type: 'string', maxLength: 64 } },
+        },
+      },
+    },
     async (request, reply) => {
       const file = FILES.get(request.params.name);
-      if (!file) throw new AppError('not-found', `no file ${JSON.stringify(request.params.name)}; available: ${[...FILES.keys()].join(', ')}`);
+      if (!file) {
+        throw new AppError(
+          'not-found',
+          `no file ${JSON.stringify(request.params.name)}; available: ${[...FILES.keys()].join(', ')}`,
+        );
+      }
       const ctx = versionScope(request);
       const text = (await getVersionFiles(server.db, ctx.version.id))[file.column];
-      if (text === null) throw new AppError('not-found', `version ${ctx.version.version} has no ${request.params.name}`);
+      if (text === null) {
+        throw new AppError('not-found', `version ${ctx.version.version} has no ${request.params.name}`);
+      }
       return reply.type(file.type).send(text);
     },
   );
 
-  server.post<{ Params: VersionParams }>(`${base}/:version/values/validate`, { config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) }, schema: { params: versionParams } }, async (request) => {
-    const ctx = versionScope(request);
-    const yamlText = (await readBody(request, MAX_VALUES_BYTES, () => new AppError('upload-too-large', `the values are larger than ${MAX_VALUES_BYTES} bytes`))).toString('utf8');
-    const files = await getVersionFiles(server.db, ctx.version.id);
-    if (files.valuesSchema === null) {
-      return { valid: null, hasSchema: false, errors: [], message: `version ${ctx.version.version} has no values.schema.json, so there is nothing to check against` };
-    }
-    const errors = await checkValues(files.valuesSchema, yamlText);
-    return { valid: errors.length === 0, hasSchema: true, errors };
-  });
+  server.post<{ Params: VersionParams }>(
+    `${base}/:version/values/validate`,
+    {
+      config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
+      schema: { params: versionParams },
+    },
+    async (request) => {
+      const ctx = versionScope(request);
+      const yamlText = (
+        await readBody(
+          request,
+          MAX_VALUES_BYTES,
+          () => new AppError('upload-too-large', `the values are larger than ${MAX_VALUES_BYTES} bytes`),
+        )
+      ).toString('utf8');
+      const files = await getVersionFiles(server.db, ctx.version.id);
+      if (files.valuesSchema === null) {
+        return {
+          valid: null,
+          hasSchema: false,
+          errors: [],
+          message: `version ${ctx.version.version} has no values.schema.json, so there is nothing to check against`,
+        };
+      }
+      const errors = await checkValues(files.valuesSchema, yamlText);
+      return { valid: errors.length === 0, hasSchema: true, errors };
+    },
+  );
 }

@@ -1,7 +1,13 @@
 // Workspaces and their members under /api/v1.
 import type { FastifyInstance } from 'fastify';
 import { WORKSPACE_ROLES } from '../accounts/permissions.js';
-import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type Workspace } from '../workspaces/workspaces.js';
+import {
+  createWorkspace,
+  deleteWorkspace,
+  listWorkspaces,
+  renameWorkspace,
+  type Workspace,
+} from '../workspaces/workspaces.js';
 import { listMembers, removeMember, setMember } from '../workspaces/members.js';
 import { access, caller, workspaceScope } from '../http/access.js';
 
@@ -11,7 +17,8 @@ function workspaceJson(w: Workspace) {
 
 const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
 const memberParam = {
-  type: 'object', required: ['ws', 'username'],
+  type: 'object',
+  required: ['ws', 'username'],
   properties: { ws: { type: 'string', maxLength: 63 }, username: { type: 'string', maxLength: 63 } },
 } as const;
 
@@ -29,22 +36,35 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
       config: { access: access.permission('workspaces.manage') },
       schema: {
         body: {
-          type: 'object', required: ['name'], additionalProperties: false,
-          properties: { name: { type: 'string', minLength: 1, maxLength: 63 }, displayName: { type: 'string', maxLength: 200 } },
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 63 },
+            displayName: { type: 'string', maxLength: 200 },
+          },
         },
       },
     },
     async (request, reply) => {
       const p = caller(request);
-      const w = await createWorkspace(app.db, { name: request.body.name, displayName: request.body.displayName, createdBy: p.userId });
+      const w = await createWorkspace(app.db, {
+        name: request.body.name,
+        displayName: request.body.displayName,
+        createdBy: p.userId,
+      });
       return reply.code(201).header('Location', `/api/v1/workspaces/${w.name}`).send(workspaceJson(w));
     },
   );
 
-  app.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws', { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } }, async (request) => {
-    const { workspace, role } = workspaceScope(request);
-    return { ...workspaceJson(workspace), yourRole: role };
-  });
+  app.get<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws',
+    { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } },
+    async (request) => {
+      const { workspace, role } = workspaceScope(request);
+      return { ...workspaceJson(workspace), yourRole: role };
+    },
+  );
 
   app.patch<{ Params: { ws: string }; Body: { displayName: string } }>(
     '/api/v1/workspaces/:ws',
@@ -52,7 +72,12 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
       config: { access: access.workspace('workspace-viewer', { andPermission: 'workspaces.manage' }) },
       schema: {
         params: wsParam,
-        body: { type: 'object', required: ['displayName'], additionalProperties: false, properties: { displayName: { type: 'string', maxLength: 200 } } },
+        body: {
+          type: 'object',
+          required: ['displayName'],
+          additionalProperties: false,
+          properties: { displayName: { type: 'string', maxLength: 200 } },
+        },
       },
     },
     async (request) => {
@@ -61,17 +86,28 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
     },
   );
 
-  app.delete<{ Params: { ws: string } }>('/api/v1/workspaces/:ws', { config: { access: access.workspace('workspace-viewer', { andPermission: 'workspaces.manage' }) }, schema: { params: wsParam } }, async (request, reply) => {
-    const { workspace } = workspaceScope(request);
-    await deleteWorkspace(app.db, workspace.id, workspace.name);
-    app.indexCache.forget(`workspace:${workspace.id}`);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws',
+    {
+      config: { access: access.workspace('workspace-viewer', { andPermission: 'workspaces.manage' }) },
+      schema: { params: wsParam },
+    },
+    async (request, reply) => {
+      const { workspace } = workspaceScope(request);
+      await deleteWorkspace(app.db, workspace.id, workspace.name);
+      app.indexCache.forget(`workspace:${workspace.id}`);
+      return reply.code(204).send();
+    },
+  );
 
-  app.get<{ Params: { ws: string } }>('/api/v1/workspaces/:ws/members', { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } }, async (request) => {
-    const { workspace } = workspaceScope(request);
-    return { items: await listMembers(app.db, workspace.id) };
-  });
+  app.get<{ Params: { ws: string } }>(
+    '/api/v1/workspaces/:ws/members',
+    { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } },
+    async (request) => {
+      const { workspace } = workspaceScope(request);
+      return { items: await listMembers(app.db, workspace.id) };
+    },
+  );
 
   app.put<{ Params: { ws: string; username: string }; Body: { role: string } }>(
     '/api/v1/workspaces/:ws/members/:username',
@@ -79,7 +115,12 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
       config: { access: access.workspace('workspace-admin') },
       schema: {
         params: memberParam,
-        body: { type: 'object', required: ['role'], additionalProperties: false, properties: { role: { type: 'string', enum: [...WORKSPACE_ROLES] } } },
+        body: {
+          type: 'object',
+          required: ['role'],
+          additionalProperties: false,
+          properties: { role: { type: 'string', enum: [...WORKSPACE_ROLES] } },
+        },
       },
     },
     async (request, reply) => {
@@ -99,4 +140,3 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
     },
   );
 }
-

@@ -3,7 +3,17 @@ import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { candidateColumns, firstFound, pairKey, parsePackageFileName } from '../charts/package-file-name.js';
 import { APP_COLUMNS, APP_FROM, toApp, type AppRecord, type AppRow } from '../apps/apps.js';
-import { inStoreIndex, toPackageRef, toVersion, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type PackageRow, type VersionRow } from '../versions/app-versions.js';
+import {
+  inStoreIndex,
+  toPackageRef,
+  toVersion,
+  VERSION_COLUMNS,
+  VERSION_FROM,
+  type IndexedVersion,
+  type PackageRef,
+  type PackageRow,
+  type VersionRow,
+} from '../versions/app-versions.js';
 import { STORE_APP_CONDITION } from '../categories/categories.js';
 import { compareVersionsDesc } from '../index/render.js';
 import { containsPattern } from '../db/like.js';
@@ -24,7 +34,10 @@ export async function listStoreVersions(q: Queryable): Promise<StoreVersion[]> {
 }
 
 /** The store version a package file name stands for: one query at most, none for a name no chart could have. */
-export async function findStoreVersionByFile(q: Queryable, file: string): Promise<{ version: PackageRef; prov: boolean } | null> {
+export async function findStoreVersionByFile(
+  q: Queryable,
+  file: string,
+): Promise<{ version: PackageRef; prov: boolean } | null> {
   const parsed = parsePackageFileName(file);
   if (!parsed) return null;
   const { names, versions } = candidateColumns([parsed]);
@@ -40,7 +53,13 @@ export async function findStoreVersionByFile(q: Queryable, file: string): Promis
 }
 
 export interface StoreListing {
-  items: Array<{ app: AppRecord; workspace: string; latest: StoreVersion; versions: number; lastReleasedAt: Date | null }>;
+  items: Array<{
+    app: AppRecord;
+    workspace: string;
+    latest: StoreVersion;
+    versions: number;
+    lastReleasedAt: Date | null;
+  }>;
   total: number;
 }
 
@@ -57,7 +76,9 @@ export async function listStoreApps(q: Queryable, query: StoreQuery): Promise<St
   const where = [STORE_APP_CONDITION];
   if (query.category !== undefined) {
     params.push(query.category);
-    where.push(/^\d{1,9}$/.test(query.category) ? `a.category_id = $${params.length}::int` : `c.name = $${params.length}`);
+    where.push(
+      /^\d{1,9}$/.test(query.category) ? `a.category_id = $${params.length}::int` : `c.name = $${params.length}`,
+    );
   }
   if (query.q) {
     params.push(containsPattern(query.q));
@@ -82,7 +103,13 @@ export async function listStoreApps(q: Queryable, query: StoreQuery): Promise<St
     const versions = await storeVersionsOfApp(q, r.id);
     const latest = versions[0];
     if (!latest) continue;
-    items.push({ app: toApp(r), workspace: r.workspace, latest, versions: versions.length, lastReleasedAt: r.last_released_at });
+    items.push({
+      app: toApp(r),
+      workspace: r.workspace,
+      latest,
+      versions: versions.length,
+      lastReleasedAt: r.last_released_at,
+    });
   }
   return { items, total: totalRows[0]?.n ?? 0 };
 }
@@ -92,7 +119,16 @@ export async function storeVersionsOfApp(q: Queryable, appId: number): Promise<S
   return versions.sort((x, y) => compareVersionsDesc(x.metadata.version, y.metadata.version));
 }
 
-export async function getStoreApp(q: Queryable, name: string): Promise<{ app: AppRecord; workspace: string; versions: StoreVersion[]; readme: string | null; values: string | null }> {
+export async function getStoreApp(
+  q: Queryable,
+  name: string,
+): Promise<{
+  app: AppRecord;
+  workspace: string;
+  versions: StoreVersion[];
+  readme: string | null;
+  values: string | null;
+}> {
   const rows = await q.query<AppRow & { workspace: string }>(
     `SELECT ${APP_COLUMNS}, w.name AS workspace FROM ${APP_FROM} JOIN workspaces w ON w.id = a.workspace_id
       WHERE a.name = $1 AND ${STORE_APP_CONDITION}`,
@@ -103,7 +139,18 @@ export async function getStoreApp(q: Queryable, name: string): Promise<{ app: Ap
   const versions = await storeVersionsOfApp(q, row.id);
   const newest = versions[0];
   const files = newest
-    ? (await q.query<{ readme: string | null; values_yaml: string | null }>('SELECT readme, values_yaml FROM app_versions WHERE id = $1', [newest.id]))[0]
+    ? (
+        await q.query<{ readme: string | null; values_yaml: string | null }>(
+          'SELECT readme, values_yaml FROM app_versions WHERE id = $1',
+          [newest.id],
+        )
+      )[0]
     : undefined;
-  return { app: toApp(row), workspace: row.workspace, versions, readme: files?.readme ?? null, values: files?.values_yaml ?? null };
+  return {
+    app: toApp(row),
+    workspace: row.workspace,
+    versions,
+    readme: files?.readme ?? null,
+    values: files?.values_yaml ?? null,
+  };
 }

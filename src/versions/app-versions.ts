@@ -114,10 +114,15 @@ export type VersionKey = { id: number } | { workspaceId: number; app: string; ve
  * row: every writer of a version takes this lock first, so two racing writers
  * serialise and the second sees what the first left.
  */
-export async function findVersion(q: Queryable, key: VersionKey, opts: { forUpdate?: boolean } = {}): Promise<VersionInApp | null> {
-  const [where, params] = 'id' in key
-    ? ['v.id = $1', [key.id]]
-    : ['a.workspace_id = $1 AND a.name = $2 AND v.version = $3', [key.workspaceId, key.app, key.version]];
+export async function findVersion(
+  q: Queryable,
+  key: VersionKey,
+  opts: { forUpdate?: boolean } = {},
+): Promise<VersionInApp | null> {
+  const [where, params] =
+    'id' in key
+      ? ['v.id = $1', [key.id]]
+      : ['a.workspace_id = $1 AND a.name = $2 AND v.version = $3', [key.workspaceId, key.app, key.version]];
   const rows = await q.query<VersionRow & { app_name: string; app_category_id: number | null }>(
     `SELECT ${VERSION_COLUMNS}, a.name AS app_name, a.category_id AS app_category_id
        FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id
@@ -134,8 +139,16 @@ export async function listVersionDetails(q: Queryable, appId: number): Promise<A
   return rows.map(toVersion).sort((a, b) => compareVersionsDesc(a.version, b.version));
 }
 
-export async function getVersionDetail(q: Queryable, appId: number, appName: string, version: string): Promise<AppVersion> {
-  const rows = await q.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} WHERE v.app_id = $1 AND v.version = $2`, [appId, version]);
+export async function getVersionDetail(
+  q: Queryable,
+  appId: number,
+  appName: string,
+  version: string,
+): Promise<AppVersion> {
+  const rows = await q.query<VersionRow>(
+    `SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} WHERE v.app_id = $1 AND v.version = $2`,
+    [appId, version],
+  );
   if (!rows[0]) throw new AppError('not-found', `version ${version} of app ${JSON.stringify(appName)} not found`);
   return toVersion(rows[0]);
 }
@@ -148,10 +161,12 @@ export interface VersionFiles {
 }
 
 export async function getVersionFiles(q: Queryable, versionId: number): Promise<VersionFiles> {
-  const rows = await q.query<{ readme: string | null; values_yaml: string | null; values_schema: string | null; chart_yaml: string }>(
-    'SELECT readme, values_yaml, values_schema, chart_yaml FROM app_versions WHERE id = $1',
-    [versionId],
-  );
+  const rows = await q.query<{
+    readme: string | null;
+    values_yaml: string | null;
+    values_schema: string | null;
+    chart_yaml: string;
+  }>('SELECT readme, values_yaml, values_schema, chart_yaml FROM app_versions WHERE id = $1', [versionId]);
   const r = rows[0];
   if (!r) throw new AppError('not-found', 'version not found');
   return { readme: r.readme, valuesYaml: r.values_yaml, valuesSchema: r.values_schema, chartYaml: r.chart_yaml };
@@ -187,7 +202,9 @@ export async function listReviews(q: Queryable, query: ReviewQuery): Promise<{ i
     filter += ` AND (lower(a.name) LIKE ${p} OR lower(a.description) LIKE ${p} OR lower(w.name) LIKE ${p} OR lower(v.version) LIKE ${p})`;
   }
   const order = query.processed ? 'v.reviewed_at DESC, v.id DESC' : 'v.submitted_at DESC, v.id DESC';
-  const rows = await q.query<VersionRow & { readme: string | null; workspace: string; member_role: WorkspaceRole | null }>(
+  const rows = await q.query<
+    VersionRow & { readme: string | null; workspace: string; member_role: WorkspaceRole | null }
+  >(
     `SELECT ${VERSION_COLUMNS}, v.readme, w.name AS workspace, m.role AS member_role
        FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id JOIN workspaces w ON w.id = a.workspace_id
        LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1
@@ -195,13 +212,26 @@ export async function listReviews(q: Queryable, query: ReviewQuery): Promise<{ i
     [...params, query.limit + 1, query.offset],
   );
   const page = rows.slice(0, query.limit);
-  const apps = await listAppsByIds(q, page.map((r) => r.app_id));
-  const events = await listEventsOfVersions(q, page.map((r) => ({ appId: r.app_id, version: r.version })));
+  const apps = await listAppsByIds(
+    q,
+    page.map((r) => r.app_id),
+  );
+  const events = await listEventsOfVersions(
+    q,
+    page.map((r) => ({ appId: r.app_id, version: r.version })),
+  );
   const items: ReviewItem[] = [];
   page.forEach((r, i) => {
     const app = apps.get(r.app_id);
     if (!app) return; // deleted between the two reads, as the old per-item lookup allowed too
-    items.push({ version: toVersion(r), app, workspace: r.workspace, readme: r.readme, memberRole: r.member_role, events: events[i] ?? [] });
+    items.push({
+      version: toVersion(r),
+      app,
+      workspace: r.workspace,
+      readme: r.readme,
+      memberRole: r.member_role,
+      events: events[i] ?? [],
+    });
   });
   return { items, more: rows.length > query.limit };
 }

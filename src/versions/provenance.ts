@@ -17,10 +17,21 @@ import { requireReplaceable } from './transitions.js';
 import { findVersion, type PackageRef, type VersionInApp } from './app-versions.js';
 
 /** Throws unless this provenance file may be attached to the version now. */
-function checkAttachable(row: VersionInApp | null, packageDigest: string, provDigest: string): asserts row is VersionInApp {
+function checkAttachable(
+  row: VersionInApp | null,
+  packageDigest: string,
+  provDigest: string,
+): asserts row is VersionInApp {
   // The version went away, or its package was replaced, since it was looked up.
-  if (!row || row.digest !== packageDigest) throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
-  requireReplaceable(`${row.appName} ${row.version}`, row.state, (states) => `a provenance file changes the package, so it can be added or replaced only while the version is ${states}`);
+  if (!row || row.digest !== packageDigest) {
+    throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
+  }
+  requireReplaceable(
+    `${row.appName} ${row.version}`,
+    row.state,
+    (states) =>
+      `a provenance file changes the package, so it can be added or replaced only while the version is ${states}`,
+  );
   if (row.provDigest === provDigest) {
     throw new AppError('prov-exists', `${row.appName} ${row.version} already has this provenance file`);
   }
@@ -28,7 +39,11 @@ function checkAttachable(row: VersionInApp | null, packageDigest: string, provDi
 
 /** Attaches `prov` to the version of the workspace whose package digest it lists. */
 export async function attachProvenance(
-  db: Database, blobs: BlobStore, workspaceId: number, prov: Buffer, actor: string,
+  db: Database,
+  blobs: BlobStore,
+  workspaceId: number,
+  prov: Buffer,
+  actor: string,
 ): Promise<PackageRef> {
   const files = readProvenance(prov);
   let target: PackageRef | null = null;
@@ -40,7 +55,9 @@ export async function attachProvenance(
       break;
     }
   }
-  if (!target) throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
+  if (!target) {
+    throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
+  }
   const chosen = target;
   const provDigest = sha256Hex(prov);
   // The cheap answer before any blob is written; checked again under the row lock.
@@ -58,7 +75,12 @@ export async function attachProvenance(
         [provDigest, prov.length, row.id],
       );
       await recordEvent(q, {
-        appId: row.appId, version: row.version, actor, action: 'provenance', from: row.state, to: 'draft',
+        appId: row.appId,
+        version: row.version,
+        actor,
+        action: 'provenance',
+        from: row.state,
+        to: 'draft',
         message: `${row.provDigest ? 'replaced' : 'added'} provenance file ${provDigest}`,
       });
       if (row.provDigest) await deleteIfUnreferenced(q, blobs, row.provDigest);

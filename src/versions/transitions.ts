@@ -6,12 +6,27 @@ import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
-import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionAction, type VersionState } from '../lifecycle/state-machine.js';
+import {
+  allowedActions,
+  canTransition,
+  TRANSITIONS,
+  type Actor,
+  type VersionAction,
+  type VersionState,
+} from '../lifecycle/state-machine.js';
 import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
 import { findVersion } from './app-versions.js';
 
 export type TransitionAction = Exclude<VersionAction, 'replace' | 'delete'>;
-export const TRANSITION_ACTIONS: TransitionAction[] = ['submit', 'cancel', 'pass', 'reject', 'release', 'suspend', 'activate'];
+export const TRANSITION_ACTIONS: TransitionAction[] = [
+  'submit',
+  'cancel',
+  'pass',
+  'reject',
+  'release',
+  'suspend',
+  'activate',
+];
 
 export interface Caller {
   username: string;
@@ -55,20 +70,29 @@ export function invalidTransition(action: string, state: VersionState, actors: R
 export function checkActor(action: VersionAction, caller: Caller): void {
   const t = TRANSITIONS[action];
   if (!t.actors.some((a) => caller.actors.has(a))) {
-    const who = t.actors.map((a) => (a === 'reviewer' ? 'the app-templates.manage permission' : 'the workspace-regular role or higher')).join(' or ');
+    const who = t.actors
+      .map((a) => (a === 'reviewer' ? 'the app-templates.manage permission' : 'the workspace-regular role or higher'))
+      .join(' or ');
     throw new AppError('forbidden', `${action} needs ${who}`);
   }
 }
 
 async function claimStoreName(q: Queryable, name: string, workspaceId: number): Promise<void> {
-  await q.query('INSERT INTO store_names (name, workspace_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, workspaceId]);
+  await q.query('INSERT INTO store_names (name, workspace_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+    name,
+    workspaceId,
+  ]);
   const owner = await q.query<{ workspace_id: number; owner: string }>(
     'SELECT s.workspace_id, w.name AS owner FROM store_names s JOIN workspaces w ON w.id = s.workspace_id WHERE s.name = $1',
     [name],
   );
   const row = owner[0];
   if (row && row.workspace_id !== workspaceId) {
-    throw new AppError('store-name-taken', `the chart name ${JSON.stringify(name)} is already released to the store by workspace ${JSON.stringify(row.owner)}`, { owner: row.owner });
+    throw new AppError(
+      'store-name-taken',
+      `the chart name ${JSON.stringify(name)} is already released to the store by workspace ${JSON.stringify(row.owner)}`,
+      { owner: row.owner },
+    );
   }
 }
 
@@ -80,19 +104,29 @@ const TIMESTAMP: Partial<Record<TransitionAction, string>> = {
 };
 
 /** Applies the action; returns the state before and after. */
-export async function applyVersionAction(db: Database, input: ActionInput): Promise<{ from: VersionState; to: VersionState }> {
+export async function applyVersionAction(
+  db: Database,
+  input: ActionInput,
+): Promise<{ from: VersionState; to: VersionState }> {
   checkActor(input.action, input.caller);
   const message = input.message?.trim() ?? '';
   if (input.action === 'reject' && message === '') {
     throw new AppError('validation-failed', 'reject needs a message telling the ISV what to fix');
   }
   return db.tx(async (q) => {
-    const v = await findVersion(q, { workspaceId: input.workspaceId, app: input.app, version: input.version }, { forUpdate: true });
+    const v = await findVersion(
+      q,
+      { workspaceId: input.workspaceId, app: input.app, version: input.version },
+      { forUpdate: true },
+    );
     if (!v) throw new AppError('not-found', `version ${input.version} of app ${JSON.stringify(input.app)} not found`);
     const t = TRANSITIONS[input.action];
     if (!t.from.includes(v.state)) throw invalidTransition(input.action, v.state, input.caller.actors);
     if (input.action === 'submit' && v.appCategoryId === null) {
-      throw new AppError('category-required', `choose a category for ${JSON.stringify(v.appName)} before submitting (PATCH the app with "category")`);
+      throw new AppError(
+        'category-required',
+        `choose a category for ${JSON.stringify(v.appName)} before submitting (PATCH the app with "category")`,
+      );
     }
     if (input.action === 'release') await claimStoreName(q, v.appName, input.workspaceId);
     const to = t.to as VersionState;
@@ -103,7 +137,15 @@ export async function applyVersionAction(db: Database, input: ActionInput): Prom
     );
     await bumpWorkspaceRevision(q, input.workspaceId);
     if (v.state === 'active' || to === 'active') await bumpStoreRevision(q);
-    await recordEvent(q, { appId: v.appId, version: input.version, actor: input.caller.username, action: input.action, from: v.state, to, message });
+    await recordEvent(q, {
+      appId: v.appId,
+      version: input.version,
+      actor: input.caller.username,
+      action: input.action,
+      from: v.state,
+      to,
+      message,
+    });
     return { from: v.state, to };
   });
 }

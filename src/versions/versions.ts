@@ -3,18 +3,41 @@
 import type { Database, Queryable } from '../db/database.js';
 import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
-import type { ChartMetadata, ChartPackage } from '../charts/ingest.js';
+import type { ChartPackage } from '../charts/ingest.js';
 import { packageFileName } from '../charts/ingest.js';
 import { checkProvenanceFor } from '../charts/provenance.js';
-import { candidateColumns, firstFound, pairKey, parsePackageFileName, type PackageFileName } from '../charts/package-file-name.js';
+import {
+  candidateColumns,
+  firstFound,
+  pairKey,
+  parsePackageFileName,
+  type PackageFileName,
+} from '../charts/package-file-name.js';
 import { sha256Hex } from '../blobs/index.js';
-import { allowedActions, canTransition, TRANSITIONS, type Actor, type VersionState } from '../lifecycle/state-machine.js';
+import {
+  allowedActions,
+  canTransition,
+  TRANSITIONS,
+  type Actor,
+  type VersionState,
+} from '../lifecycle/state-machine.js';
 import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
 import { requireReplaceable, UPLOADER } from './transitions.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from '../blobs/references.js';
 import { appInfoFromChart, checkChartDescription } from '../apps/app-info.js';
-import { findVersion, inWorkspaceIndex, toVersion, UPLOADER_JOIN, VERSION_COLUMNS, VERSION_FROM, type IndexedVersion, type PackageRef, type PackageRow, toPackageRef, type VersionRow } from './app-versions.js';
+import {
+  findVersion,
+  inWorkspaceIndex,
+  toVersion,
+  VERSION_COLUMNS,
+  VERSION_FROM,
+  type IndexedVersion,
+  type PackageRef,
+  type PackageRow,
+  toPackageRef,
+  type VersionRow,
+} from './app-versions.js';
 
 export interface UploadInput {
   workspaceId: number;
@@ -47,7 +70,10 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
   const { pkg } = input;
   const { name, version } = pkg.metadata;
   if (input.expectName !== undefined && input.expectName !== name) {
-    throw new AppError('chart-invalid', `the chart is named ${JSON.stringify(name)}, but this is app ${JSON.stringify(input.expectName)}`);
+    throw new AppError(
+      'chart-invalid',
+      `the chart is named ${JSON.stringify(name)}, but this is app ${JSON.stringify(input.expectName)}`,
+    );
   }
   checkChartDescription(pkg.metadata);
   const appInfo = appInfoFromChart(pkg.metadata); // only what PATCH would accept becomes app info
@@ -61,7 +87,9 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
   // Cheap early answer for the common conflict, before any blob is written.
   const existing = await findVersion(db, { workspaceId: input.workspaceId, app: name, version });
   if (existing) checkReplaceable(existing, input.force, name, version);
-  else if (input.replaceOnly) throw new AppError('not-found', `version ${version} of app ${JSON.stringify(name)} not found`);
+  else if (input.replaceOnly) {
+    throw new AppError('not-found', `version ${version} of app ${JSON.stringify(name)} not found`);
+  }
 
   const written: string[] = [];
   try {
@@ -83,9 +111,18 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
       const appId = (app[0] as { id: number }).id;
       const row = await findVersion(q, { workspaceId: input.workspaceId, app: name, version }, { forUpdate: true });
       const values = [
-        pkg.metadata.appVersion ?? '', JSON.stringify(pkg.metadata), pkg.digest, pkg.size, provDigest,
-        input.prov ? input.prov.length : null, pkg.readme, pkg.valuesYaml, pkg.valuesSchema, pkg.chartYaml,
-        input.updateLog ?? '', input.uploaderId,
+        pkg.metadata.appVersion ?? '',
+        JSON.stringify(pkg.metadata),
+        pkg.digest,
+        pkg.size,
+        provDigest,
+        input.prov ? input.prov.length : null,
+        pkg.readme,
+        pkg.valuesYaml,
+        pkg.valuesSchema,
+        pkg.chartYaml,
+        input.updateLog ?? '',
+        input.uploaderId,
       ];
       if (row) {
         checkReplaceable(row, input.force, name, version);
@@ -99,7 +136,15 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
         for (const old of [row.digest, row.provDigest]) {
           if (old && old !== pkg.digest && old !== provDigest) await deleteIfUnreferenced(q, blobs, old);
         }
-        await recordEvent(q, { appId, version, actor: input.actor, action: 'replace', from: row.state, to: 'draft', message: `package ${pkg.digest}${provDigest ? `, provenance file ${provDigest}` : ''}` });
+        await recordEvent(q, {
+          appId,
+          version,
+          actor: input.actor,
+          action: 'replace',
+          from: row.state,
+          to: 'draft',
+          message: `package ${pkg.digest}${provDigest ? `, provenance file ${provDigest}` : ''}`,
+        });
         return { appId, versionId: row.id, created: false };
       }
       const inserted = await q.query<{ id: number }>(
@@ -108,7 +153,14 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
         [...values, appId, version],
       );
-      await recordEvent(q, { appId, version, actor: input.actor, action: 'upload', to: 'draft', message: input.updateLog ?? '' });
+      await recordEvent(q, {
+        appId,
+        version,
+        actor: input.actor,
+        action: 'upload',
+        to: 'draft',
+        message: input.updateLog ?? '',
+      });
       return { appId, versionId: (inserted[0] as { id: number }).id, created: true };
     });
     return result;
@@ -120,11 +172,19 @@ export async function storeUpload(db: Database, blobs: BlobStore, input: UploadI
 
 function checkReplaceable(existing: { state: VersionState }, force: boolean, name: string, version: string): void {
   if (!force) throw versionExists(name, version);
-  requireReplaceable(`${name} ${version}`, existing.state, (states) => `only a version in state ${states} can be replaced`);
+  requireReplaceable(
+    `${name} ${version}`,
+    existing.state,
+    (states) => `only a version in state ${states} can be replaced`,
+  );
 }
 
 /** The versions of a workspace (or of one chart in it) as its repository index lists them. */
-export async function listWorkspaceVersions(q: Queryable, workspaceId: number, name?: string): Promise<IndexedVersion[]> {
+export async function listWorkspaceVersions(
+  q: Queryable,
+  workspaceId: number,
+  name?: string,
+): Promise<IndexedVersion[]> {
   const rows = await q.query<VersionRow>(
     `SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id
       WHERE a.workspace_id = $1 AND ($2::text IS NULL OR a.name = $2)`,
@@ -143,7 +203,11 @@ export interface PackageFileHit {
  * workspace, by file name. One query however many names and splits there are (none
  * when no name could be a chart's), so a crafted name costs no more than a real one.
  */
-export async function findPackagesByFiles(q: Queryable, workspaceId: number, files: Iterable<string>): Promise<Map<string, PackageFileHit>> {
+export async function findPackagesByFiles(
+  q: Queryable,
+  workspaceId: number,
+  files: Iterable<string>,
+): Promise<Map<string, PackageFileHit>> {
   const parsed = new Map<string, PackageFileName>();
   for (const file of files) {
     const p = parsePackageFileName(file);
@@ -169,21 +233,34 @@ export async function findPackagesByFiles(q: Queryable, workspaceId: number, fil
 }
 
 /** The version a file name "<name>-<version>.tgz[.prov]" names in a workspace. */
-export async function findPackageByFile(q: Queryable, workspaceId: number, file: string): Promise<PackageFileHit | null> {
+export async function findPackageByFile(
+  q: Queryable,
+  workspaceId: number,
+  file: string,
+): Promise<PackageFileHit | null> {
   return (await findPackagesByFiles(q, workspaceId, [file])).get(file) ?? null;
 }
 
 /** Deletes a version (when its state allows) and then its blobs if unused. */
 export async function deleteVersion(
-  db: Database, blobs: BlobStore, workspaceId: number, name: string, version: string,
-  actor: string, actors: ReadonlySet<Actor> = UPLOADER,
+  db: Database,
+  blobs: BlobStore,
+  workspaceId: number,
+  name: string,
+  version: string,
+  actor: string,
+  actors: ReadonlySet<Actor> = UPLOADER,
 ): Promise<void> {
   await db.tx(async (q) => {
     await bumpWorkspaceRevision(q, workspaceId);
     const row = await findVersion(q, { workspaceId, app: name, version }, { forUpdate: true });
     if (!row) throw new AppError('not-found', `chart ${name} version ${version} not found`);
     if (!canTransition('delete', row.state)) {
-      throw new AppError('invalid-transition', `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`, { state: row.state, allowedActions: allowedActions(row.state, actors) });
+      throw new AppError(
+        'invalid-transition',
+        `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`,
+        { state: row.state, allowedActions: allowedActions(row.state, actors) },
+      );
     }
     await q.query('DELETE FROM app_versions WHERE id = $1', [row.id]);
     await recordEvent(q, { appId: row.appId, version, actor, action: 'delete', from: row.state, to: 'removed' });

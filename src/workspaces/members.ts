@@ -17,11 +17,19 @@ export async function listMembers(q: Queryable, workspaceId: number): Promise<Me
       WHERE m.workspace_id = $1 ORDER BY u.username`,
     [workspaceId],
   );
-  return rows.map((r) => ({ username: r.username, displayName: r.display_name, role: r.role, joinedAt: r.created_at.toISOString() }));
+  return rows.map((r) => ({
+    username: r.username,
+    displayName: r.display_name,
+    role: r.role,
+    joinedAt: r.created_at.toISOString(),
+  }));
 }
 
 /** The workspaces a user is a member of, by name, with their role in each. */
-export async function listMemberships(q: Queryable, userId: number): Promise<Array<{ name: string; role: WorkspaceRole }>> {
+export async function listMemberships(
+  q: Queryable,
+  userId: number,
+): Promise<Array<{ name: string; role: WorkspaceRole }>> {
   return q.query<{ name: string; role: WorkspaceRole }>(
     'SELECT w.name, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.name',
     [userId],
@@ -38,11 +46,19 @@ async function keepAWorkspaceAdmin(q: Queryable, workspaceId: number, userId: nu
   );
   const row = rows[0];
   if (row && row.role === 'workspace-admin' && row.admins <= 1) {
-    throw new AppError('conflict', 'this would leave the workspace without a workspace-admin member; make someone else workspace-admin first');
+    throw new AppError(
+      'conflict',
+      'this would leave the workspace without a workspace-admin member; make someone else workspace-admin first',
+    );
   }
 }
 
-export async function setMember(db: Database, workspaceId: number, username: string, role: string): Promise<{ member: Member; created: boolean }> {
+export async function setMember(
+  db: Database,
+  workspaceId: number,
+  username: string,
+  role: string,
+): Promise<{ member: Member; created: boolean }> {
   if (!(WORKSPACE_ROLES as readonly string[]).includes(role)) {
     throw new AppError('validation-failed', `role must be one of ${WORKSPACE_ROLES.join(', ')}`);
   }
@@ -55,7 +71,10 @@ export async function setMember(db: Database, workspaceId: number, username: str
 }
 
 async function upsertMember(
-  db: Queryable, workspaceId: number, user: { id: number; username: string; display_name: string }, role: string,
+  db: Queryable,
+  workspaceId: number,
+  user: { id: number; username: string; display_name: string },
+  role: string,
 ): Promise<{ member: Member; created: boolean }> {
   const rows = await db.query<{ created_at: Date; inserted: boolean }>(
     `INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, $3)
@@ -65,7 +84,12 @@ async function upsertMember(
   );
   const row = rows[0] as { created_at: Date; inserted: boolean };
   return {
-    member: { username: user.username, displayName: user.display_name, role: role as WorkspaceRole, joinedAt: row.created_at.toISOString() },
+    member: {
+      username: user.username,
+      displayName: user.display_name,
+      role: role as WorkspaceRole,
+      joinedAt: row.created_at.toISOString(),
+    },
     created: row.inserted,
   };
 }
@@ -78,6 +102,8 @@ export async function removeMember(db: Database, workspaceId: number, username: 
       'DELETE FROM workspace_members m USING users u WHERE m.user_id = u.id AND m.workspace_id = $1 AND u.username = $2 RETURNING m.user_id',
       [workspaceId, username],
     );
-    if (rows.length === 0) throw new AppError('not-found', `${JSON.stringify(username)} is not a member of this workspace`);
+    if (rows.length === 0) {
+      throw new AppError('not-found', `${JSON.stringify(username)} is not a member of this workspace`);
+    }
   });
 }

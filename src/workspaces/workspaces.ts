@@ -31,7 +31,11 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
 export const WORKSPACE_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** The workspace and the user's member role in it, in one query (every repository request needs both). */
-export async function findWorkspaceForUser(q: Queryable, name: string, userId: number): Promise<{ workspace: Workspace; memberRole: WorkspaceRole | null } | null> {
+export async function findWorkspaceForUser(
+  q: Queryable,
+  name: string,
+  userId: number,
+): Promise<{ workspace: Workspace; memberRole: WorkspaceRole | null } | null> {
   if (!WORKSPACE_NAME_RE.test(name)) return null;
   const rows = await q.query<WorkspaceRow & { member_role: WorkspaceRole | null }>(
     `SELECT w.id, w.name, w.display_name, w.revision, w.created_at, m.role AS member_role
@@ -47,7 +51,10 @@ export async function createWorkspace(
   input: { name: string; displayName?: string; createdBy: number | null },
 ): Promise<Workspace> {
   if (!WORKSPACE_NAME_RE.test(input.name)) {
-    throw new AppError('validation-failed', `workspace name ${JSON.stringify(input.name)} must be a DNS label: lower-case letters, digits and "-", at most 63 characters`);
+    throw new AppError(
+      'validation-failed',
+      `workspace name ${JSON.stringify(input.name)} must be a DNS label: lower-case letters, digits and "-", at most 63 characters`,
+    );
   }
   const rows = await q.query<WorkspaceRow>(
     `INSERT INTO workspaces (name, display_name, created_by) VALUES ($1, $2, $3)
@@ -99,7 +106,12 @@ export async function deleteWorkspace(db: Database, id: number, name: string): P
       [id],
     );
     const n = apps[0]?.n ?? 0;
-    if (n > 0) throw new AppError('workspace-not-empty', `workspace ${JSON.stringify(name)} still holds ${n} app(s) with versions; delete them first`);
+    if (n > 0) {
+      throw new AppError(
+        'workspace-not-empty',
+        `workspace ${JSON.stringify(name)} still holds ${n} app(s) with versions; delete them first`,
+      );
+    }
     await q.query('DELETE FROM apps WHERE workspace_id = $1', [id]);
     await q.query('DELETE FROM workspaces WHERE id = $1', [id]);
   });

@@ -14,31 +14,67 @@ const admin = { authorization: adminAuth };
 for (const engine of engines()) {
   t.test(`${engine}: users`, async (t) => {
     const { app, db } = await testApp(t, { engine });
-    let res = await app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'isv', password: 'isv-password', role: 'platform-regular', displayName: 'ISV', email: 'isv@example.com' } });
+    let res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: admin,
+      payload: {
+        username: 'isv',
+        password: 'isv-password',
+        role: 'platform-regular',
+        displayName: 'ISV',
+        email: 'isv@example.com',
+      },
+    });
     t.equal(res.statusCode, 201);
-    t.match(res.json(), { username: 'isv', displayName: 'ISV', email: 'isv@example.com', role: 'platform-regular', disabled: false });
+    t.match(res.json(), {
+      username: 'isv',
+      displayName: 'ISV',
+      email: 'isv@example.com',
+      role: 'platform-regular',
+      disabled: false,
+    });
     t.notOk('password' in res.json() || 'passwordHash' in res.json(), 'no password in the answer');
     const [row] = await db.query<{ password_hash: string }>("SELECT password_hash FROM users WHERE username = 'isv'");
-    t.match(row?.password_hash, new RegExp(`^scrypt\\$${app.scryptCost.N}\\$${app.scryptCost.r}\\$${app.scryptCost.p}\\$`), 'stored as scrypt at the cost in force');
+    t.match(
+      row?.password_hash,
+      new RegExp(`^scrypt\\$${app.scryptCost.N}\\$${app.scryptCost.r}\\$${app.scryptCost.p}\\$`),
+      'stored as scrypt at the cost in force',
+    );
     t.notMatch(row?.password_hash, /isv-password/);
 
     for (const [payload, msg] of [
       [{ username: 'Bad Name', password: 'long-enough', role: 'platform-regular' }, /must be a DNS label/],
       [{ username: 'short', password: 'short', role: 'platform-regular' }, /at least 8 characters/],
       [{ username: 'norole', password: 'long-enough', role: 'no-such-role' }, /role "no-such-role" does not exist/],
-      [{ username: 'extra', password: 'long-enough', role: 'platform-regular', admin: true }, /must NOT have additional properties/],
+      [
+        { username: 'extra', password: 'long-enough', role: 'platform-regular', admin: true },
+        /must NOT have additional properties/,
+      ],
       [{ username: 'mail', password: 'long-enough', role: 'platform-regular', email: 'not-an-email' }, /email/],
     ] as const) {
       res = await app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload });
       t.equal(res.statusCode, 400, JSON.stringify(payload));
       t.match(res.json().detail, msg);
     }
-    res = await app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'isv', password: 'another-one', role: 'platform-regular' } });
+    res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: admin,
+      payload: { username: 'isv', password: 'another-one', role: 'platform-regular' },
+    });
     t.equal(res.statusCode, 409);
     t.equal(res.json().code, 'user-exists');
 
     // paging
-    for (const n of ['u1', 'u2', 'u3']) await app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: n, password: 'long-enough', role: 'platform-regular' } });
+    for (const n of ['u1', 'u2', 'u3']) {
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: admin,
+        payload: { username: n, password: 'long-enough', role: 'platform-regular' },
+      });
+    }
     const names: string[] = [];
     let cursor: string | null = null;
     do {
@@ -60,7 +96,12 @@ for (const engine of engines()) {
     t.match(res.json(), { username: 'isv', role: 'platform-regular', permissions: [], workspaces: [] });
 
     // admin changes password, role, disables; effects are immediate
-    res = await app.inject({ method: 'PATCH', url: '/api/v1/users/isv', headers: admin, payload: { password: 'reset-password' } });
+    res = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/isv',
+      headers: admin,
+      payload: { password: 'reset-password' },
+    });
     t.equal(res.statusCode, 200);
     t.equal((await app.inject({ url: '/api/v1/me', headers: isv })).statusCode, 401, 'old password refused at once');
     const isv2 = { authorization: basic('isv', 'reset-password') };
@@ -69,11 +110,29 @@ for (const engine of engines()) {
     t.equal((await app.inject({ url: '/api/v1/me', headers: isv2 })).statusCode, 401, 'disabled: refused at once');
     await app.inject({ method: 'PATCH', url: '/api/v1/users/isv', headers: admin, payload: { disabled: false } });
     t.equal((await app.inject({ url: '/api/v1/me', headers: isv2 })).statusCode, 200);
-    t.equal((await app.inject({ method: 'PATCH', url: '/api/v1/users/isv', headers: admin, payload: {} })).statusCode, 400, 'empty patch');
-    t.equal((await app.inject({ method: 'PATCH', url: '/api/v1/users/nobody', headers: admin, payload: { displayName: 'x' } })).statusCode, 404);
+    t.equal(
+      (await app.inject({ method: 'PATCH', url: '/api/v1/users/isv', headers: admin, payload: {} })).statusCode,
+      400,
+      'empty patch',
+    );
+    t.equal(
+      (
+        await app.inject({
+          method: 'PATCH',
+          url: '/api/v1/users/nobody',
+          headers: admin,
+          payload: { displayName: 'x' },
+        })
+      ).statusCode,
+      404,
+    );
 
     // the last user manager cannot be removed, disabled or demoted
-    for (const [method, payload] of [['DELETE', undefined], ['PATCH', { disabled: true }], ['PATCH', { role: 'platform-regular' }]] as const) {
+    for (const [method, payload] of [
+      ['DELETE', undefined],
+      ['PATCH', { disabled: true }],
+      ['PATCH', { role: 'platform-regular' }],
+    ] as const) {
       res = await app.inject({ method, url: '/api/v1/users/admin', headers: admin, ...(payload ? { payload } : {}) });
       t.equal(res.statusCode, 409, `${method} admin ${JSON.stringify(payload)}`);
       t.match(res.json().detail, /no enabled user who can manage users/);
@@ -84,20 +143,44 @@ for (const engine of engines()) {
 
   t.test(`${engine}: own password`, async (t) => {
     const { app } = await testApp(t, { engine });
-    let res = await app.inject({ method: 'PUT', url: '/api/v1/me/password', headers: admin, payload: { current: 'wrong-password', new: 'new-password-1' } });
+    let res = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/me/password',
+      headers: admin,
+      payload: { current: 'wrong-password', new: 'new-password-1' },
+    });
     t.equal(res.statusCode, 403);
     t.match(res.json().detail, /current password is not correct/);
-    res = await app.inject({ method: 'PUT', url: '/api/v1/me/password', headers: admin, payload: { current: ADMIN_PASSWORD, new: 'short' } });
+    res = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/me/password',
+      headers: admin,
+      payload: { current: ADMIN_PASSWORD, new: 'short' },
+    });
     t.equal(res.statusCode, 400);
-    res = await app.inject({ method: 'PUT', url: '/api/v1/me/password', headers: admin, payload: { current: ADMIN_PASSWORD, new: 'new-password-1' } });
+    res = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/me/password',
+      headers: admin,
+      payload: { current: ADMIN_PASSWORD, new: 'new-password-1' },
+    });
     t.equal(res.statusCode, 204);
     t.equal((await app.inject({ url: '/api/v1/me', headers: admin })).statusCode, 401);
-    t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', 'new-password-1') } })).statusCode, 200);
+    t.equal(
+      (await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', 'new-password-1') } }))
+        .statusCode,
+      200,
+    );
   });
 
   t.test(`${engine}: personal access tokens`, async (t) => {
     const { app, db } = await testApp(t, { engine });
-    let res = await app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: admin, payload: { name: 'laptop' } });
+    let res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/me/tokens',
+      headers: admin,
+      payload: { name: 'laptop' },
+    });
     t.equal(res.statusCode, 201);
     const { token, id, prefix } = res.json();
     t.match(token, /^crt_[A-Za-z0-9_-]{43}$/);
@@ -111,25 +194,58 @@ for (const engine of engines()) {
     t.equal(res.json().items[0].lastUsedAt, null);
     t.notMatch(res.body, token, 'the secret is never listed');
 
-    t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, 'Bearer');
-    t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', token) } })).statusCode, 200, 'Basic with the token as password');
-    t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: basic('someone-else', token) } })).statusCode, 401, "another user's name with the token");
-    t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token.slice(0, -1)}x` } })).statusCode, 401);
+    t.equal(
+      (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode,
+      200,
+      'Bearer',
+    );
+    t.equal(
+      (await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', token) } })).statusCode,
+      200,
+      'Basic with the token as password',
+    );
+    t.equal(
+      (await app.inject({ url: '/api/v1/me', headers: { authorization: basic('someone-else', token) } })).statusCode,
+      401,
+      "another user's name with the token",
+    );
+    t.equal(
+      (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token.slice(0, -1)}x` } })).statusCode,
+      401,
+    );
     res = await app.inject({ url: '/api/v1/me/tokens', headers: admin });
     t.ok(res.json().items[0].lastUsedAt, 'last use recorded');
 
     // expiry
-    res = await app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: admin, payload: { name: 'past', expiresAt: '2000-01-01T00:00:00Z' } });
+    res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/me/tokens',
+      headers: admin,
+      payload: { name: 'past', expiresAt: '2000-01-01T00:00:00Z' },
+    });
     t.equal(res.statusCode, 400);
-    res = await app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: admin, payload: { name: 'soon', expiresAt: new Date(Date.now() + 60_000).toISOString() } });
+    res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/me/tokens',
+      headers: admin,
+      payload: { name: 'soon', expiresAt: new Date(Date.now() + 60_000).toISOString() },
+    });
     const soon = res.json().token;
     t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${soon}` } })).statusCode, 200);
     await db.query("UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE name = 'soon'");
-    t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${soon}` } })).statusCode, 401, 'expired');
+    t.equal(
+      (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${soon}` } })).statusCode,
+      401,
+      'expired',
+    );
 
     // revoke
     t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${id}`, headers: admin })).statusCode, 204);
-    t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 401, 'revoked at once');
+    t.equal(
+      (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode,
+      401,
+      'revoked at once',
+    );
     t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${id}`, headers: admin })).statusCode, 404);
     t.equal((await app.inject({ method: 'DELETE', url: '/api/v1/me/tokens/abc', headers: admin })).statusCode, 400);
 
@@ -138,37 +254,95 @@ for (const engine of engines()) {
     await ppl.setUp();
     res = await ppl.as('regular', 'POST', '/api/v1/me/tokens', { name: 'r' });
     const regularToken = res.json().token;
-    t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${res.json().id}`, headers: admin })).statusCode, 404);
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${res.json().id}`, headers: admin })).statusCode,
+      404,
+    );
     await app.inject({ method: 'PATCH', url: '/api/v1/users/regular', headers: admin, payload: { disabled: true } });
-    t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${regularToken}` } })).statusCode, 401);
+    t.equal(
+      (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${regularToken}` } })).statusCode,
+      401,
+    );
   });
 
   t.test(`${engine}: roles`, async (t) => {
     const { app } = await testApp(t, { engine });
     let res = await app.inject({ url: '/api/v1/permissions', headers: admin });
-    t.same(res.json().items.map((p: { name: string }) => p.name), ['users.manage', 'roles.manage', 'workspaces.manage', 'app-templates.view', 'app-templates.manage']);
+    t.same(
+      res.json().items.map((p: { name: string }) => p.name),
+      ['users.manage', 'roles.manage', 'workspaces.manage', 'app-templates.view', 'app-templates.manage'],
+    );
     res = await app.inject({ url: '/api/v1/roles', headers: admin });
-    t.match(res.json().items, [{ name: 'platform-admin', builtin: true, users: 1 }, { name: 'platform-regular', builtin: true, users: 0 }]);
-    res = await app.inject({ method: 'POST', url: '/api/v1/roles', headers: admin, payload: { name: 'app-review', permissions: ['app-templates.view', 'app-templates.manage'] } });
+    t.match(res.json().items, [
+      { name: 'platform-admin', builtin: true, users: 1 },
+      { name: 'platform-regular', builtin: true, users: 0 },
+    ]);
+    res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/roles',
+      headers: admin,
+      payload: { name: 'app-review', permissions: ['app-templates.view', 'app-templates.manage'] },
+    });
     t.equal(res.statusCode, 201);
     t.same(res.json().permissions, ['app-templates.manage', 'app-templates.view']);
-    res = await app.inject({ method: 'POST', url: '/api/v1/roles', headers: admin, payload: { name: 'bad', permissions: ['everything'] } });
+    res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/roles',
+      headers: admin,
+      payload: { name: 'bad', permissions: ['everything'] },
+    });
     t.equal(res.statusCode, 400);
-    t.equal((await app.inject({ method: 'POST', url: '/api/v1/roles', headers: admin, payload: { name: 'app-review', permissions: [] } })).json().code, 'role-exists');
-    await app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'rev', password: 'rev-password', role: 'app-review' } });
+    t.equal(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/v1/roles',
+          headers: admin,
+          payload: { name: 'app-review', permissions: [] },
+        })
+      ).json().code,
+      'role-exists',
+    );
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: admin,
+      payload: { username: 'rev', password: 'rev-password', role: 'app-review' },
+    });
     res = await app.inject({ method: 'DELETE', url: '/api/v1/roles/app-review', headers: admin });
     t.equal(res.statusCode, 409);
     t.equal(res.json().code, 'role-in-use');
-    res = await app.inject({ method: 'PATCH', url: '/api/v1/roles/platform-regular', headers: admin, payload: { permissions: ['users.manage'] } });
+    res = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/roles/platform-regular',
+      headers: admin,
+      payload: { permissions: ['users.manage'] },
+    });
     t.equal(res.statusCode, 409);
     t.equal(res.json().code, 'role-builtin');
-    t.equal((await app.inject({ method: 'DELETE', url: '/api/v1/roles/platform-admin', headers: admin })).json().code, 'role-builtin');
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: '/api/v1/roles/platform-admin', headers: admin })).json().code,
+      'role-builtin',
+    );
     // a role change applies to its holders on their next request
     const rev = { authorization: basic('rev', 'rev-password') };
-    t.same((await app.inject({ url: '/api/v1/me', headers: rev })).json().permissions, ['app-templates.manage', 'app-templates.view']);
-    await app.inject({ method: 'PATCH', url: '/api/v1/roles/app-review', headers: admin, payload: { permissions: ['app-templates.view'] } });
+    t.same((await app.inject({ url: '/api/v1/me', headers: rev })).json().permissions, [
+      'app-templates.manage',
+      'app-templates.view',
+    ]);
+    await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/roles/app-review',
+      headers: admin,
+      payload: { permissions: ['app-templates.view'] },
+    });
     t.same((await app.inject({ url: '/api/v1/me', headers: rev })).json().permissions, ['app-templates.view']);
-    await app.inject({ method: 'PATCH', url: '/api/v1/users/rev', headers: admin, payload: { role: 'platform-regular' } });
+    await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/rev',
+      headers: admin,
+      payload: { role: 'platform-regular' },
+    });
     t.equal((await app.inject({ method: 'DELETE', url: '/api/v1/roles/app-review', headers: admin })).statusCode, 204);
   });
 
@@ -177,29 +351,62 @@ for (const engine of engines()) {
     const ppl = new People(app);
     await ppl.setUp();
     let res = await ppl.as('wsadmin', 'GET', '/api/v1/workspaces/demo/members');
-    t.same(res.json().items.map((m: { username: string; role: string }) => `${m.username}:${m.role}`), ['viewer:workspace-viewer', 'wsadmin:workspace-admin', 'wsregular:workspace-regular']);
+    t.same(
+      res.json().items.map((m: { username: string; role: string }) => `${m.username}:${m.role}`),
+      ['viewer:workspace-viewer', 'wsadmin:workspace-admin', 'wsregular:workspace-regular'],
+    );
     res = await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/regular', { role: 'workspace-regular' });
     t.equal(res.statusCode, 201);
     res = await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/regular', { role: 'workspace-admin' });
     t.equal(res.statusCode, 200, 'changing a role');
-    t.equal((await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/regular', { role: 'owner' })).statusCode, 400);
-    t.equal((await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/ghost', { role: 'workspace-viewer' })).statusCode, 404);
+    t.equal(
+      (await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/regular', { role: 'owner' })).statusCode,
+      400,
+    );
+    t.equal(
+      (await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/ghost', { role: 'workspace-viewer' }))
+        .statusCode,
+      404,
+    );
     res = await ppl.as('regular', 'GET', '/api/v1/workspaces');
-    t.same(res.json().items.map((w: { name: string }) => w.name), ['demo'], 'a user lists the workspaces they belong to');
+    t.same(
+      res.json().items.map((w: { name: string }) => w.name),
+      ['demo'],
+      'a user lists the workspaces they belong to',
+    );
     t.equal((await ppl.as('regular', 'GET', '/api/v1/workspaces/demo')).json().yourRole, 'workspace-admin');
     t.equal((await ppl.as('wsadmin', 'DELETE', '/api/v1/workspaces/demo/members/regular')).statusCode, 204);
     // the last workspace-admin can neither leave nor step down
     res = await ppl.as('wsadmin', 'DELETE', '/api/v1/workspaces/demo/members/wsadmin');
     t.equal(res.statusCode, 409);
     t.match(res.json().detail, /without a workspace-admin member/);
-    t.equal((await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/wsadmin', { role: 'workspace-regular' })).statusCode, 409);
-    t.equal((await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/wsadmin', { role: 'workspace-admin' })).statusCode, 200, 'staying admin is fine');
+    t.equal(
+      (await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/wsadmin', { role: 'workspace-regular' }))
+        .statusCode,
+      409,
+    );
+    t.equal(
+      (await ppl.as('wsadmin', 'PUT', '/api/v1/workspaces/demo/members/wsadmin', { role: 'workspace-admin' }))
+        .statusCode,
+      200,
+      'staying admin is fine',
+    );
     t.same((await ppl.as('regular', 'GET', '/api/v1/workspaces')).json().items, []);
     t.equal((await ppl.as('regular', 'GET', '/api/v1/workspaces/demo')).statusCode, 404, 'gone with the membership');
 
-    res = await app.inject({ method: 'PATCH', url: '/api/v1/workspaces/demo', headers: admin, payload: { displayName: 'Demo Workspace' } });
+    res = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/workspaces/demo',
+      headers: admin,
+      payload: { displayName: 'Demo Workspace' },
+    });
     t.equal(res.json().displayName, 'Demo Workspace');
-    await app.inject({ method: 'POST', url: '/api/workspaces/demo/charts', headers: { ...admin, 'content-type': 'application/gzip' }, payload: (await import('../helpers/tarball.js')).makeChart() });
+    await app.inject({
+      method: 'POST',
+      url: '/api/workspaces/demo/charts',
+      headers: { ...admin, 'content-type': 'application/gzip' },
+      payload: (await import('../helpers/tarball.js')).makeChart(),
+    });
     res = await app.inject({ method: 'DELETE', url: '/api/v1/workspaces/demo', headers: admin });
     t.equal(res.statusCode, 409);
     t.equal(res.json().code, 'workspace-not-empty');
@@ -214,8 +421,14 @@ t.test('failed sign-ins are rate-limited, per user and address, and the limit li
   const dataDir = await tempDir(t);
   const db = await freshDatabase(t, 'pglite');
   const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), {
-    db, logger: false, scryptCost: TEST_SCRYPT_COST,
-    signInLimits: { perUserAndAddress: { max: 3, windowMs: 6000 }, perUser: { max: 100, windowMs: 6000 }, perAddress: { max: 100, windowMs: 6000 } },
+    db,
+    logger: false,
+    scryptCost: TEST_SCRYPT_COST,
+    signInLimits: {
+      perUserAndAddress: { max: 3, windowMs: 6000 },
+      perUser: { max: 100, windowMs: 6000 },
+      perAddress: { max: 100, windowMs: 6000 },
+    },
   });
   t.teardown(() => app.close());
   await app.ready();
@@ -236,7 +449,14 @@ t.test('failed sign-ins are rate-limited, per user and address, and the limit li
 
 t.test('the limiter counts per user, per address, and forgets old failures', async (t) => {
   let now = 0;
-  const l = new SignInLimiter({ perUserAndAddress: { max: 2, windowMs: 100 }, perUser: { max: 3, windowMs: 100 }, perAddress: { max: 4, windowMs: 100 } }, () => now);
+  const l = new SignInLimiter(
+    {
+      perUserAndAddress: { max: 2, windowMs: 100 },
+      perUser: { max: 3, windowMs: 100 },
+      perAddress: { max: 4, windowMs: 100 },
+    },
+    () => now,
+  );
   l.recordFailure('a', 'ip1');
   l.recordFailure('a', 'ip1');
   t.ok(l.blockedFor('a', 'ip1') > 0);
@@ -260,12 +480,29 @@ t.test('passwords and tokens never reach the log', async (t) => {
   const token = res.json().token;
   await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
   await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', 'a-wrong-secret-123') } });
-  await app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'x', password: 'new-user-secret-9', role: 'platform-regular' } });
-  await app.inject({ method: 'PUT', url: '/api/v1/me/password', headers: admin, payload: { current: ADMIN_PASSWORD, new: 'changed-secret-77' } });
+  await app.inject({
+    method: 'POST',
+    url: '/api/v1/users',
+    headers: admin,
+    payload: { username: 'x', password: 'new-user-secret-9', role: 'platform-regular' },
+  });
+  await app.inject({
+    method: 'PUT',
+    url: '/api/v1/me/password',
+    headers: admin,
+    payload: { current: ADMIN_PASSWORD, new: 'changed-secret-77' },
+  });
   const log = lines.join('');
   t.ok(log.length > 0, 'something was logged');
   t.match(log, /sign-in failed/);
-  for (const secret of [ADMIN_PASSWORD, token, 'a-wrong-secret-123', 'new-user-secret-9', 'changed-secret-77', adminAuth.slice(6)]) {
+  for (const secret of [
+    ADMIN_PASSWORD,
+    token,
+    'a-wrong-secret-123',
+    'new-user-secret-9',
+    'changed-secret-77',
+    adminAuth.slice(6),
+  ]) {
     t.notOk(log.includes(secret), `the log does not hold ${secret.slice(0, 6)}…`);
   }
 });

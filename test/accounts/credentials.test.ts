@@ -14,12 +14,20 @@ const SIGN_IN_WITH_PASSWORD = /needs a sign-in with your password, not a token/;
 
 t.test('a token cannot manage tokens or set passwords, so it cannot outlive itself', async (t) => {
   const { app, db } = await testApp(t);
-  let res = await app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: admin, payload: { name: 'short', expiresAt: new Date(Date.now() + 6000).toISOString() } });
+  let res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/me/tokens',
+    headers: admin,
+    payload: { name: 'short', expiresAt: new Date(Date.now() + 6000).toISOString() },
+  });
   t.equal(res.statusCode, 201);
   const { token, id } = res.json();
   const countTokens = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens'))[0]?.n;
 
-  for (const [scheme, headers] of [['Bearer', { authorization: `Bearer ${token}` }], ['Basic with the token', { authorization: basic('admin', token) }]] as const) {
+  for (const [scheme, headers] of [
+    ['Bearer', { authorization: `Bearer ${token}` }],
+    ['Basic with the token', { authorization: basic('admin', token) }],
+  ] as const) {
     t.equal((await app.inject({ url: '/api/v1/me', headers })).statusCode, 200, `${scheme}: the token works`);
     t.equal((await app.inject({ url: '/api/v1/me/tokens', headers })).statusCode, 200, `${scheme}: listing is fine`);
     for (const [method, url, payload] of [
@@ -36,21 +44,37 @@ t.test('a token cannot manage tokens or set passwords, so it cannot outlive itse
     }
   }
   t.equal(await countTokens(), 1, 'no token was made from the token');
-  t.equal((await db.query('SELECT 1 FROM users WHERE username = $1', ['made-by-token'])).length, 0, 'no account (with its own password) was made from the token');
+  t.equal(
+    (await db.query('SELECT 1 FROM users WHERE username = $1', ['made-by-token'])).length,
+    0,
+    'no account (with its own password) was made from the token',
+  );
   t.equal((await app.inject({ url: '/api/v1/me', headers: admin })).statusCode, 200, 'the password did not change');
   // A token's other powers are untouched: it may still change a user's name.
-  res = await app.inject({ method: 'PATCH', url: '/api/v1/users/admin', headers: { authorization: `Bearer ${token}` }, payload: { displayName: 'Admin' } });
+  res = await app.inject({
+    method: 'PATCH',
+    url: '/api/v1/users/admin',
+    headers: { authorization: `Bearer ${token}` },
+    payload: { displayName: 'Admin' },
+  });
   t.equal(res.statusCode, 200);
 
   // Once the short-lived token expires, nothing it touched keeps working.
   await db.query("UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [id]);
   t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
-  t.same(await db.query('SELECT id FROM access_tokens WHERE expires_at IS NULL OR expires_at > now()'), [], 'no live token is left');
+  t.same(
+    await db.query('SELECT id FROM access_tokens WHERE expires_at IS NULL OR expires_at > now()'),
+    [],
+    'no live token is left',
+  );
 
   // With the password, all of it works.
   res = await app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: admin, payload: { name: 'forever' } });
   t.equal(res.statusCode, 201);
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${res.json().id}`, headers: admin })).statusCode, 204);
+  t.equal(
+    (await app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${res.json().id}`, headers: admin })).statusCode,
+    204,
+  );
 });
 
 t.test('wrong current passwords are failed sign-ins of the signed-in user, whatever the scheme', async (t) => {
@@ -58,20 +82,36 @@ t.test('wrong current passwords are failed sign-ins of the signed-in user, whate
   // Default limits: 10 failures per user and address. A password caller is limited...
   const statuses: number[] = [];
   for (let i = 0; i < 12; i++) {
-    const res = await app.inject({ method: 'PUT', url: '/api/v1/me/password', headers: admin, payload: { current: `guess-${i}`, new: 'new-password-1' } });
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/me/password',
+      headers: admin,
+      payload: { current: `guess-${i}`, new: 'new-password-1' },
+    });
     statuses.push(res.statusCode);
     if (res.statusCode === 429) t.match(res.headers['retry-after'], /^\d+$/);
   }
   t.same(statuses, [...Array(10).fill(403), 429, 429], 'ten guesses, then 429');
 
   // ...and a token caller never gets to guess at all, so it cannot escape the limit.
-  const made = await app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, remoteAddress: '10.1.1.1', payload: { username: 'dev', password: 'dev-password', role: 'platform-regular' } });
+  const made = await app.inject({
+    method: 'POST',
+    url: '/api/v1/users',
+    headers: admin,
+    remoteAddress: '10.1.1.1',
+    payload: { username: 'dev', password: 'dev-password', role: 'platform-regular' },
+  });
   t.equal(made.statusCode, 201, 'the admin, from another address');
   const dev = { authorization: basic('dev', 'dev-password') };
   const res = await app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: dev, payload: { name: 'ci' } });
   const bearer = { authorization: `Bearer ${res.json().token}` };
   for (let i = 0; i < 12; i++) {
-    const r = await app.inject({ method: 'PUT', url: '/api/v1/me/password', headers: bearer, payload: { current: i === 11 ? 'dev-password' : `guess-${i}`, new: 'new-password-1' } });
+    const r = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/me/password',
+      headers: bearer,
+      payload: { current: i === 11 ? 'dev-password' : `guess-${i}`, new: 'new-password-1' },
+    });
     t.equal(r.statusCode, 403, `Bearer attempt ${i + 1}`);
     t.match(r.json().detail, SIGN_IN_WITH_PASSWORD, 'refused before the current password is looked at');
   }
@@ -88,13 +128,26 @@ t.test('failed sign-ins log who failed, never the secret or a digest of it', asy
   const { app, lines } = await testAppWithLog(t);
   const wrongPassword = 'a-wrong-secret-123';
   const wrongToken = `crt_${'x'.repeat(43)}`;
-  t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', wrongPassword) } })).statusCode, 401);
-  t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: basic('nobody', wrongPassword) } })).statusCode, 401);
-  t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${wrongToken}` } })).statusCode, 401);
+  t.equal(
+    (await app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', wrongPassword) } })).statusCode,
+    401,
+  );
+  t.equal(
+    (await app.inject({ url: '/api/v1/me', headers: { authorization: basic('nobody', wrongPassword) } })).statusCode,
+    401,
+  );
+  t.equal(
+    (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${wrongToken}` } })).statusCode,
+    401,
+  );
   const log = lines.join('');
   const failures = lines.filter((l) => l.includes('sign-in failed')).map((l) => JSON.parse(l));
   t.equal(failures.length, 3, 'each failure is logged');
-  t.match(failures, [{ user: 'admin', scheme: 'basic' }, { user: 'nobody', scheme: 'basic' }, { user: null, scheme: 'bearer' }]);
+  t.match(failures, [
+    { user: 'admin', scheme: 'basic' },
+    { user: 'nobody', scheme: 'basic' },
+    { user: null, scheme: 'bearer' },
+  ]);
   const runs = log.match(/[A-Za-z0-9+/_-]{6,}/g) ?? [];
   for (const secret of [wrongPassword, wrongToken, ADMIN_PASSWORD]) {
     t.notOk(log.includes(secret), `the log does not hold ${secret.slice(0, 6)}…`);
@@ -111,8 +164,15 @@ t.test('a flood of new addresses does not lift a limit that holds', async (t) =>
   for (let i = 0; i < defaultSignInLimits.perUserAndAddress.max; i++) l.recordFailure('victim', '192.0.2.1');
   for (let i = 0; i < defaultSignInLimits.perUser.max; i++) l.recordFailure('target', `198.51.100.${i}`);
   for (let i = 0; i < defaultSignInLimits.perAddress.max; i++) l.recordFailure(`name-${i}`, '203.0.113.9');
-  const before = [l.blockedFor('victim', '192.0.2.1'), l.blockedFor('target', '192.0.2.200'), l.blockedFor('anyone', '203.0.113.9')];
-  t.ok(before.every((s) => s > 0), 'all three limits hold');
+  const before = [
+    l.blockedFor('victim', '192.0.2.1'),
+    l.blockedFor('target', '192.0.2.200'),
+    l.blockedFor('anyone', '203.0.113.9'),
+  ];
+  t.ok(
+    before.every((s) => s > 0),
+    'all three limits hold',
+  );
   now = 1000;
   // One failure each from more distinct addresses (and usernames) than a window remembers.
   for (let i = 0; i <= MAX_KEYS + 10; i++) l.recordFailure(`flood-${i}`, `flood-${i}`);
@@ -130,14 +190,21 @@ t.test('passwords are hashed at OWASP cost, and weaker hashes are redone at sign
   t.ok(needsRehash('not-a-hash'));
   // An app as production builds it: no cost given.
   const db = await freshDatabase(t, 'pglite');
-  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t), LOG_LEVEL: 'silent' }), { db, logger: false });
+  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t), LOG_LEVEL: 'silent' }), {
+    db,
+    logger: false,
+  });
   t.teardown(() => app.close());
   await app.ready();
   await ensureAdmin(db, ADMIN_PASSWORD);
-  const stored = async (user: string) => (await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE username = $1', [user]))[0]?.password_hash ?? '';
+  const stored = async (user: string) =>
+    (await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE username = $1', [user]))[0]
+      ?.password_hash ?? '';
   t.match(await stored('admin'), /^scrypt\$131072\$8\$1\$/, 'a new hash has N=2^17');
 
-  await db.query("INSERT INTO users (username, password_hash, platform_role) VALUES ('old', $1, 'platform-regular')", [await hashPassword('old-password', { N: 16384, r: 8, p: 1 })]);
+  await db.query("INSERT INTO users (username, password_hash, platform_role) VALUES ('old', $1, 'platform-regular')", [
+    await hashPassword('old-password', { N: 16384, r: 8, p: 1 }),
+  ]);
   const oldUser = { authorization: basic('old', 'old-password') };
   t.equal((await app.inject({ url: '/api/v1/me', headers: oldUser })).statusCode, 200, 'an old hash still signs in');
   const rehashed = await stored('old');
@@ -145,6 +212,9 @@ t.test('passwords are hashed at OWASP cost, and weaker hashes are redone at sign
   t.ok(await verifyPassword('old-password', rehashed), 'which verifies');
   t.notOk(await verifyPassword('wrong-password', rehashed));
   t.equal((await app.inject({ url: '/api/v1/me', headers: oldUser })).statusCode, 200, 'and signs in');
-  t.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: basic('old', 'wrong-password') } })).statusCode, 401);
+  t.equal(
+    (await app.inject({ url: '/api/v1/me', headers: { authorization: basic('old', 'wrong-password') } })).statusCode,
+    401,
+  );
   t.equal(await stored('old'), rehashed, 'a failed sign-in changes nothing');
 });

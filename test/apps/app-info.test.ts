@@ -35,17 +35,24 @@ t.test('links from Chart.yaml reach app info and listings only when PATCH would 
   t.notOk('home' in meta, 'version metadata in the API leaves out the unsafe home');
   t.notOk('icon' in meta, '... and the unsafe icon');
   t.same(meta.sources, ['https://github.com/example/web'], '... and unsafe sources');
-  t.same(meta.maintainers, [{ name: 'Mallory' }, { name: 'Alice', url: 'https://alice.example' }], '... and unsafe maintainer urls');
+  t.same(
+    meta.maintainers,
+    [{ name: 'Mallory' }, { name: 'Alice', url: 'https://alice.example' }],
+    '... and unsafe maintainer urls',
+  );
 
   res = await f.people.as('wsregular', 'PATCH', f.url('web'), { home: 'javascript:alert(document.domain)' });
   t.equal(res.statusCode, 400, 'PATCH refuses the same value');
 
   // The workspace's Helm index keeps the chart's own fields, as Helm expects.
-  const index = yaml.load((await f.people.as('viewer', 'GET', '/workspaces/demo/index.yaml')).body) as { entries: Record<string, Array<Record<string, unknown>>> };
+  const index = yaml.load((await f.people.as('viewer', 'GET', '/workspaces/demo/index.yaml')).body) as {
+    entries: Record<string, Array<Record<string, unknown>>>;
+  };
   t.equal(index.entries.web?.[0]?.home, 'javascript:alert(document.domain)');
 
   // Nowhere a browser console reads: app objects, the review queue, the store API.
-  const noScriptUrl = (body: string, where: string) => t.notMatch(body, /javascript:/i, `${where} carries no javascript: URL`);
+  const noScriptUrl = (body: string, where: string) =>
+    t.notMatch(body, /javascript:/i, `${where} carries no javascript: URL`);
   noScriptUrl((await f.people.as('viewer', 'GET', f.url('web'))).body, 'the app');
   noScriptUrl((await f.people.as('viewer', 'GET', '/api/v1/workspaces/demo/apps')).body, 'the app list');
   await f.people.as('wsregular', 'PATCH', f.url('web'), { category: 'uncategorized' });
@@ -66,7 +73,12 @@ t.test('links from Chart.yaml reach app info and listings only when PATCH would 
 t.test('a safe home becomes app info; a too long or odd one does not', async (t) => {
   const { app } = await testApp(t);
   const f = await new StoreFixture(app).setUp();
-  const withHome = (name: string, home: string) => makeChart({ name, version: '1.0.0', chartYaml: `apiVersion: v2\nname: ${name}\nversion: 1.0.0\nhome: ${JSON.stringify(home)}\n` });
+  const withHome = (name: string, home: string) =>
+    makeChart({
+      name,
+      version: '1.0.0',
+      chartYaml: `apiVersion: v2\nname: ${name}\nversion: 1.0.0\nhome: ${JSON.stringify(home)}\n`,
+    });
   const cases: Array<[string, string, string]> = [
     ['good', 'https://example.com/web', 'https://example.com/web'],
     ['long', `https://example.com/${'a'.repeat(APP_INFO_LIMITS.home)}`, ''],
@@ -89,13 +101,27 @@ t.test('a description longer than an app description may be is refused at upload
   const { app } = await testApp(t);
   const f = await new StoreFixture(app).setUp();
   const withDescription = (version: string, description: string) =>
-    makeChart({ name: 'big', version, chartYaml: `apiVersion: v2\nname: big\nversion: ${version}\ndescription: ${JSON.stringify(description)}\n` });
+    makeChart({
+      name: 'big',
+      version,
+      chartYaml: `apiVersion: v2\nname: big\nversion: ${version}\ndescription: ${JSON.stringify(description)}\n`,
+    });
   const before = await countRowsAndBlobs(app);
   let res = await f.upload('wsregular', withDescription('1.0.0', 'x'.repeat(APP_INFO_LIMITS.description + 1)));
   t.equal(res.statusCode, 400);
-  t.match(res.json(), { code: 'chart-invalid', detail: 'Chart.yaml description is 10001 characters long; at most 10000 are allowed (the limit of an app\'s description)' });
+  t.match(res.json(), {
+    code: 'chart-invalid',
+    detail:
+      "Chart.yaml description is 10001 characters long; at most 10000 are allowed (the limit of an app's description)",
+  });
   // (A Chart.yaml over 5 MiB is refused earlier, as any file of a package over 5 MiB.)
-  res = await f.people.as('wsregular', 'POST', '/api/workspaces/demo/charts', withDescription('1.0.1', 'y'.repeat(4 * 1024 * 1024)), { 'content-type': 'application/gzip' });
+  res = await f.people.as(
+    'wsregular',
+    'POST',
+    '/api/workspaces/demo/charts',
+    withDescription('1.0.1', 'y'.repeat(4 * 1024 * 1024)),
+    { 'content-type': 'application/gzip' },
+  );
   t.equal(res.statusCode, 400, 'a 4 MiB description, on the ChartMuseum route');
   t.match(res.json().error, /description is 4194304 characters long; at most 10000/);
   t.same(await countRowsAndBlobs(app), before, 'refused uploads leave nothing behind');

@@ -22,18 +22,29 @@ t.test('incomplete multipart uploads are removed once old', async (t) => {
   if (!cfg.s3) throw new Error('S3 configuration missing');
   const store = await S3BlobStore.open(cfg.s3);
   const client = new Minio.Client({
-    endPoint: cfg.s3.endPoint, port: cfg.s3.port, useSSL: cfg.s3.useSSL,
-    accessKey: cfg.s3.accessKey, secretKey: cfg.s3.secretKey, region: cfg.s3.region, pathStyle: true,
+    endPoint: cfg.s3.endPoint,
+    port: cfg.s3.port,
+    useSSL: cfg.s3.useSSL,
+    accessKey: cfg.s3.accessKey,
+    secretKey: cfg.s3.secretKey,
+    region: cfg.s3.region,
+    pathStyle: true,
   });
   const key = blobKey(sha256Hex('a large blob whose upload crashed'));
   await client.initiateNewMultipartUpload(cfg.s3.bucket, key, {});
   const pending = async () => {
     const keys: string[] = [];
-    for await (const u of client.listIncompleteUploads(cfg.s3!.bucket, '', true) as AsyncIterable<{ key: string }>) keys.push(u.key);
+    for await (const u of client.listIncompleteUploads(cfg.s3!.bucket, '', true) as AsyncIterable<{ key: string }>) {
+      keys.push(u.key);
+    }
     return keys;
   };
   t.same(await pending(), [key]);
-  t.equal(await store.removeLeftovers(new Date(Date.now() - 3600 * 1000)), 0, 'a young upload stays: it may still be running');
+  t.equal(
+    await store.removeLeftovers(new Date(Date.now() - 3600 * 1000)),
+    0,
+    'a young upload stays: it may still be running',
+  );
   t.same(await pending(), [key]);
   t.equal(await store.removeLeftovers(new Date(Date.now() + 3600 * 1000)), 1, 'an old one is aborted');
   t.same(await pending(), []);

@@ -13,11 +13,20 @@ t.test('the sweeper removes old orphans only', async (t) => {
   const { app } = await testApp(t);
   const ws = await createWorkspace(app);
   const chart = makeChart();
-  await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { authorization: adminAuth, 'content-type': 'application/gzip' }, payload: chart });
+  await app.inject({
+    method: 'POST',
+    url: `/api/workspaces/${ws}/charts`,
+    headers: { authorization: adminAuth, 'content-type': 'application/gzip' },
+    payload: chart,
+  });
   const orphan = randomBytes(100);
   await app.blobs.put(sha256Hex(orphan), orphan);
 
-  t.same(await sweepOrphanBlobs(app.db, app.blobs, 3600), { blobs: 0, leftovers: 0 }, 'a young orphan is left alone (an upload may be in flight)');
+  t.same(
+    await sweepOrphanBlobs(app.db, app.blobs, 3600),
+    { blobs: 0, leftovers: 0 },
+    'a young orphan is left alone (an upload may be in flight)',
+  );
   t.equal(await app.blobs.has(sha256Hex(orphan)), true);
   const later = new Date(Date.now() + 2 * 3600 * 1000);
   t.same(await sweepOrphanBlobs(app.db, app.blobs, 3600, later), { blobs: 1, leftovers: 0 }, 'an old orphan goes');
@@ -39,14 +48,27 @@ t.test('the sweep removes temp files of crashed writes once older than the grace
   };
   const old = await leftover(2 * 3600);
   const young = await leftover(60);
-  const exists = (file: string) => fs.access(file).then(() => true, () => false);
+  const exists = (file: string) =>
+    fs.access(file).then(
+      () => true,
+      () => false,
+    );
 
   t.same(await sweepOrphanBlobs(app.db, app.blobs, 3600), { blobs: 0, leftovers: 1 });
   t.equal(await exists(old), false, 'the old temp file is gone');
   t.equal(await exists(young), true, 'a young one stays: its write may still be running');
-  t.same(await sweepOrphanBlobs(app.db, app.blobs, 3600, new Date(Date.now() + 2 * 3600 * 1000)), { blobs: 0, leftovers: 1 }, 'it goes too once old');
+  t.same(
+    await sweepOrphanBlobs(app.db, app.blobs, 3600, new Date(Date.now() + 2 * 3600 * 1000)),
+    { blobs: 0, leftovers: 1 },
+    'it goes too once old',
+  );
   t.same(await fs.readdir(tmp), []);
   const ws = await createWorkspace(app);
-  const res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { authorization: adminAuth, 'content-type': 'application/gzip' }, payload: makeChart() });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/workspaces/${ws}/charts`,
+    headers: { authorization: adminAuth, 'content-type': 'application/gzip' },
+    payload: makeChart(),
+  });
   t.equal(res.statusCode, 201, 'uploads still work after a sweep');
 });

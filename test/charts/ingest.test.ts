@@ -9,7 +9,8 @@ import { makeChart } from '../helpers/tarball.js';
 import { corpusDir } from '../helpers/env.js';
 
 t.test('a valid chart yields its metadata, values, schema and README', async (t) => {
-  const schema = '{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"replicaCount":{"type":"integer"}}}';
+  const schema =
+    '{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"replicaCount":{"type":"integer"}}}';
   const bytes = makeChart({ name: 'web', version: '1.2.3-rc.1+build.5', schema, readme: '# Web\n' });
   const pkg = await ingestChart(Readable.from([bytes.subarray(0, 10), bytes.subarray(10)]));
   t.equal(pkg.metadata.name, 'web');
@@ -24,7 +25,8 @@ t.test('a valid chart yields its metadata, values, schema and README', async (t)
 });
 
 t.test('unknown Chart.yaml fields are dropped from the metadata (Helm reads indexes strictly)', async (t) => {
-  const yaml = 'apiVersion: v2\nname: x\nversion: 1.0.0\nfrobnicate: true\nmaintainers:\n  - name: a\n    twitter: "@a"\ndependencies:\n  - name: d\n    version: 1.x\n    unknownKey: 1\n';
+  const yaml =
+    'apiVersion: v2\nname: x\nversion: 1.0.0\nfrobnicate: true\nmaintainers:\n  - name: a\n    twitter: "@a"\ndependencies:\n  - name: d\n    version: 1.x\n    unknownKey: 1\n';
   const pkg = await ingestChart(makeChart({ chartYaml: yaml }));
   t.notOk('frobnicate' in pkg.metadata);
   t.same(pkg.metadata.maintainers, [{ name: 'a' }]);
@@ -62,7 +64,12 @@ t.test('the upload limit is enforced while streaming, with upload-too-large', as
 
 t.test('every corpus chart is accepted with its manifest digest', async (t) => {
   const dir = corpusDir();
-  const manifest = fs.readFileSync(path.join(dir, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+  const manifest = fs
+    .readFileSync(path.join(dir, 'MANIFEST.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'));
   const charts = manifest.filter((r) => r[0]?.startsWith('charts/'));
   t.equal(charts.length, 17, 'the corpus lists 17 charts');
   for (const [file, , , , size, sha] of charts) {

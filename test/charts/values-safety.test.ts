@@ -5,7 +5,12 @@
 import t from 'tap';
 import { AppError } from '../../src/errors.js';
 import { compiledSchemas, compileValuesSchema, COMPILED_CACHE_BYTES } from '../../src/charts/values.js';
-import { MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, MAX_SCHEMA_PATTERNS } from '../../src/charts/schema-safety.js';
+import {
+  MAX_SCHEMA_BYTES,
+  MAX_SCHEMA_DEPTH,
+  MAX_SCHEMA_NODES,
+  MAX_SCHEMA_PATTERNS,
+} from '../../src/charts/schema-safety.js';
 import { SchemaWorkers } from '../../src/charts/schema-workers.js';
 
 function refusal(schema: unknown): AppError {
@@ -19,12 +24,16 @@ function refusal(schema: unknown): AppError {
 }
 
 t.test('patterns run on RE2: the classic ReDoS pattern is linear', async (t) => {
-  const validate = compileValuesSchema(JSON.stringify({ type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } }));
+  const validate = compileValuesSchema(
+    JSON.stringify({ type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } }),
+  );
   t.equal(validate({ s: `${'a'.repeat(29)}!` }), false);
   // 100,000 a's: RegExp would backtrack for longer than the universe has existed.
   t.equal(validate({ s: `${'a'.repeat(100_000)}!` }), false);
   t.equal(validate({ s: 'a'.repeat(100_000) }), true);
-  const keys = compileValuesSchema(JSON.stringify({ type: 'object', patternProperties: { '^(a|aa)+$': { type: 'integer' } } }));
+  const keys = compileValuesSchema(
+    JSON.stringify({ type: 'object', patternProperties: { '^(a|aa)+$': { type: 'integer' } } }),
+  );
   t.equal(keys({ [`${'a'.repeat(5_000)}!`]: 'not checked' }), true, 'a key the pattern does not match');
   t.equal(keys({ ['a'.repeat(5_000)]: 'x' }), false, 'a key it matches is checked');
 });
@@ -32,29 +41,48 @@ t.test('patterns run on RE2: the classic ReDoS pattern is linear', async (t) => 
 t.test('patterns RE2 cannot run are refused, naming the pattern, its place and why', async (t) => {
   let err = refusal({ type: 'object', properties: { name: { type: 'string', pattern: '^(?!-)[a-z-]+$' } } });
   t.equal(err.code, 'chart-invalid');
-  t.match(err.detail, 'the pattern "^(?!-)[a-z-]+$" at #/properties/name/pattern cannot be used: lookahead and lookbehind');
+  t.match(
+    err.detail,
+    'the pattern "^(?!-)[a-z-]+$" at #/properties/name/pattern cannot be used: lookahead and lookbehind',
+  );
   t.match(err.detail, /as Helm does with Go's regexp/);
   err = refusal({ type: 'object', patternProperties: { '^(a)\\1$': {} } });
   t.match(err.detail, 'the pattern "^(a)\\\\1$" at #/patternProperties/^(a)\\1$ cannot be used: backreferences');
-  err = refusal({ $defs: { x: { items: [{ pattern: '(?<=a)b' }] } }, $schema: 'https://json-schema.org/draft/2019-09/schema' });
+  err = refusal({
+    $defs: { x: { items: [{ pattern: '(?<=a)b' }] } },
+    $schema: 'https://json-schema.org/draft/2019-09/schema',
+  });
   t.match(err.detail, 'at #/$defs/x/items/0/pattern cannot be used: lookahead and lookbehind');
-  err = refusal({ properties: { s: { pattern: 'x{1000}y{1000}z{1000}w{1000}v{1000}u{1000}t{1000}s{1000}r{1000}q{1000}p{1000}' } } });
+  err = refusal({
+    properties: { s: { pattern: 'x{1000}y{1000}z{1000}w{1000}v{1000}u{1000}t{1000}s{1000}r{1000}q{1000}p{1000}' } },
+  });
   t.match(err.detail, /compiles to \d+ RE2 instructions, over the limit of 10000/);
   // Strings that only look like patterns, in data keywords, are not compiled.
-  t.doesNotThrow(() => compileValuesSchema(JSON.stringify({ default: { pattern: '(?=x)' }, enum: [{ pattern: '\\1' }] })));
-  t.doesNotThrow(() => compileValuesSchema(JSON.stringify({ properties: { pattern: { type: 'string' } } })), 'a property named "pattern"');
+  t.doesNotThrow(() =>
+    compileValuesSchema(JSON.stringify({ default: { pattern: '(?=x)' }, enum: [{ pattern: '\\1' }] })),
+  );
+  t.doesNotThrow(
+    () => compileValuesSchema(JSON.stringify({ properties: { pattern: { type: 'string' } } })),
+    'a property named "pattern"',
+  );
 });
 
 t.test('schemas over a size limit are refused before compiling, naming the limit', async (t) => {
   const props: Record<string, unknown> = {};
   for (let i = 0; i < 20_000; i++) props[`p${i}`] = { type: 'string', pattern: `^[a-z]+${i}$` };
   let err = refusal({ type: 'object', properties: props });
-  t.match(err.detail, `values.schema.json has more than ${MAX_SCHEMA_NODES} JSON values, over the limit of ${MAX_SCHEMA_NODES}`);
+  t.match(
+    err.detail,
+    `values.schema.json has more than ${MAX_SCHEMA_NODES} JSON values, over the limit of ${MAX_SCHEMA_NODES}`,
+  );
 
   const few: Record<string, unknown> = {};
   for (let i = 0; i <= MAX_SCHEMA_PATTERNS; i++) few[`p${i}`] = { pattern: `^x${i}$` };
   err = refusal({ properties: few });
-  t.match(err.detail, `more than ${MAX_SCHEMA_PATTERNS} regular expressions (pattern and patternProperties), over the limit of ${MAX_SCHEMA_PATTERNS}`);
+  t.match(
+    err.detail,
+    `more than ${MAX_SCHEMA_PATTERNS} regular expressions (pattern and patternProperties), over the limit of ${MAX_SCHEMA_PATTERNS}`,
+  );
 
   let deep: unknown = { type: 'string' };
   for (let i = 0; i < MAX_SCHEMA_DEPTH; i++) deep = { items: deep };
@@ -69,7 +97,9 @@ t.test('the compiled-schema cache stays within its byte budget', async (t) => {
   // Each entry is estimated at 1 MiB or more (it keeps its own ajv instance), so this
   // many distinct schemas cannot all stay.
   const count = Math.ceil(COMPILED_CACHE_BYTES / (1024 * 1024)) + 8;
-  for (let i = 0; i < count; i++) compileValuesSchema(JSON.stringify({ type: 'object', properties: { [`k${i}`]: { type: 'integer' } } }));
+  for (let i = 0; i < count; i++) {
+    compileValuesSchema(JSON.stringify({ type: 'object', properties: { [`k${i}`]: { type: 'integer' } } }));
+  }
   t.ok(compiledSchemas.calculatedSize <= COMPILED_CACHE_BYTES, `${compiledSchemas.calculatedSize} bytes kept`);
   t.ok(compiledSchemas.size < count, `${compiledSchemas.size} of ${count} kept`);
   const last = JSON.stringify({ type: 'object', properties: { [`k${count - 1}`]: { type: 'integer' } } });
@@ -84,11 +114,21 @@ t.test('a worker job past its time limit is stopped, and the next job gets a fre
   const values = `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`;
   const slow = pool.run({ op: 'check', schema, values });
   const queued = pool.run({ op: 'check', schema, values: 'l: [{a: 1}, {a: 1}]\n' });
-  await t.rejects(pool.run({ op: 'chart', valuesYaml: null, schema }), { code: 'unavailable', message: /1 schema checks are already waiting/ }, 'the queue is bounded');
+  await t.rejects(
+    pool.run({ op: 'chart', valuesYaml: null, schema }),
+    { code: 'unavailable', message: /1 schema checks are already waiting/ },
+    'the queue is bounded',
+  );
   await t.rejects(slow, { code: 'validation-failed', message: /took longer than 300 ms and was stopped/ });
   t.same(await queued, [{ path: 'l', message: 'must NOT have duplicate items (items ## 0 and 1 are identical)' }]);
-  await t.rejects(pool.run({ op: 'chart', valuesYaml: null, schema: '{"type": "nope"}' }), { code: 'chart-invalid', message: /not a valid JSON Schema/ });
-  await t.rejects(pool.run({ op: 'chart', valuesYaml: '- a list\n', schema: null }), { code: 'chart-invalid', message: /values\.yaml must be a YAML mapping/ });
+  await t.rejects(pool.run({ op: 'chart', valuesYaml: null, schema: '{"type": "nope"}' }), {
+    code: 'chart-invalid',
+    message: /not a valid JSON Schema/,
+  });
+  await t.rejects(pool.run({ op: 'chart', valuesYaml: '- a list\n', schema: null }), {
+    code: 'chart-invalid',
+    message: /values\.yaml must be a YAML mapping/,
+  });
 });
 
 t.test('a job waiting too long for a worker gives up as unavailable', async (t) => {
@@ -97,6 +137,9 @@ t.test('a job waiting too long for a worker gives up as unavailable', async (t) 
   const schema = JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } });
   const values = `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`;
   const slow = pool.run({ op: 'check', schema, values });
-  await t.rejects(pool.run({ op: 'check', schema, values: 'l: []\n' }), { code: 'unavailable', message: /busy for 200 ms/ });
+  await t.rejects(pool.run({ op: 'check', schema, values: 'l: []\n' }), {
+    code: 'unavailable',
+    message: /busy for 200 ms/,
+  });
   await t.rejects(slow, { code: 'validation-failed', message: /took longer than 5 s/ });
 });

@@ -10,23 +10,30 @@ for (const engine of engines()) {
     await db.exec('CREATE TABLE n (v int)');
     await db.query('INSERT INTO n VALUES (1)');
     let loads = 0;
-    const read = () => db.cached('n', async () => {
-      loads++;
-      return (await db.query<{ v: number }>('SELECT v FROM n'))[0]?.v;
-    });
+    const read = () =>
+      db.cached('n', async () => {
+        loads++;
+        return (await db.query<{ v: number }>('SELECT v FROM n'))[0]?.v;
+      });
     t.equal(await read(), 1);
     t.equal(await read(), 1);
-    t.equal(loads, engine === 'pglite' ? 1 : 2, engine === 'pglite' ? 'served from memory until a write' : 'always loaded');
+    t.equal(
+      loads,
+      engine === 'pglite' ? 1 : 2,
+      engine === 'pglite' ? 'served from memory until a write' : 'always loaded',
+    );
     await db.query('UPDATE n SET v = 2');
     t.equal(await read(), 2, 'a plain write invalidates');
     await db.tx(async (q) => {
       await q.query('UPDATE n SET v = 3');
     });
     t.equal(await read(), 3, 'a transaction invalidates');
-    await db.tx(async (q) => {
-      await q.query('UPDATE n SET v = 4');
-      throw new Error('roll back');
-    }).catch(() => undefined);
+    await db
+      .tx(async (q) => {
+        await q.query('UPDATE n SET v = 4');
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
     t.equal(await read(), 3, 'a rolled-back transaction leaves the committed value');
     // a write while a read is loading makes that read's result stale at once
     const slow = db.cached('slow', async () => {

@@ -14,18 +14,35 @@ t.test('helm with passwords and tokens', async (t) => {
   const server = await startServer(t, await serverEnv(t, 'pglite', 'disk'));
   const work = await tempDir(t);
   const call = async (auth: string, method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${p}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${server.url}${p}`, {
+      method,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
     return res.status === 204 ? null : res.json();
   };
   const basicAuth = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
   await call(adminAuth, 'POST', '/api/v1/workspaces', { name: 'creds' });
-  for (const [user, role] of [['isv', 'workspace-regular'], ['watcher', 'workspace-viewer']] as const) {
-    await call(adminAuth, 'POST', '/api/v1/users', { username: user, password: `${user}-password`, role: 'platform-regular' });
+  for (const [user, role] of [
+    ['isv', 'workspace-regular'],
+    ['watcher', 'workspace-viewer'],
+  ] as const) {
+    await call(adminAuth, 'POST', '/api/v1/users', {
+      username: user,
+      password: `${user}-password`,
+      role: 'platform-regular',
+    });
     await call(adminAuth, 'PUT', `/api/v1/workspaces/creds/members/${user}`, { role });
   }
-  const isvToken = ((await call(basicAuth('isv', 'isv-password'), 'POST', '/api/v1/me/tokens', { name: 'helm' })) as { token: string }).token;
-  const watcherToken = ((await call(basicAuth('watcher', 'watcher-password'), 'POST', '/api/v1/me/tokens', { name: 'helm' })) as { token: string }).token;
+  const isvToken = (
+    (await call(basicAuth('isv', 'isv-password'), 'POST', '/api/v1/me/tokens', { name: 'helm' })) as { token: string }
+  ).token;
+  const watcherToken = (
+    (await call(basicAuth('watcher', 'watcher-password'), 'POST', '/api/v1/me/tokens', { name: 'helm' })) as {
+      token: string;
+    }
+  ).token;
   const repo = `${server.url}/workspaces/creds`;
 
   for (const { label, bin } of helmBinaries()) {
@@ -43,12 +60,23 @@ t.test('helm with passwords and tokens', async (t) => {
 
       // password for the repo, --username/--password for cm-push
       await helm.run(['repo', 'add', 'by-password', repo, '--username', 'isv', '--password', 'isv-password']);
-      await helm.run(['cm-push', await chart('1.0.0'), 'by-password', '--username', 'isv', '--password', 'isv-password']);
+      await helm.run([
+        'cm-push',
+        await chart('1.0.0'),
+        'by-password',
+        '--username',
+        'isv',
+        '--password',
+        'isv-password',
+      ]);
       // a token as the repo password, --access-token (Bearer) for cm-push
       await helm.run(['repo', 'add', 'by-token', repo, '--username', 'isv', '--password', isvToken]);
       await helm.run(['cm-push', await chart('1.1.0'), 'by-token', '--access-token', isvToken]);
       await helm.run(['repo', 'update']);
-      t.same(searchVersions(await helm.run(['search', 'repo', `by-token/cred-${label}`, '-l']), `by-token/cred-${label}`), ['1.1.0', '1.0.0']);
+      t.same(
+        searchVersions(await helm.run(['search', 'repo', `by-token/cred-${label}`, '-l']), `by-token/cred-${label}`),
+        ['1.1.0', '1.0.0'],
+      );
 
       // the viewer pulls with a token, but cannot push
       await helm.run(['repo', 'add', 'viewer', repo, '--username', 'watcher', '--password', watcherToken]);
@@ -57,7 +85,11 @@ t.test('helm with passwords and tokens', async (t) => {
       await helm.run(['pull', `viewer/cred-${label}`, '--version', '1.0.0', '-d', pulled]);
       // cm-push re-packages, so compare with what the server holds rather than the local file
       const held = await fetch(`${repo}/charts/cred-${label}-1.0.0.tgz`, { headers: { authorization: adminAuth } });
-      t.same(await fs.readFile(path.join(pulled, `cred-${label}-1.0.0.tgz`)), Buffer.from(await held.arrayBuffer()), 'the viewer pulled what the server holds');
+      t.same(
+        await fs.readFile(path.join(pulled, `cred-${label}-1.0.0.tgz`)),
+        Buffer.from(await held.arrayBuffer()),
+        'the viewer pulled what the server holds',
+      );
       const push = await helm.attempt(['cm-push', await chart('2.0.0'), 'viewer']);
       t.not(push.code, 0, 'a viewer cannot push');
       t.match(push.stdout + push.stderr, /403|workspace-regular/);

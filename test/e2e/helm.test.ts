@@ -22,7 +22,10 @@ for (const setup of setups) {
     const work = await tempDir(t);
     const corpus = path.join(corpusDir(), 'charts');
     const api = (p: string, init: RequestInit = {}) =>
-      fetch(`${server.url}${p}`, { ...init, headers: { authorization: adminAuth, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+      fetch(`${server.url}${p}`, {
+        ...init,
+        headers: { authorization: adminAuth, 'content-type': 'application/json', ...(init.headers ?? {}) },
+      });
 
     for (const { label, bin } of helmBinaries()) {
       t.test(label, async (t) => {
@@ -31,7 +34,16 @@ for (const setup of setups) {
         const helm = await makeHelm(t, label, bin);
         const repoUrl = `${server.url}/workspaces/${ws}`;
 
-        const bad = await helm.attempt(['repo', 'add', 'wrong', repoUrl, '--username', 'admin', '--password', 'not-the-password']);
+        const bad = await helm.attempt([
+          'repo',
+          'add',
+          'wrong',
+          repoUrl,
+          '--username',
+          'admin',
+          '--password',
+          'not-the-password',
+        ]);
         t.not(bad.code, 0, 'helm repo add with a wrong password fails');
         t.match(bad.stderr, /401|Unauthorized/i);
 
@@ -42,10 +54,17 @@ for (const setup of setups) {
         // the REST upload stores the file as it is, which the byte-for-byte pull checks.
         await helm.run(['cm-push', path.join(corpus, 'redis-17.14.6.tgz'), 'drafts']);
         const original = await fs.readFile(path.join(corpus, 'redis-17.11.6.tgz'));
-        const raw = await api(`/api/workspaces/${ws}/charts`, { method: 'POST', body: original, headers: { 'content-type': 'application/gzip' } });
+        const raw = await api(`/api/workspaces/${ws}/charts`, {
+          method: 'POST',
+          body: original,
+          headers: { 'content-type': 'application/gzip' },
+        });
         t.equal(raw.status, 201);
         const own = path.join(work, `hello-${label}-0.2.0.tgz`);
-        await fs.writeFile(own, makeChart({ name: `hello-${label}`, version: '0.2.0', readme: '# Hello\nA chart made by the test.\n' }));
+        await fs.writeFile(
+          own,
+          makeChart({ name: `hello-${label}`, version: '0.2.0', readme: '# Hello\nA chart made by the test.\n' }),
+        );
         await helm.run(['cm-push', own, 'drafts']);
         // pushing the same version again is refused, as ChartMuseum does; --force replaces the draft
         const again = await helm.attempt(['cm-push', own, 'drafts']);
@@ -61,15 +80,33 @@ for (const setup of setups) {
         const pulled = path.join(work, `pulled-${label}`);
         await fs.mkdir(pulled);
         await helm.run(['pull', 'drafts/redis', '--version', '17.11.6', '-d', pulled]);
-        t.same(await fs.readFile(path.join(pulled, 'redis-17.11.6.tgz')), original, 'pulled bytes are identical to the pushed ones');
+        t.same(
+          await fs.readFile(path.join(pulled, 'redis-17.11.6.tgz')),
+          original,
+          'pulled bytes are identical to the pushed ones',
+        );
         await helm.run(['pull', 'drafts/redis', '--version', '17.14.6', '-d', pulled]);
-        const index = yaml.load(await (await api(`/workspaces/${ws}/index.yaml`)).text()) as { entries: Record<string, Array<{ version: string; digest: string }>> };
+        const index = yaml.load(await (await api(`/workspaces/${ws}/index.yaml`)).text()) as {
+          entries: Record<string, Array<{ version: string; digest: string }>>;
+        };
         const digest = index.entries.redis?.find((e) => e.version === '17.14.6')?.digest;
-        t.equal(createHash('sha256').update(await fs.readFile(path.join(pulled, 'redis-17.14.6.tgz'))).digest('hex'), digest, 'the cm-pushed package comes back with the digest the index lists');
+        t.equal(
+          createHash('sha256')
+            .update(await fs.readFile(path.join(pulled, 'redis-17.14.6.tgz')))
+            .digest('hex'),
+          digest,
+          'the cm-pushed package comes back with the digest the index lists',
+        );
 
-        const chart = yaml.load(await helm.run(['show', 'chart', 'drafts/redis', '--version', '17.11.6'])) as Record<string, unknown>;
+        const chart = yaml.load(await helm.run(['show', 'chart', 'drafts/redis', '--version', '17.11.6'])) as Record<
+          string,
+          unknown
+        >;
         t.match(chart, { name: 'redis', version: '17.11.6', appVersion: '7.0.11', apiVersion: 'v2' });
-        t.match(await helm.run(['show', 'values', 'drafts/redis', '--version', '17.14.6']), /architecture: replication/);
+        t.match(
+          await helm.run(['show', 'values', 'drafts/redis', '--version', '17.14.6']),
+          /architecture: replication/,
+        );
         t.match(await helm.run(['show', 'readme', 'drafts/redis', '--version', '17.11.6']), /Redis/);
         t.match(await helm.run(['show', 'readme', `drafts/hello-${label}`]), /A chart made by the test/);
 

@@ -11,7 +11,9 @@ import { makeChart } from '../helpers/tarball.js';
 
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [serverScript], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error', ...env } });
+    const p = spawn(process.execPath, [serverScript], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error', ...env },
+    });
     let output = '';
     p.stdout.on('data', (d: Buffer) => (output += d.toString()));
     p.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -49,7 +51,9 @@ t.test('the first start creates admin with a generated password printed once', a
   const m = /generated password: (\S+?)"/.exec(server.logs());
   t.ok(m, 'the password is in the log');
   const password = m?.[1] ?? '';
-  const ok = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` } });
+  const ok = await fetch(`${server.url}/api/v1/me`, {
+    headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
+  });
   t.equal(ok.status, 200);
   t.match(await ok.json(), { username: 'admin', role: 'platform-admin' });
   server.proc.kill('SIGTERM');
@@ -59,14 +63,27 @@ t.test('the first start creates admin with a generated password printed once', a
 });
 
 t.test('SIGTERM lets a request in flight finish, then exits 0', async (t) => {
-  const server = await startServer(t, { CHARTROOM_DATA_DIR: await tempDir(t), CHARTROOM_ADMIN_PASSWORD: ADMIN_PASSWORD });
-  const ws = await fetch(`${server.url}/api/v1/workspaces`, { method: 'POST', headers: { authorization: adminAuth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'grace' }) });
+  const server = await startServer(t, {
+    CHARTROOM_DATA_DIR: await tempDir(t),
+    CHARTROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  });
+  const ws = await fetch(`${server.url}/api/v1/workspaces`, {
+    method: 'POST',
+    headers: { authorization: adminAuth, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'grace' }),
+  });
   t.equal(ws.status, 201);
   const chart = makeChart({ name: 'slow', version: '1.0.0' });
   const url = new URL(`${server.url}/api/workspaces/grace/charts`);
   const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: adminAuth, 'content-type': 'application/gzip', 'content-length': chart.length } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { authorization: adminAuth, 'content-type': 'application/gzip', 'content-length': chart.length },
+      },
       (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));

@@ -54,9 +54,10 @@ export async function freshPostgres(t: Teardown): Promise<string> {
 }
 
 export async function freshDatabase(t: Teardown, engine: Engine): Promise<Database> {
-  const db = engine === 'postgres'
-    ? await openDatabase({ url: await freshPostgres(t), pgliteDir: null })
-    : await openDatabase({ url: null, pgliteDir: null });
+  const db =
+    engine === 'postgres'
+      ? await openDatabase({ url: await freshPostgres(t), pgliteDir: null })
+      : await openDatabase({ url: null, pgliteDir: null });
   t.teardown(() => db.close());
   return db;
 }
@@ -77,12 +78,18 @@ export function freshBucket(t: Teardown): string {
     const env = s3Env(bucket);
     const u = new URL(env.S3_ENDPOINT as string);
     const client = new Minio.Client({
-      endPoint: u.hostname, port: Number(u.port), useSSL: false,
-      accessKey: env.S3_ACCESS_KEY as string, secretKey: env.S3_SECRET_KEY as string, pathStyle: true,
+      endPoint: u.hostname,
+      port: Number(u.port),
+      useSSL: false,
+      accessKey: env.S3_ACCESS_KEY as string,
+      secretKey: env.S3_SECRET_KEY as string,
+      pathStyle: true,
     });
     if (!(await client.bucketExists(bucket))) return;
     const names: string[] = [];
-    for await (const o of client.listObjectsV2(bucket, '', true) as AsyncIterable<Minio.BucketItem>) if (o.name) names.push(o.name);
+    for await (const o of client.listObjectsV2(bucket, '', true) as AsyncIterable<Minio.BucketItem>) {
+      if (o.name) names.push(o.name);
+    }
     if (names.length) await client.removeObjects(bucket, names);
     await client.removeBucket(bucket);
   });
@@ -116,20 +123,32 @@ export async function testApp(
 
 /** Creates a workspace as admin; returns its name. */
 export async function createWorkspace(app: FastifyInstance, name = 'demo'): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: { authorization: adminAuth }, payload: { name } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/workspaces',
+    headers: { authorization: adminAuth },
+    payload: { name },
+  });
   if (res.statusCode !== 201) throw new Error(`creating workspace ${name}: ${res.statusCode} ${res.body}`);
   return name;
 }
 
 /** Builds a multipart/form-data body by hand (inject has no FormData encoder). */
-export function multipart(files: Record<string, { filename: string; data: Buffer }>, fields: Record<string, string> = {}): { payload: Buffer; headers: Record<string, string> } {
+export function multipart(
+  files: Record<string, { filename: string; data: Buffer }>,
+  fields: Record<string, string> = {},
+): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----chartroom${randomBytes(8).toString('hex')}`;
   const parts: Buffer[] = [];
   for (const [name, value] of Object.entries(fields)) {
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   }
   for (const [name, f] of Object.entries(files)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${f.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${f.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+    );
     parts.push(f.data, Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
@@ -137,7 +156,9 @@ export function multipart(files: Record<string, { filename: string; data: Buffer
 }
 
 /** Counts what a workspace holds, to prove rejected writes left nothing behind. */
-export async function countRowsAndBlobs(app: FastifyInstance): Promise<{ apps: number; versions: number; blobs: number }> {
+export async function countRowsAndBlobs(
+  app: FastifyInstance,
+): Promise<{ apps: number; versions: number; blobs: number }> {
   const [a] = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM apps');
   const [v] = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM app_versions');
   let blobs = 0;
@@ -148,7 +169,12 @@ export async function countRowsAndBlobs(app: FastifyInstance): Promise<{ apps: n
 /** A test app whose JSON log lines (level trace) are collected in `lines`. */
 export async function testAppWithLog(t: Teardown): Promise<TestApp & { lines: string[] }> {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   const db = await freshDatabase(t, 'pglite');
   const config = loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t) });
   const app = await buildApp(config, { db, logger: { level: 'trace', stream }, scryptCost: TEST_SCRYPT_COST });

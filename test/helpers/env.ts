@@ -8,7 +8,11 @@ export const requireAll = process.env.CHARTROOM_REQUIRE_ALL === '1';
 
 export function need(name: string, why: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: ${why}. Run the tests through "npm test" (scripts/test.sh), which sets it up.`);
+  if (!v) {
+    throw new Error(
+      `${name} is not set: ${why}. Run the tests through "npm test" (scripts/test.sh), which sets it up.`,
+    );
+  }
   return v;
 }
 
@@ -24,7 +28,9 @@ export function engines(): Engine[] {
 
 export function stores(): Store[] {
   if (process.env.CHARTROOM_TEST_S3_ENDPOINT) return ['disk', 's3'];
-  if (requireAll) throw new Error('CHARTROOM_TEST_S3_ENDPOINT is not set but CHARTROOM_REQUIRE_ALL=1: MinIO is required');
+  if (requireAll) {
+    throw new Error('CHARTROOM_TEST_S3_ENDPOINT is not set but CHARTROOM_REQUIRE_ALL=1: MinIO is required');
+  }
   return ['disk'];
 }
 

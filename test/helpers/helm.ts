@@ -45,7 +45,11 @@ export async function makeHelm(t: Teardown, label: string, bin: string): Promise
   const attempt = (args: string[]) =>
     new Promise<HelmResult>((resolve) => {
       execFile(bin, args, { env, cwd: home, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       });
     });

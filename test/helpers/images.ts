@@ -62,4 +62,3 @@ export function sof(marker: number, width: number, height: number): number[] {
 export function jpeg(width: number, height: number, marker = 0xc0): Buffer {
   return Buffer.from([...SOI, ...APP0, ...DQT, ...DHT, ...sof(marker, width, height), ...SOS, ...SCAN, ...EOI]);
 }
-

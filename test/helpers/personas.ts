@@ -33,18 +33,31 @@ export class People {
   }
 
   async admin(method: string, url: string, payload?: unknown) {
-    const res = await this.app.inject({ method: method as 'GET', url, headers: { authorization: adminAuth }, ...(payload === undefined ? {} : { payload: payload as string }) });
+    const res = await this.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: adminAuth },
+      ...(payload === undefined ? {} : { payload: payload as string }),
+    });
     if (res.statusCode >= 300) throw new Error(`${method} ${url} as admin: ${res.statusCode} ${res.body}`);
     return res;
   }
 
   /** Creates the role app-review, every persona's user, and workspace `demo` with its members. */
   async setUp(ws = 'demo'): Promise<void> {
-    await this.admin('POST', '/api/v1/roles', { name: 'app-review', permissions: ['app-templates.view', 'app-templates.manage'], description: 'App Template viewing and management' });
+    await this.admin('POST', '/api/v1/roles', {
+      name: 'app-review',
+      permissions: ['app-templates.view', 'app-templates.manage'],
+      description: 'App Template viewing and management',
+    });
     for (const p of PERSONAS) {
       if (p === 'anonymous' || p === 'admin') continue;
       const password = `${p}-password-123`;
-      await this.admin('POST', '/api/v1/users', { username: p, password, role: p === 'reviewer' ? 'app-review' : 'platform-regular' });
+      await this.admin('POST', '/api/v1/users', {
+        username: p,
+        password,
+        role: p === 'reviewer' ? 'app-review' : 'platform-regular',
+      });
       this.passwords.set(p, password);
     }
     await this.admin('POST', '/api/v1/workspaces', { name: ws });

@@ -7,7 +7,10 @@ import { makeChart } from './tarball.js';
 
 export class StoreFixture {
   readonly people: People;
-  constructor(readonly app: FastifyInstance, readonly ws = 'demo') {
+  constructor(
+    readonly app: FastifyInstance,
+    readonly ws = 'demo',
+  ) {
     this.people = new People(app);
   }
 
@@ -26,16 +29,27 @@ export class StoreFixture {
   }
 
   async act(as: Parameters<People['as']>[0], app: string, version: string, action: string, message?: string) {
-    return this.people.as(as, 'POST', this.url(app, `/versions/${version}/actions`), message === undefined ? { action } : { action, message });
+    return this.people.as(
+      as,
+      'POST',
+      this.url(app, `/versions/${version}/actions`),
+      message === undefined ? { action } : { action, message },
+    );
   }
 
   /** Uploads a chart (unless that version is there already) and takes it all the way to active. */
   async release(name: string, version: string, category: string | number = 'uncategorized'): Promise<void> {
     const up = await this.upload('wsregular', makeChart({ name, version }));
-    if (up.statusCode !== 201 && up.json().code !== 'version-exists') throw new Error(`upload ${name} ${version}: ${up.statusCode} ${up.body}`);
+    if (up.statusCode !== 201 && up.json().code !== 'version-exists') {
+      throw new Error(`upload ${name} ${version}: ${up.statusCode} ${up.body}`);
+    }
     const patch = await this.people.as('wsregular', 'PATCH', this.url(name), { category });
     if (patch.statusCode !== 200) throw new Error(`category: ${patch.body}`);
-    for (const [who, action] of [['wsregular', 'submit'], ['reviewer', 'pass'], ['wsregular', 'release']] as const) {
+    for (const [who, action] of [
+      ['wsregular', 'submit'],
+      ['reviewer', 'pass'],
+      ['wsregular', 'release'],
+    ] as const) {
       const res = await this.act(who, name, version, action);
       if (res.statusCode !== 200) throw new Error(`${action} ${name} ${version}: ${res.statusCode} ${res.body}`);
     }

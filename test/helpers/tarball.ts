@@ -46,7 +46,8 @@ function header(e: TarEntry, size: number): Buffer {
 export function tar(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
-    const body = e.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(e.body) ? e.body : Buffer.from(e.body, 'utf8');
+    const body =
+      e.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(e.body) ? e.body : Buffer.from(e.body, 'utf8');
     parts.push(header(e, e.size ?? body.length));
     if (body.length > 0) {
       parts.push(body);
@@ -85,7 +86,10 @@ export function makeChart(o: ChartOptions = {}): Buffer {
   const entries: TarEntry[] = [
     { path: `${dir}/Chart.yaml`, body: o.chartYaml ?? chartYamlFor(name, version) },
     { path: `${dir}/values.yaml`, body: o.values ?? 'replicaCount: 1\nimage:\n  repository: nginx\n  tag: "1.25"\n' },
-    { path: `${dir}/templates/configmap.yaml`, body: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  replicas: "{{ .Values.replicaCount }}"\n' },
+    {
+      path: `${dir}/templates/configmap.yaml`,
+      body: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  replicas: "{{ .Values.replicaCount }}"\n',
+    },
   ];
   if (o.schema !== undefined) entries.push({ path: `${dir}/values.schema.json`, body: o.schema });
   if (o.readme !== undefined) entries.push({ path: `${dir}/README.md`, body: o.readme });

@@ -10,7 +10,13 @@ t.test('a non-member learns nothing about a private workspace', async (t) => {
   const { app } = await testApp(t);
   const ppl = new People(app);
   await ppl.setUp('secret-ws');
-  const upload = await ppl.as('wsregular', 'POST', '/api/workspaces/secret-ws/charts', makeChart({ name: 'hidden-app', version: '1.0.0' }), { 'content-type': 'application/gzip' });
+  const upload = await ppl.as(
+    'wsregular',
+    'POST',
+    '/api/workspaces/secret-ws/charts',
+    makeChart({ name: 'hidden-app', version: '1.0.0' }),
+    { 'content-type': 'application/gzip' },
+  );
   t.equal(upload.statusCode, 201);
 
   // The same requests against the private workspace and a workspace that does not
@@ -38,7 +44,11 @@ t.test('a non-member learns nothing about a private workspace', async (t) => {
     const missing = await ppl.as('regular', method, path.replace('WS', 'no-such-ws'), body);
     t.equal(hidden.statusCode, 404, `${method} ${path}: 404`);
     t.equal(hidden.statusCode, missing.statusCode, `${method} ${path}: same status as a missing workspace`);
-    t.equal(hidden.body.replaceAll('secret-ws', 'X'), missing.body.replaceAll('no-such-ws', 'X'), `${method} ${path}: same body`);
+    t.equal(
+      hidden.body.replaceAll('secret-ws', 'X'),
+      missing.body.replaceAll('no-such-ws', 'X'),
+      `${method} ${path}: same body`,
+    );
     // `instance` echoes the caller's own URL; everything else must not name the app.
     const { instance: _echo, ...rest } = hidden.body ? (JSON.parse(hidden.body) as Record<string, unknown>) : {};
     t.notMatch(JSON.stringify(rest), /hidden-app/, `${method} ${path}: the app name does not leak`);
@@ -46,19 +56,38 @@ t.test('a non-member learns nothing about a private workspace', async (t) => {
 
   // put the draft in a category and through review: still nothing in any count or listing
   await ppl.as('wsregular', 'PATCH', '/api/v1/workspaces/secret-ws/apps/hidden-app', { category: 'uncategorized' });
-  await ppl.as('wsregular', 'POST', '/api/v1/workspaces/secret-ws/apps/hidden-app/versions/1.0.0/actions', { action: 'submit' });
+  await ppl.as('wsregular', 'POST', '/api/v1/workspaces/secret-ws/apps/hidden-app/versions/1.0.0/actions', {
+    action: 'submit',
+  });
   const cats = await ppl.as('regular', 'GET', '/api/v1/categories');
-  t.same(cats.json().items.map((c: { storeApps: number }) => c.storeApps), [0], 'category counts hold store apps only');
+  t.same(
+    cats.json().items.map((c: { storeApps: number }) => c.storeApps),
+    [0],
+    'category counts hold store apps only',
+  );
   const store = await ppl.as('regular', 'GET', '/api/v1/store/apps?q=hidden');
   t.same([store.json().items, store.json().total], [[], 0]);
   t.notMatch((await ppl.as('regular', 'GET', '/store/index.yaml')).body, /hidden-app/);
   t.equal((await ppl.as('regular', 'GET', '/api/v1/store/apps/hidden-app')).statusCode, 404);
-  t.equal((await ppl.as('regular', 'GET', '/api/v1/reviews')).statusCode, 403, 'the review queue is for app-templates.view');
-  for (const path of ['/api/v1/workspaces/secret-ws/apps', '/api/v1/workspaces/secret-ws/apps/hidden-app', '/api/v1/workspaces/secret-ws/apps/hidden-app/events', '/api/v1/workspaces/secret-ws/apps/hidden-app/versions/1.0.0/files/Chart.yaml']) {
+  t.equal(
+    (await ppl.as('regular', 'GET', '/api/v1/reviews')).statusCode,
+    403,
+    'the review queue is for app-templates.view',
+  );
+  for (const path of [
+    '/api/v1/workspaces/secret-ws/apps',
+    '/api/v1/workspaces/secret-ws/apps/hidden-app',
+    '/api/v1/workspaces/secret-ws/apps/hidden-app/events',
+    '/api/v1/workspaces/secret-ws/apps/hidden-app/versions/1.0.0/files/Chart.yaml',
+  ]) {
     const hidden = await ppl.as('regular', 'GET', path);
     const missing = await ppl.as('regular', 'GET', path.replace('secret-ws', 'no-such-ws'));
     t.equal(hidden.statusCode, 404, path);
-    t.equal(hidden.json().detail.replace('secret-ws', 'X'), missing.json().detail.replace('no-such-ws', 'X'), `${path}: same answer as a missing workspace`);
+    t.equal(
+      hidden.json().detail.replace('secret-ws', 'X'),
+      missing.json().detail.replace('no-such-ws', 'X'),
+      `${path}: same answer as a missing workspace`,
+    );
   }
 
   const list = await ppl.as('regular', 'GET', '/api/v1/workspaces');
@@ -69,5 +98,8 @@ t.test('a non-member learns nothing about a private workspace', async (t) => {
   // the reviewer (app-templates.view) and members do see it
   t.equal((await ppl.as('reviewer', 'GET', '/workspaces/secret-ws/index.yaml')).statusCode, 200);
   t.match((await ppl.as('viewer', 'GET', '/workspaces/secret-ws/index.yaml')).body, /hidden-app/);
-  t.same((await ppl.as('reviewer', 'GET', '/api/v1/workspaces')).json().items.map((w: { name: string }) => w.name), ['secret-ws']);
+  t.same(
+    (await ppl.as('reviewer', 'GET', '/api/v1/workspaces')).json().items.map((w: { name: string }) => w.name),
+    ['secret-ws'],
+  );
 });

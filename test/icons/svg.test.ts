@@ -5,7 +5,8 @@ import { inspectIcon } from '../../src/icons/icons.js';
 import { expectIconRefused as rejects } from '../helpers/icon-checks.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg"';
-const wrap = (inner: string, decl = '') => Buffer.from(`${decl}<svg ${NS} width="24" height="24">${inner}</svg>`, 'utf8');
+const wrap = (inner: string, decl = '') =>
+  Buffer.from(`${decl}<svg ${NS} width="24" height="24">${inner}</svg>`, 'utf8');
 
 function accepts(t: Test, bytes: Buffer, name: string) {
   t.strictSame(inspectIcon(bytes), { contentType: 'image/svg+xml', width: 24, height: 24 }, name);
@@ -13,37 +14,124 @@ function accepts(t: Test, bytes: Buffer, name: string) {
 
 t.test('the CSS of a <style> element is its text joined across CDATA, comments and child elements', async (t) => {
   const EXTERNAL = /external resource \(url\("https:\/\/evil\.example\/p"\) in a <style> element\)/;
-  rejects(t, wrap('<style>rect { fill: u<![CDATA[rl(https://evil.example/p)]]> }</style>'), EXTERNAL, 'url( split by CDATA');
-  rejects(t, wrap('<style>rect { fill: u<!-- -->rl(https://evil.example/p) }</style>'), EXTERNAL, 'url( split by an XML comment');
-  rejects(t, wrap('<style>rect { fill: u<g/>rl(https://evil.example/p) }</style>'), EXTERNAL, 'url( split by a child element');
-  rejects(t, wrap('<style>@im<![CDATA[port "https://evil.example/x.css";]]></style>'), /imports a style sheet/, '@import split by CDATA');
-  accepts(t, wrap('<style>rect { fill: u<!-- -->rl(#g) }</style><text>url(https://example.com) is only text here</text>'), 'local url() split by a comment; text outside <style>');
+  rejects(
+    t,
+    wrap('<style>rect { fill: u<![CDATA[rl(https://evil.example/p)]]> }</style>'),
+    EXTERNAL,
+    'url( split by CDATA',
+  );
+  rejects(
+    t,
+    wrap('<style>rect { fill: u<!-- -->rl(https://evil.example/p) }</style>'),
+    EXTERNAL,
+    'url( split by an XML comment',
+  );
+  rejects(
+    t,
+    wrap('<style>rect { fill: u<g/>rl(https://evil.example/p) }</style>'),
+    EXTERNAL,
+    'url( split by a child element',
+  );
+  rejects(
+    t,
+    wrap('<style>@im<![CDATA[port "https://evil.example/x.css";]]></style>'),
+    /imports a style sheet/,
+    '@import split by CDATA',
+  );
+  accepts(
+    t,
+    wrap('<style>rect { fill: u<!-- -->rl(#g) }</style><text>url(https://example.com) is only text here</text>'),
+    'local url() split by a comment; text outside <style>',
+  );
 });
 
 t.test('entities: only the XML ones and character references', async (t) => {
-  rejects(t, wrap('<text>&constructor;</text>'), /undefined entity &constructor;/, '&constructor; (not an Object property)');
+  rejects(
+    t,
+    wrap('<text>&constructor;</text>'),
+    /undefined entity &constructor;/,
+    '&constructor; (not an Object property)',
+  );
   rejects(t, wrap('<text fill="&copy;">x</text>'), /undefined entity &copy;/, 'an HTML entity in an attribute');
-  rejects(t, wrap('<text>Tom & Jerry</text>'), /a "&" does not start an entity or character reference/, 'a bare & in text');
-  rejects(t, wrap('<text>Tom & Jerry; and friends</text>'), /a "&" does not start an entity or character reference/, 'a bare & before a ;');
+  rejects(
+    t,
+    wrap('<text>Tom & Jerry</text>'),
+    /a "&" does not start an entity or character reference/,
+    'a bare & in text',
+  );
+  rejects(
+    t,
+    wrap('<text>Tom & Jerry; and friends</text>'),
+    /a "&" does not start an entity or character reference/,
+    'a bare & before a ;',
+  );
   rejects(t, wrap('<text>&#0;</text>'), /the character reference &#0; is not allowed/, 'a reference to NUL');
-  rejects(t, wrap('<text>&#x1;</text>', '<?xml version="1.1"?>'), /the character reference &#x1; is not allowed/, 'XML 1.1 does not widen the characters allowed');
-  accepts(t, wrap('<!-- &nbsp; is literal in a comment --><text>&lt;&#x41;&#66;&apos;&quot;&gt;&amp;</text>'), 'predefined entities and character references');
+  rejects(
+    t,
+    wrap('<text>&#x1;</text>', '<?xml version="1.1"?>'),
+    /the character reference &#x1; is not allowed/,
+    'XML 1.1 does not widen the characters allowed',
+  );
+  accepts(
+    t,
+    wrap('<!-- &nbsp; is literal in a comment --><text>&lt;&#x41;&#66;&apos;&quot;&gt;&amp;</text>'),
+    'predefined entities and character references',
+  );
   accepts(t, wrap('<style><![CDATA[ text { font-family: "A&B" } ]]></style>'), 'a literal & in CDATA');
 });
 
 t.test('well-formedness errors say where', async (t) => {
-  rejects(t, wrap('<rect width="1" height="1" fill="a" fill="b"/>'), /not well-formed: duplicate attribute: fill \(line 1, column \d+\)/, 'an attribute twice');
+  rejects(
+    t,
+    wrap('<rect width="1" height="1" fill="a" fill="b"/>'),
+    /not well-formed: duplicate attribute: fill \(line 1, column \d+\)/,
+    'an attribute twice',
+  );
   rejects(t, wrap('<g><rect/></svg>'), /not well-formed/, 'mismatched end tag');
-  rejects(t, wrap('<rect/>', ' <?xml version="1.0"?>'), /not well-formed: an XML declaration must be at the start/, 'declaration after a space');
-  rejects(t, wrap('<rect/>', '<!-- before --> text '), /^the icon is not a PNG, JPEG or SVG image$/, 'text before the root');
-  rejects(t, Buffer.from(`<svg ${NS} width="24" height="24"/> text`), /content after its root element/, 'text after the root');
+  rejects(
+    t,
+    wrap('<rect/>', ' <?xml version="1.0"?>'),
+    /not well-formed: an XML declaration must be at the start/,
+    'declaration after a space',
+  );
+  rejects(
+    t,
+    wrap('<rect/>', '<!-- before --> text '),
+    /^the icon is not a PNG, JPEG or SVG image$/,
+    'text before the root',
+  );
+  rejects(
+    t,
+    Buffer.from(`<svg ${NS} width="24" height="24"/> text`),
+    /content after its root element/,
+    'text after the root',
+  );
   rejects(t, wrap('<?php echo 1 ?>'), /processing instruction \(<\?php\)/, 'a processing instruction inside the root');
 });
 
 t.test('HTML cannot ride inside an SVG icon', async (t) => {
   const XHTML = /binds the XHTML namespace/;
-  rejects(t, wrap('<h:meta xmlns:h="http://www.w3.org/1999/xhtml" http-equiv="refresh" content="0;url=https://evil.example/"/>'), XHTML, 'meta refresh');
-  rejects(t, wrap('<g xmlns:h="http://www.w3.org/1999/xhtml"><h:iframe src="https://evil.example/"/></g>'), XHTML, 'iframe, namespace on a parent');
-  rejects(t, wrap('<g><p xmlns=" http://www.w3.org/1999/XHTML ">x</p></g>'), XHTML, 'default namespace, odd spacing and case');
-  accepts(t, wrap('<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>ok</dc:title></metadata>'), 'other namespaces (editor metadata) stay allowed');
+  rejects(
+    t,
+    wrap('<h:meta xmlns:h="http://www.w3.org/1999/xhtml" http-equiv="refresh" content="0;url=https://evil.example/"/>'),
+    XHTML,
+    'meta refresh',
+  );
+  rejects(
+    t,
+    wrap('<g xmlns:h="http://www.w3.org/1999/xhtml"><h:iframe src="https://evil.example/"/></g>'),
+    XHTML,
+    'iframe, namespace on a parent',
+  );
+  rejects(
+    t,
+    wrap('<g><p xmlns=" http://www.w3.org/1999/XHTML ">x</p></g>'),
+    XHTML,
+    'default namespace, odd spacing and case',
+  );
+  accepts(
+    t,
+    wrap('<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>ok</dc:title></metadata>'),
+    'other namespaces (editor metadata) stay allowed',
+  );
 });

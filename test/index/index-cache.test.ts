@@ -28,7 +28,11 @@ t.test('concurrent requests for one revision share one render', async (t) => {
     await new Promise((resolve) => setImmediate(resolve));
     return body('store', '1');
   };
-  const results = await Promise.all([cache.get('store', '1', render), cache.get('store', '1', render), cache.get('store', '1', render)]);
+  const results = await Promise.all([
+    cache.get('store', '1', render),
+    cache.get('store', '1', render),
+    cache.get('store', '1', render),
+  ]);
   t.equal(renders, 1);
   t.ok(results.every((r) => r === results[0]));
 });

@@ -5,7 +5,12 @@ import { testApp } from '../helpers/app.js';
 import { engines } from '../helpers/env.js';
 import { makeChart } from '../helpers/tarball.js';
 import { StoreFixture } from '../helpers/store-fixture.js';
-import { TRANSITIONS, VERSION_STATES, type VersionAction, type VersionState } from '../../src/lifecycle/state-machine.js';
+import {
+  TRANSITIONS,
+  VERSION_STATES,
+  type VersionAction,
+  type VersionState,
+} from '../../src/lifecycle/state-machine.js';
 
 const ACTIONS = ['submit', 'cancel', 'pass', 'reject', 'release', 'suspend', 'activate'] as const;
 
@@ -47,7 +52,15 @@ for (const engine of engines()) {
     const f = await new StoreFixture(app).setUp();
     let res = await f.upload('wsregular', makeChart({ name: 'db', version: '2.0.0' }), 'first cut');
     t.equal(res.statusCode, 201);
-    t.match(res.json(), { app: { name: 'db', category: null }, version: { version: '2.0.0', state: 'draft', updateLog: 'first cut', allowedActions: ['replace', 'submit', 'delete'] } });
+    t.match(res.json(), {
+      app: { name: 'db', category: null },
+      version: {
+        version: '2.0.0',
+        state: 'draft',
+        updateLog: 'first cut',
+        allowedActions: ['replace', 'submit', 'delete'],
+      },
+    });
     res = await f.people.as('reviewer', 'GET', f.url('db', '/versions/2.0.0'));
     t.same(res.json().allowedActions, ['delete'], "the reviewer's allowed actions on a draft");
     res = await f.people.as('viewer', 'GET', f.url('db', '/versions/2.0.0'));
@@ -56,7 +69,12 @@ for (const engine of engines()) {
     res = await f.act('wsregular', 'db', '2.0.0', 'submit');
     t.equal(res.statusCode, 409);
     t.match(res.json(), { code: 'category-required' });
-    await f.people.as('wsregular', 'PATCH', f.url('db'), { category: 'uncategorized', description: 'A database', abstraction: 'Stores things', home: 'https://db.example.com' });
+    await f.people.as('wsregular', 'PATCH', f.url('db'), {
+      category: 'uncategorized',
+      description: 'A database',
+      abstraction: 'Stores things',
+      home: 'https://db.example.com',
+    });
     t.equal((await f.act('wsregular', 'db', '2.0.0', 'submit')).json().state, 'submitted');
     res = await f.act('reviewer', 'db', '2.0.0', 'reject');
     t.equal(res.statusCode, 400);
@@ -70,15 +88,25 @@ for (const engine of engines()) {
 
     // fix the package (same version) and resubmit
     const fixed = makeChart({ name: 'db', version: '2.0.0', readme: '# Fixed\n' });
-    res = await f.people.as('wsregular', 'PUT', f.url('db', '/versions/2.0.0/package'), fixed, { 'content-type': 'application/gzip' });
+    res = await f.people.as('wsregular', 'PUT', f.url('db', '/versions/2.0.0/package'), fixed, {
+      'content-type': 'application/gzip',
+    });
     t.equal(res.statusCode, 200, res.body);
     t.equal(res.json().state, 'draft');
     res = await f.people.as('wsregular', 'GET', f.url('db', '/versions/2.0.0/package'));
     t.same(res.rawPayload, fixed);
-    res = await f.people.as('wsregular', 'PUT', f.url('db', '/versions/2.0.0/package'), makeChart({ name: 'db', version: '2.0.1' }), { 'content-type': 'application/gzip' });
+    res = await f.people.as(
+      'wsregular',
+      'PUT',
+      f.url('db', '/versions/2.0.0/package'),
+      makeChart({ name: 'db', version: '2.0.1' }),
+      { 'content-type': 'application/gzip' },
+    );
     t.equal(res.statusCode, 400, 'another version number is refused');
     t.equal((await f.act('wsregular', 'db', '2.0.0', 'submit')).json().state, 'submitted');
-    res = await f.people.as('wsregular', 'PUT', f.url('db', '/versions/2.0.0/package'), fixed, { 'content-type': 'application/gzip' });
+    res = await f.people.as('wsregular', 'PUT', f.url('db', '/versions/2.0.0/package'), fixed, {
+      'content-type': 'application/gzip',
+    });
     t.equal(res.statusCode, 409, 'a submitted package cannot be replaced');
     t.equal((await f.act('reviewer', 'db', '2.0.0', 'pass', 'Looks good')).json().state, 'passed');
     t.equal((await f.act('wsregular', 'db', '2.0.0', 'release')).json().state, 'active');
@@ -87,11 +115,31 @@ for (const engine of engines()) {
     t.match(res.json(), { code: 'invalid-transition', state: 'active' });
 
     res = await f.people.as('viewer', 'GET', f.url('db', '/versions/2.0.0/events'));
-    t.same(res.json().items.map((e: { action: string }) => e.action), ['release', 'pass', 'submit', 'replace', 'reject', 'submit', 'upload'], 'newest first');
-    t.match(res.json().items[4], { actor: 'reviewer', action: 'reject', from: 'submitted', to: 'rejected', message: 'Set resource limits' });
+    t.same(
+      res.json().items.map((e: { action: string }) => e.action),
+      ['release', 'pass', 'submit', 'replace', 'reject', 'submit', 'upload'],
+      'newest first',
+    );
+    t.match(res.json().items[4], {
+      actor: 'reviewer',
+      action: 'reject',
+      from: 'submitted',
+      to: 'rejected',
+      message: 'Set resource limits',
+    });
     res = await f.people.as('viewer', 'GET', f.url('db', '/events'));
-    t.same(res.json().items.map((e: { action: string }) => e.action).slice(-2), ['edit', 'upload'], 'app events include edits');
-    t.match(res.json().items.find((e: { action: string }) => e.action === 'edit'), { actor: 'wsregular', message: /category=uncategorized/ });
+    t.same(
+      res
+        .json()
+        .items.map((e: { action: string }) => e.action)
+        .slice(-2),
+      ['edit', 'upload'],
+      'app events include edits',
+    );
+    t.match(
+      res.json().items.find((e: { action: string }) => e.action === 'edit'),
+      { actor: 'wsregular', message: /category=uncategorized/ },
+    );
   });
 
   t.test(`${engine}: two racing actions on one version leave exactly one winner`, async (t) => {
@@ -108,7 +156,11 @@ for (const engine of engines()) {
         f.act('admin', 'race', '1.0.0', 'pass'),
       ]);
       const codes = results.map((r) => r.statusCode).sort();
-      t.same(codes, [200, 409, 409], `round ${round}: one winner, ${results.map((r) => r.json().state ?? r.json().code).join(', ')}`);
+      t.same(
+        codes,
+        [200, 409, 409],
+        `round ${round}: one winner, ${results.map((r) => r.json().state ?? r.json().code).join(', ')}`,
+      );
       const winner = results.find((r) => r.statusCode === 200)?.json().state;
       const events = (await f.people.as('viewer', 'GET', f.url('race', '/versions/1.0.0/events'))).json().items;
       t.equal(events[0].to, winner, 'the audit trail records the winner only');

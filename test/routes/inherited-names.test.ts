@@ -21,14 +21,25 @@ t.test('charts named like Object.prototype members are listed everywhere', async
   const { app } = await testApp(t);
   const ws = await createWorkspace(app);
   for (const name of NAMES) {
-    const res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { ...auth, 'content-type': 'application/gzip' }, payload: makeChart({ name, version: '1.0.0' }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { ...auth, 'content-type': 'application/gzip' },
+      payload: makeChart({ name, version: '1.0.0' }),
+    });
     t.equal(res.statusCode, 201, `${name} uploaded`);
   }
 
-  const index = yaml.load((await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: auth })).body) as { entries: object };
+  const index = yaml.load((await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: auth })).body) as {
+    entries: object;
+  };
   t.same(Object.keys(index.entries).sort(), [...NAMES].sort(), 'index.yaml lists every chart');
   for (const name of NAMES) {
-    t.match(own(index.entries, name), [{ name, version: '1.0.0', urls: [`charts/${name}-1.0.0.tgz`] }], `index.yaml entry for ${name}`);
+    t.match(
+      own(index.entries, name),
+      [{ name, version: '1.0.0', urls: [`charts/${name}-1.0.0.tgz`] }],
+      `index.yaml entry for ${name}`,
+    );
   }
 
   const listing = await app.inject({ url: `/api/workspaces/${ws}/charts`, headers: auth });
@@ -53,9 +64,17 @@ t.test('charts named like Object.prototype members are listed everywhere', async
 t.test('a version file named like an Object.prototype member is not found', async (t) => {
   const { app } = await testApp(t);
   const ws = await createWorkspace(app);
-  await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { ...auth, 'content-type': 'application/gzip' }, payload: makeChart() });
+  await app.inject({
+    method: 'POST',
+    url: `/api/workspaces/${ws}/charts`,
+    headers: { ...auth, 'content-type': 'application/gzip' },
+    payload: makeChart(),
+  });
   for (const file of Object.getOwnPropertyNames(Object.prototype)) {
-    const res = await app.inject({ url: `/api/v1/workspaces/${ws}/apps/demo/versions/0.1.0/files/${file}`, headers: auth });
+    const res = await app.inject({
+      url: `/api/v1/workspaces/${ws}/apps/demo/versions/0.1.0/files/${file}`,
+      headers: auth,
+    });
     t.equal(res.statusCode, 404, file);
     t.match(res.json(), { code: 'not-found', detail: /available: README\.md, values\.yaml/ }, file);
   }
@@ -63,7 +82,13 @@ t.test('a version file named like an Object.prototype member is not found', asyn
 
 t.test('an SVG icon cannot name an Object.prototype member as an entity', async (t) => {
   for (const entity of ['constructor', 'toString', '__proto__']) {
-    const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&${entity};</text></svg>`);
-    t.throws(() => inspectIcon(svg), new AppError('icon-invalid', `the SVG uses the undefined entity &${entity};`), entity);
+    const svg = Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&${entity};</text></svg>`,
+    );
+    t.throws(
+      () => inspectIcon(svg),
+      new AppError('icon-invalid', `the SVG uses the undefined entity &${entity};`),
+      entity,
+    );
   }
 });

@@ -29,27 +29,61 @@ function versionLookups(app: FastifyInstance): string[] {
 }
 
 function prov(file: string, digest: string): string {
-  return `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${chartYamlFor('a', '1.1.1')}\n...\nfiles:\n  ${file}: sha256:${digest}\n` +
-    '-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n';
+  return (
+    `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${chartYamlFor('a', '1.1.1')}\n...\nfiles:\n  ${file}: sha256:${digest}\n` +
+    '-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n'
+  );
 }
 
 t.test('parsing a package file name', async (t) => {
   t.same(parsePackageFileName('demo-0.1.0.tgz'), { candidates: [{ name: 'demo', version: '0.1.0' }], prov: false });
   t.same(parsePackageFileName('demo-0.1.0.tgz.prov'), { candidates: [{ name: 'demo', version: '0.1.0' }], prov: true });
-  t.same(parsePackageFileName('foo-bar-1.0.0-rc.1.tgz')?.candidates, [{ name: 'foo-bar', version: '1.0.0-rc.1' }], 'a prerelease after a dashed name');
-  t.same(parsePackageFileName('a-1.0.0+build.tgz')?.candidates, [{ name: 'a', version: '1.0.0+build' }], 'build metadata');
-  t.same(parsePackageFileName('a-1.0.0-1.0.0.tgz')?.candidates, [
-    { name: 'a', version: '1.0.0-1.0.0' },
-    { name: 'a-1.0.0', version: '1.0.0' },
-  ], 'both readings of an ambiguous name, shortest chart name first');
+  t.same(
+    parsePackageFileName('foo-bar-1.0.0-rc.1.tgz')?.candidates,
+    [{ name: 'foo-bar', version: '1.0.0-rc.1' }],
+    'a prerelease after a dashed name',
+  );
+  t.same(
+    parsePackageFileName('a-1.0.0+build.tgz')?.candidates,
+    [{ name: 'a', version: '1.0.0+build' }],
+    'build metadata',
+  );
+  t.same(
+    parsePackageFileName('a-1.0.0-1.0.0.tgz')?.candidates,
+    [
+      { name: 'a', version: '1.0.0-1.0.0' },
+      { name: 'a-1.0.0', version: '1.0.0' },
+    ],
+    'both readings of an ambiguous name, shortest chart name first',
+  );
   const longest = `${'n'.repeat(250)}-1.0.0-${'p'.repeat(122)}`;
-  t.same(parsePackageFileName(`${longest}.tgz`)?.candidates, [{ name: 'n'.repeat(250), version: `1.0.0-${'p'.repeat(122)}` }], 'a 250-character name and a 128-character version');
+  t.same(
+    parsePackageFileName(`${longest}.tgz`)?.candidates,
+    [{ name: 'n'.repeat(250), version: `1.0.0-${'p'.repeat(122)}` }],
+    'a 250-character name and a 128-character version',
+  );
   for (const bad of [
-    'demo-0.1.0.zip', 'demo.tgz', 'demo-v1.0.0.tgz', 'demo-1.0.tgz', '-1.0.0.tgz', '.-1.0.0.tgz', '..-1.0.0.tgz',
-    'de mo-1.0.0.tgz', 'de/mo-1.0.0.tgz', 'a+b-1.0.0.tgz', `${'n'.repeat(251)}-1.0.0.tgz`, `n-1.0.0-${'p'.repeat(123)}.tgz`,
-    'demo-0.1.0.tgz.prov.prov', HUGE, LONG_STORE_NAME,
+    'demo-0.1.0.zip',
+    'demo.tgz',
+    'demo-v1.0.0.tgz',
+    'demo-1.0.tgz',
+    '-1.0.0.tgz',
+    '.-1.0.0.tgz',
+    '..-1.0.0.tgz',
+    'de mo-1.0.0.tgz',
+    'de/mo-1.0.0.tgz',
+    'a+b-1.0.0.tgz',
+    `${'n'.repeat(251)}-1.0.0.tgz`,
+    `n-1.0.0-${'p'.repeat(123)}.tgz`,
+    'demo-0.1.0.tgz.prov.prov',
+    HUGE,
+    LONG_STORE_NAME,
   ]) {
-    t.equal(parsePackageFileName(bad), null, `refused: ${bad.slice(0, 40)}${bad.length > 40 ? `... (${bad.length})` : ''}`);
+    t.equal(
+      parsePackageFileName(bad),
+      null,
+      `refused: ${bad.slice(0, 40)}${bad.length > 40 ? `... (${bad.length})` : ''}`,
+    );
   }
 });
 
@@ -57,12 +91,26 @@ for (const engine of engines()) {
   t.test(`${engine}: one lookup at most per package file name`, async (t) => {
     const { app } = await testApp(t, { engine });
     const ws = await createWorkspace(app);
-    const push = (bytes: Buffer) => app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { ...auth, 'content-type': 'application/gzip' }, payload: bytes });
-    const charts = [makeChart({ name: 'foo-bar', version: '1.0.0-rc.1' }), makeChart({ name: 'a', version: '1.0.0+build' }), makeChart({ name: 'a-1.0.0', version: '1.0.0' })];
+    const push = (bytes: Buffer) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/workspaces/${ws}/charts`,
+        headers: { ...auth, 'content-type': 'application/gzip' },
+        payload: bytes,
+      });
+    const charts = [
+      makeChart({ name: 'foo-bar', version: '1.0.0-rc.1' }),
+      makeChart({ name: 'a', version: '1.0.0+build' }),
+      makeChart({ name: 'a-1.0.0', version: '1.0.0' }),
+    ];
     for (const c of charts) t.equal((await push(c)).statusCode, 201);
     const lookups = versionLookups(app);
 
-    for (const [file, chart] of [['foo-bar-1.0.0-rc.1.tgz', charts[0]], ['a-1.0.0+build.tgz', charts[1]], ['a-1.0.0-1.0.0.tgz', charts[2]]] as const) {
+    for (const [file, chart] of [
+      ['foo-bar-1.0.0-rc.1.tgz', charts[0]],
+      ['a-1.0.0+build.tgz', charts[1]],
+      ['a-1.0.0-1.0.0.tgz', charts[2]],
+    ] as const) {
       lookups.length = 0;
       const res = await app.inject({ url: `/workspaces/${ws}/charts/${file}`, headers: auth });
       t.equal(res.statusCode, 200, `${file} downloads`);
@@ -83,16 +131,31 @@ for (const engine of engines()) {
     // The provenance file of the review lists the 24 KB name: refused before any lookup.
     lookups.length = 0;
     const started = Date.now();
-    res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/prov`, headers: { ...auth, 'content-type': 'application/octet-stream' }, payload: prov(HUGE, sha256Hex(Buffer.from('x'))) });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/prov`,
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      payload: prov(HUGE, sha256Hex(Buffer.from('x'))),
+    });
     const took = Date.now() - started;
     t.equal(res.statusCode, 400);
-    t.match(res.json(), { code: 'prov-invalid', error: new RegExp(`lists "a-1\\.1\\.1-1\\.1\\.1.*\\(${HUGE.length} characters\\), which is not a chart package file name`) });
+    t.match(res.json(), {
+      code: 'prov-invalid',
+      error: new RegExp(
+        `lists "a-1\\.1\\.1-1\\.1\\.1.*\\(${HUGE.length} characters\\), which is not a chart package file name`,
+      ),
+    });
     t.equal(lookups.length, 0, 'no lookup for the 24 KB name');
     t.ok(took < 2000, `answered in ${took} ms (it took over 4 s with a query per split)`);
 
     // A real provenance file still finds its chart, in one lookup.
     lookups.length = 0;
-    res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/prov`, headers: { ...auth, 'content-type': 'application/octet-stream' }, payload: prov('foo-bar-1.0.0-rc.1.tgz', sha256Hex(charts[0] as Buffer)) });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/prov`,
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      payload: prov('foo-bar-1.0.0-rc.1.tgz', sha256Hex(charts[0] as Buffer)),
+    });
     t.equal(res.statusCode, 201, res.body);
     t.equal(lookups.filter((sql) => /unnest/.test(sql)).length, 1, 'one lookup for the listed file');
   });

@@ -22,30 +22,77 @@ t.test('read-your-writes across replicas', async (t) => {
     await app.ready();
     replicas.push(app);
   }
-  const [a, b] = replicas as [typeof replicas[0], typeof replicas[0]];
+  const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
   await ensureAdmin(a.db, ADMIN_PASSWORD);
   const auth = { authorization: adminAuth };
   const versions = async (app: typeof a, url: string, name: string) =>
-    ((yaml.load((await app.inject({ url, headers: auth })).body) as { entries: Record<string, Array<{ version: string }>> }).entries[name] ?? []).map((e) => e.version);
+    (
+      (
+        yaml.load((await app.inject({ url, headers: auth })).body) as {
+          entries: Record<string, Array<{ version: string }>>;
+        }
+      ).entries[name] ?? []
+    ).map((e) => e.version);
 
-  t.equal((await b.inject({ method: 'POST', url: '/api/v1/workspaces', headers: auth, payload: { name: 'shared' } })).statusCode, 201);
+  t.equal(
+    (await b.inject({ method: 'POST', url: '/api/v1/workspaces', headers: auth, payload: { name: 'shared' } }))
+      .statusCode,
+    201,
+  );
   t.same(await versions(a, '/workspaces/shared/index.yaml', 'web'), [], 'replica A caches an empty index');
   t.same(await versions(b, '/workspaces/shared/index.yaml', 'web'), []);
-  for (const [writer, reader, version] of [[a, b, '1.0.0'], [b, a, '1.1.0'], [a, b, '1.2.0']] as const) {
-    const res = await writer.inject({ method: 'POST', url: '/api/workspaces/shared/charts', headers: { ...auth, 'content-type': 'application/gzip' }, payload: makeChart({ name: 'web', version }) });
+  for (const [writer, reader, version] of [
+    [a, b, '1.0.0'],
+    [b, a, '1.1.0'],
+    [a, b, '1.2.0'],
+  ] as const) {
+    const res = await writer.inject({
+      method: 'POST',
+      url: '/api/workspaces/shared/charts',
+      headers: { ...auth, 'content-type': 'application/gzip' },
+      payload: makeChart({ name: 'web', version }),
+    });
     t.equal(res.statusCode, 201);
-    t.same((await versions(reader, '/workspaces/shared/index.yaml', 'web'))[0], version, `the other replica serves ${version} at once`);
+    t.same(
+      (await versions(reader, '/workspaces/shared/index.yaml', 'web'))[0],
+      version,
+      `the other replica serves ${version} at once`,
+    );
   }
   const res = await b.inject({ url: '/workspaces/shared/charts/web-1.0.0.tgz', headers: auth });
   t.equal(res.statusCode, 200, 'a package stored through A downloads from B');
 
   // the store too
   t.same(await versions(b, '/store/index.yaml', 'web'), []);
-  await a.inject({ method: 'PATCH', url: '/api/v1/workspaces/shared/apps/web', headers: auth, payload: { category: 'uncategorized' } });
-  for (const [app, action] of [[a, 'submit'], [b, 'pass'], [a, 'release']] as const) {
-    t.equal((await app.inject({ method: 'POST', url: '/api/v1/workspaces/shared/apps/web/versions/1.2.0/actions', headers: auth, payload: { action } })).statusCode, 200);
+  await a.inject({
+    method: 'PATCH',
+    url: '/api/v1/workspaces/shared/apps/web',
+    headers: auth,
+    payload: { category: 'uncategorized' },
+  });
+  for (const [app, action] of [
+    [a, 'submit'],
+    [b, 'pass'],
+    [a, 'release'],
+  ] as const) {
+    t.equal(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/v1/workspaces/shared/apps/web/versions/1.2.0/actions',
+          headers: auth,
+          payload: { action },
+        })
+      ).statusCode,
+      200,
+    );
   }
   t.same(await versions(b, '/store/index.yaml', 'web'), ['1.2.0'], 'released on A, in the store on B');
-  await b.inject({ method: 'POST', url: '/api/v1/workspaces/shared/apps/web/actions', headers: auth, payload: { action: 'suspend' } });
+  await b.inject({
+    method: 'POST',
+    url: '/api/v1/workspaces/shared/apps/web/actions',
+    headers: auth,
+    payload: { action: 'suspend' },
+  });
   t.same(await versions(a, '/store/index.yaml', 'web'), [], 'suspended on B, gone on A');
 });

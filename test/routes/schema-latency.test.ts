@@ -23,7 +23,10 @@ function median(xs: number[]): number {
 function checkLatencies(t: Test, latencies: number[], during: string): void {
   t.ok(latencies.length >= 3, `/healthz was asked ${latencies.length} times during ${during}`);
   t.ok(median(latencies) < HEALTHZ_MEDIAN_MS, `median /healthz during ${during}: ${median(latencies).toFixed(1)} ms`);
-  t.ok(Math.max(...latencies) < HEALTHZ_WORST_MS, `slowest /healthz during ${during}: ${Math.max(...latencies).toFixed(1)} ms`);
+  t.ok(
+    Math.max(...latencies) < HEALTHZ_WORST_MS,
+    `slowest /healthz during ${during}: ${Math.max(...latencies).toFixed(1)} ms`,
+  );
 }
 
 // Plain JavaScript, so the thread starts without the TypeScript loader.
@@ -51,9 +54,16 @@ async function healthzWhile(base: string, work: () => Promise<unknown>): Promise
   const poller = new Worker(POLLER, { eval: true, execArgv: [], workerData: { url: `${base}/healthz` } });
   const messages: unknown[] = [];
   let arrived: () => void = () => {};
-  poller.on('message', (m) => { messages.push(m); arrived(); });
+  poller.on('message', (m) => {
+    messages.push(m);
+    arrived();
+  });
   const next = async (): Promise<unknown> => {
-    while (messages.length === 0) await new Promise<void>((resolve) => { arrived = resolve; });
+    while (messages.length === 0) {
+      await new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+    }
     return messages.shift();
   };
   const failed = new Promise<never>((_, reject) => poller.once('error', reject));
@@ -77,7 +87,10 @@ function bigSchema(): string {
   };
   for (let i = 0; i < 100; i++) properties[`f${i}`] = { type: 'string', pattern: `^[a-z]{1,20}-${i}(\\.[a-z0-9]+)*$` };
   for (let i = 0; i < 400; i++) {
-    properties[`o${i}`] = { type: 'object', properties: { a: { type: ['null', 'string'] }, b: { type: 'integer', minimum: 0 }, c: { enum: ['x', 'y'] } } };
+    properties[`o${i}`] = {
+      type: 'object',
+      properties: { a: { type: ['null', 'string'] }, b: { type: 'integer', minimum: 0 }, c: { enum: ['x', 'y'] } },
+    };
   }
   return JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties });
 }
@@ -88,9 +101,12 @@ t.test('/healthz stays fast while schema work runs', async (t) => {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const headers = { authorization: adminAuth };
-  const push = (bytes: Buffer) => fetch(`${base}/api/workspaces/${ws}/charts`, {
-    method: 'POST', headers: { ...headers, 'content-type': 'application/gzip' }, body: new Uint8Array(bytes),
-  });
+  const push = (bytes: Buffer) =>
+    fetch(`${base}/api/workspaces/${ws}/charts`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/gzip' },
+      body: new Uint8Array(bytes),
+    });
 
   // Start the schema worker first. Under the test runner each new thread compiles the
   // TypeScript sources again, which loads the whole process for seconds; built, a
@@ -109,24 +125,39 @@ t.test('/healthz stays fast while schema work runs', async (t) => {
   let res!: Response;
   latencies = await healthzWhile(base, async () => {
     res = await fetch(`${base}/api/v1/workspaces/${ws}/apps/evil/versions/1.0.0/values/validate`, {
-      method: 'POST', headers: { ...headers, 'content-type': 'application/yaml' }, body: values,
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/yaml' },
+      body: values,
     });
   });
   t.equal(res.status, 200);
-  t.same(await res.json(), { valid: false, hasSchema: true, errors: [{ path: 's', message: 'must match pattern "^(a+)+$"' }] });
+  t.same(await res.json(), {
+    valid: false,
+    hasSchema: true,
+    errors: [{ path: 's', message: 'must match pattern "^(a+)+$"' }],
+  });
   checkLatencies(t, latencies, 'the check');
 });
 
 t.test('uploads whose schema cannot be bounded are refused with nothing stored', async (t) => {
   const { app } = await testApp(t);
   const ws = await createWorkspace(app);
-  const push = (schema: string) => app.inject({
-    method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { authorization: adminAuth, 'content-type': 'application/gzip' },
-    payload: makeChart({ schema }),
-  });
-  let res = await push(JSON.stringify({ properties: { name: { type: 'string', pattern: '^(?!-)[a-z0-9-]+(?<!-)$' } } }));
+  const push = (schema: string) =>
+    app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { authorization: adminAuth, 'content-type': 'application/gzip' },
+      payload: makeChart({ schema }),
+    });
+  let res = await push(
+    JSON.stringify({ properties: { name: { type: 'string', pattern: '^(?!-)[a-z0-9-]+(?<!-)$' } } }),
+  );
   t.equal(res.statusCode, 400);
-  t.match(res.json(), { code: 'chart-invalid', error: /the pattern "\^\(\?!-\)\[a-z0-9-\]\+\(\?<!-\)\$" at #\/properties\/name\/pattern cannot be used: lookahead and lookbehind/ });
+  t.match(res.json(), {
+    code: 'chart-invalid',
+    error:
+      /the pattern "\^\(\?!-\)\[a-z0-9-\]\+\(\?<!-\)\$" at #\/properties\/name\/pattern cannot be used: lookahead and lookbehind/,
+  });
 
   // The review's case: 20,000 properties, each with a pattern (7.3 s on the event loop).
   const props: Record<string, unknown> = {};

@@ -24,12 +24,21 @@ function trickle(port: number, head: string, everyMs: number): Trickle {
   const timer = setInterval(() => {
     if (!socket.destroyed && socket.writable) socket.write('x');
   }, everyMs);
-  const closed = new Promise<number>((resolve) => socket.on('close', () => {
-    clearInterval(timer);
-    resolve(Date.now() - started);
-  }));
+  const closed = new Promise<number>((resolve) =>
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve(Date.now() - started);
+    }),
+  );
   socket.write(head);
-  return { received: () => data, closed, stop: () => { clearInterval(timer); socket.destroy(); } };
+  return {
+    received: () => data,
+    closed,
+    stop: () => {
+      clearInterval(timer);
+      socket.destroy();
+    },
+  };
 }
 
 async function listening(t: Parameters<typeof testApp>[0], env: Record<string, string> = {}) {
@@ -41,7 +50,11 @@ async function listening(t: Parameters<typeof testApp>[0], env: Record<string, s
 
 t.test('an anonymous upload hears 401 and its connection is closed at once', async (t) => {
   const { port } = await listening(t);
-  const c = trickle(port, 'POST /api/workspaces/demo/charts HTTP/1.1\r\nHost: x\r\nContent-Type: application/gzip\r\nContent-Length: 10000000\r\n\r\n', 200);
+  const c = trickle(
+    port,
+    'POST /api/workspaces/demo/charts HTTP/1.1\r\nHost: x\r\nContent-Type: application/gzip\r\nContent-Length: 10000000\r\n\r\n',
+    200,
+  );
   t.teardown(c.stop);
   const ms = await Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
   t.ok(ms >= 0, `the server closed the socket (after ${ms} ms)`);
@@ -50,7 +63,10 @@ t.test('an anonymous upload hears 401 and its connection is closed at once', asy
 });
 
 t.test('a signed-in client trickling a body meets the request time limit', async (t) => {
-  const { port } = await listening(t, { CHARTROOM_REQUEST_TIMEOUT_SECONDS: '2', CHARTROOM_HEADERS_TIMEOUT_SECONDS: '1' });
+  const { port } = await listening(t, {
+    CHARTROOM_REQUEST_TIMEOUT_SECONDS: '2',
+    CHARTROOM_HEADERS_TIMEOUT_SECONDS: '1',
+  });
   const c = trickle(
     port,
     `POST /api/workspaces/demo/charts HTTP/1.1\r\nHost: x\r\nAuthorization: ${adminAuth}\r\nContent-Type: application/gzip\r\nContent-Length: 10000000\r\n\r\n\x1f\x8b\x08`,
@@ -63,7 +79,10 @@ t.test('a signed-in client trickling a body meets the request time limit', async
 });
 
 t.test('a client that never finishes its headers is closed', async (t) => {
-  const { port } = await listening(t, { CHARTROOM_REQUEST_TIMEOUT_SECONDS: '2', CHARTROOM_HEADERS_TIMEOUT_SECONDS: '1' });
+  const { port } = await listening(t, {
+    CHARTROOM_REQUEST_TIMEOUT_SECONDS: '2',
+    CHARTROOM_HEADERS_TIMEOUT_SECONDS: '1',
+  });
   const c = trickle(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ', 200);
   t.teardown(c.stop);
   const ms = await Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
@@ -87,6 +106,9 @@ t.test('the limits are configuration, checked at start', async (t) => {
   const { loadConfig, ConfigError } = await import('../../src/config.js');
   const c = loadConfig({});
   t.same(c.timeouts, { requestMs: 300_000, headersMs: 20_000, idleMs: 60_000, keepAliveMs: 72_000 });
-  t.throws(() => loadConfig({ CHARTROOM_REQUEST_TIMEOUT_SECONDS: '5', CHARTROOM_HEADERS_TIMEOUT_SECONDS: '10' }), ConfigError);
+  t.throws(
+    () => loadConfig({ CHARTROOM_REQUEST_TIMEOUT_SECONDS: '5', CHARTROOM_HEADERS_TIMEOUT_SECONDS: '10' }),
+    ConfigError,
+  );
   t.throws(() => loadConfig({ CHARTROOM_IDLE_TIMEOUT_SECONDS: 'soon' }), /CHARTROOM_IDLE_TIMEOUT_SECONDS/);
 });

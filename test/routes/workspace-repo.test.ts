@@ -2,7 +2,15 @@
 // Postgres + MinIO. Real Helm drives the same routes in test/e2e.
 import t from 'tap';
 import yaml from 'js-yaml';
-import { adminAuth, basic, countRowsAndBlobs, createWorkspace, multipart, testApp, type TestApp } from '../helpers/app.js';
+import {
+  adminAuth,
+  basic,
+  countRowsAndBlobs,
+  createWorkspace,
+  multipart,
+  testApp,
+  type TestApp,
+} from '../helpers/app.js';
 import { engines, stores, type Engine, type Store } from '../helpers/env.js';
 import { badCharts, bigChart } from '../helpers/bad-charts.js';
 import { chartYamlFor, makeChart } from '../helpers/tarball.js';
@@ -15,11 +23,20 @@ if (engines().includes('postgres') && stores().includes('s3')) setups.push({ eng
 const auth = { authorization: adminAuth };
 
 async function push(app: TestApp['app'], ws: string, bytes: Buffer, query = '') {
-  return app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts${query}`, headers: { ...auth, 'content-type': 'application/gzip' }, payload: bytes });
+  return app.inject({
+    method: 'POST',
+    url: `/api/workspaces/${ws}/charts${query}`,
+    headers: { ...auth, 'content-type': 'application/gzip' },
+    payload: bytes,
+  });
 }
 
 function parseIndex(body: string) {
-  return yaml.load(body) as { apiVersion: string; entries: Record<string, Array<Record<string, unknown>>>; generated: string };
+  return yaml.load(body) as {
+    apiVersion: string;
+    entries: Record<string, Array<Record<string, unknown>>>;
+    generated: string;
+  };
 }
 
 for (const setup of setups) {
@@ -37,7 +54,12 @@ for (const setup of setups) {
     t.same(res.json(), { saved: true });
     // multipart, as helm cm-push sends it
     const mp = multipart({ chart: { filename: 'web-1.2.16.tgz', data: v2 } });
-    res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { ...auth, ...mp.headers }, payload: mp.payload });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { ...auth, ...mp.headers },
+      payload: mp.payload,
+    });
     t.equal(res.statusCode, 201, res.body);
     t.equal((await push(app, ws, pre)).statusCode, 201);
 
@@ -46,11 +68,25 @@ for (const setup of setups) {
     t.match(res.headers['content-type'], /yaml/);
     const index = parseIndex(res.body);
     t.equal(index.apiVersion, 'v1');
-    t.same(index.entries.web?.map((e) => e.version), ['1.3.0-rc.1', '1.2.16', '1.2.4'], 'newest first by SemVer, not by string');
+    t.same(
+      index.entries.web?.map((e) => e.version),
+      ['1.3.0-rc.1', '1.2.16', '1.2.4'],
+      'newest first by SemVer, not by string',
+    );
     const entry = index.entries.web?.[1] ?? {};
     t.equal(entry.digest, sha256Hex(v2));
     t.same(entry.urls, ['charts/web-1.2.16.tgz'], 'relative URL');
-    t.same(Object.keys(entry).sort(), ['apiVersion', 'appVersion', 'created', 'description', 'digest', 'name', 'type', 'urls', 'version']);
+    t.same(Object.keys(entry).sort(), [
+      'apiVersion',
+      'appVersion',
+      'created',
+      'description',
+      'digest',
+      'name',
+      'type',
+      'urls',
+      'version',
+    ]);
 
     // byte-identical download, HEAD, 304
     res = await app.inject({ url: `/workspaces/${ws}/charts/web-1.2.16.tgz`, headers: auth });
@@ -67,7 +103,10 @@ for (const setup of setups) {
     res = await app.inject({ url: `/api/workspaces/${ws}/charts`, headers: auth });
     t.same(Object.keys(res.json()), ['web']);
     res = await app.inject({ url: `/api/workspaces/${ws}/charts/web`, headers: auth });
-    t.same(res.json().map((e: { version: string }) => e.version), ['1.3.0-rc.1', '1.2.16', '1.2.4']);
+    t.same(
+      res.json().map((e: { version: string }) => e.version),
+      ['1.3.0-rc.1', '1.2.16', '1.2.4'],
+    );
     res = await app.inject({ url: `/api/workspaces/${ws}/charts/web/1.2.4`, headers: auth });
     t.equal(res.json().digest, sha256Hex(v1));
     res = await app.inject({ url: `/api/workspaces/${ws}/charts/web/latest`, headers: auth });
@@ -83,7 +122,12 @@ for (const setup of setups) {
     t.equal(res.statusCode, 404);
     t.equal((await app.inject({ url: `/workspaces/${ws}/charts/web-1.2.4.tgz`, headers: auth })).statusCode, 404);
     t.equal(await app.blobs.has(sha256Hex(v1)), false, 'the blob went with its only row');
-    t.same(parseIndex((await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: auth })).body).entries.web?.map((e) => e.version), ['1.3.0-rc.1', '1.2.16']);
+    t.same(
+      parseIndex((await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: auth })).body).entries.web?.map(
+        (e) => e.version,
+      ),
+      ['1.3.0-rc.1', '1.2.16'],
+    );
   });
 
   t.test(`${label}: existing versions conflict unless forced; force replaces a draft only`, async (t) => {
@@ -116,7 +160,12 @@ for (const setup of setups) {
     const ws = await createWorkspace(app);
     const cases = [
       ...badCharts.filter((b) => !/decompression|single file/.test(b.name)),
-      { name: 'over-size upload', bytes: () => bigChart(100 * 1024), message: /larger than the limit of 65536 bytes/, code: 'upload-too-large' as const },
+      {
+        name: 'over-size upload',
+        bytes: () => bigChart(100 * 1024),
+        message: /larger than the limit of 65536 bytes/,
+        code: 'upload-too-large' as const,
+      },
     ];
     for (const bad of cases) {
       const res = await push(app, ws, bad.bytes());
@@ -126,10 +175,20 @@ for (const setup of setups) {
     }
     // the same through multipart
     const mp = multipart({ chart: { filename: 'x.tgz', data: bigChart(100 * 1024) } });
-    let res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { ...auth, ...mp.headers }, payload: mp.payload });
+    let res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { ...auth, ...mp.headers },
+      payload: mp.payload,
+    });
     t.equal(res.statusCode, 413, 'multipart over the limit');
     const noChart = multipart({ other: { filename: 'x.tgz', data: makeChart() } });
-    res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { ...auth, ...noChart.headers }, payload: noChart.payload });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { ...auth, ...noChart.headers },
+      payload: noChart.payload,
+    });
     t.equal(res.statusCode, 400);
     t.match(res.json().error, /unexpected file field "other"/);
     res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: auth });
@@ -152,22 +211,41 @@ for (const setup of setups) {
     const { app } = await testApp(t, setup);
     const ws = await createWorkspace(app);
     const chart = makeChart({ name: 'signed', version: '2.0.0' });
-    const prov = (digest: string) => Buffer.from(
-      `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${chartYamlFor('signed', '2.0.0')}\n...\nfiles:\n  signed-2.0.0.tgz: sha256:${digest}\n-----BEGIN PGP SIGNATURE-----\n\nwsBcBAEBCgAQBQJlAAAACRAAAAAAAAAAAA==\n=AAAA\n-----END PGP SIGNATURE-----\n`,
-    );
-    const wrong = multipart({ chart: { filename: 'signed-2.0.0.tgz', data: chart }, prov: { filename: 'signed-2.0.0.tgz.prov', data: prov(sha256Hex('other')) } });
-    let res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { ...auth, ...wrong.headers }, payload: wrong.payload });
+    const prov = (digest: string) =>
+      Buffer.from(
+        `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${chartYamlFor('signed', '2.0.0')}\n...\nfiles:\n  signed-2.0.0.tgz: sha256:${digest}\n-----BEGIN PGP SIGNATURE-----\n\nwsBcBAEBCgAQBQJlAAAACRAAAAAAAAAAAA==\n=AAAA\n-----END PGP SIGNATURE-----\n`,
+      );
+    const wrong = multipart({
+      chart: { filename: 'signed-2.0.0.tgz', data: chart },
+      prov: { filename: 'signed-2.0.0.tgz.prov', data: prov(sha256Hex('other')) },
+    });
+    let res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { ...auth, ...wrong.headers },
+      payload: wrong.payload,
+    });
     t.equal(res.statusCode, 400);
     t.match(res.json().error, /digest for signed-2\.0\.0\.tgz does not match/);
     t.same(await countRowsAndBlobs(app), { apps: 0, versions: 0, blobs: 0 });
 
     t.equal((await push(app, ws, chart)).statusCode, 201);
-    res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/prov`, headers: { ...auth, 'content-type': 'application/octet-stream' }, payload: Buffer.from('not a signature') });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/prov`,
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      payload: Buffer.from('not a signature'),
+    });
     t.equal(res.statusCode, 400);
     t.match(res.json().error, /not a PGP clear-signed message/);
     const good = prov(sha256Hex(chart));
     const mp = multipart({ prov: { filename: 'signed-2.0.0.tgz.prov', data: good } });
-    res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/prov`, headers: { ...auth, ...mp.headers }, payload: mp.payload });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/prov`,
+      headers: { ...auth, ...mp.headers },
+      payload: mp.payload,
+    });
     t.equal(res.statusCode, 201, res.body);
     res = await app.inject({ url: `/workspaces/${ws}/charts/signed-2.0.0.tgz.prov`, headers: auth });
     t.equal(res.statusCode, 200);
@@ -200,10 +278,17 @@ for (const setup of setups) {
     await push(app, a, makeChart({ name: 'one', version: '1.1.0' }));
     res = await app.inject({ url: `/workspaces/${a}/index.yaml`, headers: { ...auth, 'if-none-match': etag } });
     t.equal(res.statusCode, 200, 'the next request after a write sees it');
-    t.same(parseIndex(res.body).entries.one?.map((e) => e.version), ['1.1.0', '1.0.0']);
+    t.same(
+      parseIndex(res.body).entries.one?.map((e) => e.version),
+      ['1.1.0', '1.0.0'],
+    );
     await app.inject({ url: `/workspaces/${b}/index.yaml`, headers: auth });
     t.equal(app.indexCache.renders.get('workspace:1'), 2);
-    t.equal(app.indexCache.renders.get('workspace:2'), rendersB, "an upload to team-a did not re-render team-b's index");
+    t.equal(
+      app.indexCache.renders.get('workspace:2'),
+      rendersB,
+      "an upload to team-a did not re-render team-b's index",
+    );
   });
 
   t.test(`${label}: absolute URLs with CHARTROOM_PUBLIC_URL`, async (t) => {
@@ -211,7 +296,9 @@ for (const setup of setups) {
     const ws = await createWorkspace(app);
     await push(app, ws, makeChart({ name: 'web', version: '1.0.0+build.7' }));
     const index = parseIndex((await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: auth })).body);
-    t.same(index.entries.web?.[0]?.urls, ['https://charts.example.com/base/workspaces/demo/charts/web-1.0.0+build.7.tgz']);
+    t.same(index.entries.web?.[0]?.urls, [
+      'https://charts.example.com/base/workspaces/demo/charts/web-1.0.0+build.7.tgz',
+    ]);
     const res = await app.inject({ url: `/workspaces/${ws}/charts/web-1.0.0+build.7.tgz`, headers: auth });
     t.equal(res.statusCode, 200);
   });
@@ -225,24 +312,44 @@ for (const setup of setups) {
     t.equal(res.headers['www-authenticate'], 'Basic realm="chartroom"');
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
     t.match(res.json(), { status: 401, code: 'unauthorized', type: /unauthorized/ });
-    res = await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: { authorization: basic('admin', 'wrong') } });
+    res = await app.inject({
+      url: `/workspaces/${ws}/index.yaml`,
+      headers: { authorization: basic('admin', 'wrong') },
+    });
     t.equal(res.statusCode, 401);
     t.notMatch(res.body, /wrong/, 'the password is not echoed');
     res = await app.inject({ url: '/healthz', headers: { authorization: basic('nobody', 'x') } });
     t.equal(res.statusCode, 401, 'wrong credentials are refused on every route');
-    res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { 'content-type': 'application/gzip' }, payload: makeChart({ version: '5.0.0' }) });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { 'content-type': 'application/gzip' },
+      payload: makeChart({ version: '5.0.0' }),
+    });
     t.equal(res.statusCode, 401);
     t.match(res.json(), { error: /sign in/ }, 'ChartMuseum-shaped error');
 
     const hash = await hashPassword('outsider-password');
-    const [u] = await db.query<{ id: number }>("INSERT INTO users (username, password_hash, platform_role) VALUES ('outsider', $1, 'platform-regular') RETURNING id", [hash]);
-    await db.query("INSERT INTO users (username, password_hash, platform_role) VALUES ('viewer', $1, 'platform-regular')", [hash]);
-    await db.query("INSERT INTO workspace_members (workspace_id, user_id, role) SELECT w.id, u.id, 'workspace-viewer' FROM workspaces w, users u WHERE u.username = 'viewer'");
+    const [u] = await db.query<{ id: number }>(
+      "INSERT INTO users (username, password_hash, platform_role) VALUES ('outsider', $1, 'platform-regular') RETURNING id",
+      [hash],
+    );
+    await db.query(
+      "INSERT INTO users (username, password_hash, platform_role) VALUES ('viewer', $1, 'platform-regular')",
+      [hash],
+    );
+    await db.query(
+      "INSERT INTO workspace_members (workspace_id, user_id, role) SELECT w.id, u.id, 'workspace-viewer' FROM workspaces w, users u WHERE u.username = 'viewer'",
+    );
     const outsider = { authorization: basic('outsider', 'outsider-password') };
     const missing = await app.inject({ url: '/workspaces/nope/index.yaml', headers: outsider });
     const hidden = await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: outsider });
     t.equal(hidden.statusCode, 404);
-    t.same(hidden.json().detail.replace(ws, 'X'), missing.json().detail.replace('nope', 'X'), 'a private workspace looks like a missing one');
+    t.same(
+      hidden.json().detail.replace(ws, 'X'),
+      missing.json().detail.replace('nope', 'X'),
+      'a private workspace looks like a missing one',
+    );
     t.equal((await app.inject({ url: `/workspaces/${ws}/charts/demo-0.1.0.tgz`, headers: outsider })).statusCode, 404);
     t.equal((await app.inject({ url: `/api/workspaces/${ws}/charts`, headers: outsider })).statusCode, 404);
     t.ok(u);
@@ -250,32 +357,58 @@ for (const setup of setups) {
     const viewer = { authorization: basic('viewer', 'outsider-password') };
     t.equal((await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: viewer })).statusCode, 200);
     t.equal((await app.inject({ url: `/workspaces/${ws}/charts/demo-0.1.0.tgz`, headers: viewer })).statusCode, 200);
-    res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: { ...viewer, 'content-type': 'application/gzip' }, payload: makeChart({ version: '5.0.0' }) });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { ...viewer, 'content-type': 'application/gzip' },
+      payload: makeChart({ version: '5.0.0' }),
+    });
     t.equal(res.statusCode, 403);
     t.match(res.json().error, /needs the workspace-regular role/);
     await db.query("UPDATE users SET disabled = true WHERE username = 'viewer'");
-    t.equal((await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: viewer })).statusCode, 401, 'disabled at once');
+    t.equal(
+      (await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: viewer })).statusCode,
+      401,
+      'disabled at once',
+    );
   });
 }
 
 t.test('workspaces API validates its input', async (t) => {
   const { app } = await testApp(t);
-  let res = await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: auth, payload: { name: 'Bad_Name' } });
+  let res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/workspaces',
+    headers: auth,
+    payload: { name: 'Bad_Name' },
+  });
   t.equal(res.statusCode, 400);
   t.match(res.json(), { code: 'validation-failed', detail: /must be a DNS label/ });
   res = await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: auth, payload: { nom: 'x' } });
   t.equal(res.statusCode, 400);
   t.match(res.json().detail, /name/);
-  res = await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"name": ' });
+  res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/workspaces',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: '{"name": ',
+  });
   t.equal(res.statusCode, 400);
-  t.equal((await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: auth, payload: { name: 'ok' } })).statusCode, 201);
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: auth, payload: { name: 'ok' } }))
+      .statusCode,
+    201,
+  );
   res = await app.inject({ method: 'POST', url: '/api/v1/workspaces', headers: auth, payload: { name: 'ok' } });
   t.equal(res.statusCode, 409);
   t.match(res.json(), { code: 'workspace-exists' });
   res = await app.inject({ method: 'POST', url: '/api/v1/workspaces', payload: { name: 'anon' } });
   t.equal(res.statusCode, 401);
   res = await app.inject({ url: '/api/v1/workspaces', headers: auth });
-  t.same(res.json().items.map((w: { name: string }) => w.name), ['ok']);
+  t.same(
+    res.json().items.map((w: { name: string }) => w.name),
+    ['ok'],
+  );
   res = await app.inject({ url: '/no/such/route' });
   t.equal(res.statusCode, 404);
   t.equal(res.json().code, 'not-found');

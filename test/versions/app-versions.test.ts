@@ -58,12 +58,16 @@ for (const engine of engines()) {
     const { app } = await testApp(t, { engine });
     const f = await new StoreFixture(app).setUp();
     await submit(f, 'web');
-    const actions = async () => (await f.people.as('reviewer', 'GET', '/api/v1/reviews')).json().items[0].version.allowedActions;
+    const actions = async () =>
+      (await f.people.as('reviewer', 'GET', '/api/v1/reviews')).json().items[0].version.allowedActions;
     t.same(await actions(), ['pass', 'reject'], 'a reviewer who is no member');
     await f.people.admin('PUT', '/api/v1/workspaces/demo/members/reviewer', { role: 'workspace-regular' });
     t.same(await actions(), ['cancel', 'pass', 'reject'], 'a reviewer who is also workspace-regular may cancel');
     const item = (await f.people.as('reviewer', 'GET', '/api/v1/reviews')).json().items[0];
-    t.same(item.events.map((e: { action: string }) => e.action), ['submit', 'upload']);
+    t.same(
+      item.events.map((e: { action: string }) => e.action),
+      ['submit', 'upload'],
+    );
   });
 
   t.test(`${engine}: search text is text, not a LIKE pattern`, async (t) => {
@@ -77,29 +81,40 @@ for (const engine of engines()) {
       const store = await app.inject({ url: `/api/v1/store/apps?q=${encodeURIComponent(q)}` });
       t.same(store.json().items, [], `store ?q=${q} matches nothing`);
     }
-    t.equal((await f.people.as('reviewer', 'GET', '/api/v1/reviews?q=WE')).json().items.length, 1, 'text still matches, in any case');
+    t.equal(
+      (await f.people.as('reviewer', 'GET', '/api/v1/reviews?q=WE')).json().items.length,
+      1,
+      'text still matches, in any case',
+    );
     t.equal((await app.inject({ url: '/api/v1/store/apps?q=D' })).json().items.length, 1);
   });
 
-  t.test(`${engine}: Helm's created is the upload time in a workspace repository and the release time in the store`, async (t) => {
-    const { app, db } = await testApp(t, { engine });
-    const f = await new StoreFixture(app).setUp();
-    await f.release('web', '1.0.0');
-    const uploaded = '2001-01-01T00:00:00.000Z';
-    const released = '2002-02-02T00:00:00.000Z';
-    await db.query("UPDATE app_versions SET created_at = $1, released_at = $2 WHERE version = '1.0.0'", [uploaded, released]);
+  t.test(
+    `${engine}: Helm's created is the upload time in a workspace repository and the release time in the store`,
+    async (t) => {
+      const { app, db } = await testApp(t, { engine });
+      const f = await new StoreFixture(app).setUp();
+      await f.release('web', '1.0.0');
+      const uploaded = '2001-01-01T00:00:00.000Z';
+      const released = '2002-02-02T00:00:00.000Z';
+      await db.query("UPDATE app_versions SET created_at = $1, released_at = $2 WHERE version = '1.0.0'", [
+        uploaded,
+        released,
+      ]);
 
-    const entry = (body: string) => (yaml.load(body) as { entries: Record<string, Array<{ created: string }>> }).entries.web?.[0];
-    const ws = await f.people.as('wsregular', 'GET', '/workspaces/demo/index.yaml');
-    t.equal(entry(ws.body)?.created, uploaded, 'workspace index');
-    const cm = await f.people.as('wsregular', 'GET', '/api/workspaces/demo/charts/web/1.0.0');
-    t.equal(cm.json().created, uploaded, 'ChartMuseum API');
-    const version = await f.people.as('wsregular', 'GET', f.url('web', '/versions/1.0.0'));
-    t.match(version.json(), { createdAt: uploaded, releasedAt: released }, 'the version API names both');
+      const entry = (body: string) =>
+        (yaml.load(body) as { entries: Record<string, Array<{ created: string }>> }).entries.web?.[0];
+      const ws = await f.people.as('wsregular', 'GET', '/workspaces/demo/index.yaml');
+      t.equal(entry(ws.body)?.created, uploaded, 'workspace index');
+      const cm = await f.people.as('wsregular', 'GET', '/api/workspaces/demo/charts/web/1.0.0');
+      t.equal(cm.json().created, uploaded, 'ChartMuseum API');
+      const version = await f.people.as('wsregular', 'GET', f.url('web', '/versions/1.0.0'));
+      t.match(version.json(), { createdAt: uploaded, releasedAt: released }, 'the version API names both');
 
-    const store = await app.inject({ url: '/store/index.yaml' });
-    t.equal(entry(store.body)?.created, released, 'store index');
-    const detail = (await app.inject({ url: '/api/v1/store/apps/web' })).json();
-    t.match(detail.versions[0], { created: released, releasedAt: released }, 'store API');
-  });
+      const store = await app.inject({ url: '/store/index.yaml' });
+      t.equal(entry(store.body)?.created, released, 'store index');
+      const detail = (await app.inject({ url: '/api/v1/store/apps/web' })).json();
+      t.match(detail.versions[0], { created: released, releasedAt: released }, 'store API');
+    },
+  );
 }
