@@ -10,7 +10,7 @@ import {
   updateAppInfo,
   type AppPatch,
 } from '../apps/apps.js';
-import { storeUpload } from '../versions/versions.js';
+import { createDraft } from '../versions/versions.js';
 import { getVersionDetail, listVersionDetails } from '../versions/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
 import { inspectIcon, MAX_ICON_BYTES } from '../icons/icons.js';
@@ -26,16 +26,16 @@ import { sendIcon } from '../http/send.js';
 
 const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
 
-export default async function appRoutes(server: FastifyInstance): Promise<void> {
-  server.get<{ Params: { ws: string } }>(
+export default async function appRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/apps',
     { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } },
     async (request) => {
       const { workspace, role } = workspaceScope(request);
       const actors = actorsFor(request.principal, role);
       const items = [];
-      for (const a of await listApps(server.db, workspace.id)) {
-        const versions = await listVersionDetails(server.db, a.id);
+      for (const a of await listApps(app.db, workspace.id)) {
+        const versions = await listVersionDetails(app.db, a.id);
         items.push({
           ...appJson(a, workspace.name),
           versionCount: versions.length,
@@ -47,13 +47,13 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
   );
 
   // New app or new version of an existing app, from multipart `chart` (+ `prov`, `updateLog`).
-  server.post<{ Params: { ws: string } }>(
+  app.post<{ Params: { ws: string } }>(
     '/api/v1/workspaces/:ws/apps',
     { config: { access: access.workspace('workspace-regular') }, schema: { params: wsParam } },
     async (request, reply) => {
       const { workspace, role } = workspaceScope(request);
-      const upload = await readChartUpload(request, server.config.maxUploadBytes);
-      const result = await storeUpload(server.db, server.blobs, {
+      const upload = await readChartUpload(request, app.config.maxUploadBytes);
+      const result = await createDraft(app.db, app.blobs, {
         workspaceId: workspace.id,
         pkg: upload.pkg,
         prov: upload.prov,
@@ -62,8 +62,8 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
         actor: callerName(request),
         updateLog: upload.updateLog,
       });
-      const appRecord = await getApp(server.db, workspace.id, upload.pkg.metadata.name);
-      const version = await getVersionDetail(server.db, result.appId, appRecord.name, upload.pkg.metadata.version);
+      const appRecord = await getApp(app.db, workspace.id, upload.pkg.metadata.name);
+      const version = await getVersionDetail(app.db, result.appId, appRecord.name, upload.pkg.metadata.version);
       return reply.code(201).send({
         app: appJson(appRecord, workspace.name),
         version: versionJson(version, appRecord.name, workspace.name, actorsFor(request.principal, role)),
@@ -71,12 +71,12 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     },
   );
 
-  server.get<{ Params: AppParams }>(
+  app.get<{ Params: AppParams }>(
     '/api/v1/workspaces/:ws/apps/:app',
     { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
     async (request) => {
       const ctx = appScope(request);
-      const versions = await listVersionDetails(server.db, ctx.app.id);
+      const versions = await listVersionDetails(app.db, ctx.app.id);
       return {
         ...appJson(ctx.app, ctx.workspace.name),
         versions: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)),
@@ -84,7 +84,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     },
   );
 
-  server.patch<{ Params: AppParams; Body: AppPatch }>(
+  app.patch<{ Params: AppParams; Body: AppPatch }>(
     '/api/v1/workspaces/:ws/apps/:app',
     {
       // ISVs edit the info; reviewers may move the app between categories (the handler's rule).
@@ -124,22 +124,22 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
             : 'editing an app needs the workspace-regular role or higher',
         );
       }
-      const updated = await updateAppInfo(server.db, ctx.workspace.id, ctx.app.name, body, callerName(request));
+      const updated = await updateAppInfo(app.db, ctx.workspace.id, ctx.app.name, body, callerName(request));
       return appJson(updated, ctx.workspace.name);
     },
   );
 
-  server.delete<{ Params: AppParams }>(
+  app.delete<{ Params: AppParams }>(
     '/api/v1/workspaces/:ws/apps/:app',
     { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
     async (request, reply) => {
       const ctx = appScope(request);
-      await deleteApp(server.db, server.blobs, ctx.workspace.id, ctx.app.name);
+      await deleteApp(app.db, app.blobs, ctx.workspace.id, ctx.app.name);
       return reply.code(204).send();
     },
   );
 
-  server.get<{ Params: AppParams }>(
+  app.get<{ Params: AppParams }>(
     '/api/v1/workspaces/:ws/apps/:app/icon',
     { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
     async (request, reply) => {
@@ -153,7 +153,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     },
   );
 
-  server.put<{ Params: AppParams }>(
+  app.put<{ Params: AppParams }>(
     '/api/v1/workspaces/:ws/apps/:app/icon',
     { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
     async (request) => {
@@ -161,8 +161,8 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
       const bytes = await readIcon(request);
       const info = inspectIcon(bytes);
       const updated = await setAppIcon(
-        server.db,
-        server.blobs,
+        app.db,
+        app.blobs,
         ctx.workspace.id,
         ctx.app.name,
         bytes,
@@ -173,7 +173,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     },
   );
 
-  server.post<{ Params: AppParams; Body: { action: 'suspend' | 'activate'; message?: string } }>(
+  app.post<{ Params: AppParams; Body: { action: 'suspend' | 'activate'; message?: string } }>(
     '/api/v1/workspaces/:ws/apps/:app/actions',
     {
       config: {
@@ -195,7 +195,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     async (request) => {
       const ctx = appScope(request);
       const updated = await setAppSuspended(
-        server.db,
+        app.db,
         ctx.workspace.id,
         ctx.app.name,
         request.body.action === 'suspend',
@@ -206,7 +206,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     },
   );
 
-  server.get<{ Params: AppParams; Querystring: PagingQuery }>(
+  app.get<{ Params: AppParams; Querystring: PagingQuery }>(
     '/api/v1/workspaces/:ws/apps/:app/events',
     {
       config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) },
@@ -215,7 +215,7 @@ export default async function appRoutes(server: FastifyInstance): Promise<void> 
     async (request) => {
       const ctx = appScope(request);
       return eventsPage(
-        await listEvents(server.db, ctx.app.id, undefined, request.query.limit, eventsCursor(request.query.cursor)),
+        await listEvents(app.db, ctx.app.id, undefined, request.query.limit, eventsCursor(request.query.cursor)),
       );
     },
   );

@@ -16,12 +16,12 @@ import { access } from '../http/access.js';
 
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
 
-export default async function categoryRoutes(server: FastifyInstance): Promise<void> {
-  server.get('/api/v1/categories', { config: { access: access.store } }, async () => ({
-    items: (await listCategories(server.db)).map(categoryJson),
+export default async function categoryRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/api/v1/categories', { config: { access: access.store } }, async () => ({
+    items: (await listCategories(app.db)).map(categoryJson),
   }));
 
-  server.post<{ Body: { name: string; description?: string } }>(
+  app.post<{ Body: { name: string; description?: string } }>(
     '/api/v1/categories',
     {
       config: { access: access.permission('app-templates.manage') },
@@ -38,18 +38,18 @@ export default async function categoryRoutes(server: FastifyInstance): Promise<v
       },
     },
     async (request, reply) => {
-      const c = await createCategory(server.db, request.body);
+      const c = await createCategory(app.db, request.body);
       return reply.code(201).header('Location', `/api/v1/categories/${c.id}`).send(categoryJson(c));
     },
   );
 
-  server.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string } }>(
     '/api/v1/categories/:id',
     { config: { access: access.store }, schema: { params: idParam } },
-    async (request) => categoryJson(await getCategory(server.db, request.params.id)),
+    async (request) => categoryJson(await getCategory(app.db, request.params.id)),
   );
 
-  server.patch<{ Params: { id: string }; Body: { name?: string; description?: string } }>(
+  app.patch<{ Params: { id: string }; Body: { name?: string; description?: string } }>(
     '/api/v1/categories/:id',
     {
       config: { access: access.permission('app-templates.manage') },
@@ -67,24 +67,24 @@ export default async function categoryRoutes(server: FastifyInstance): Promise<v
       },
     },
     async (request) => {
-      return categoryJson(await updateCategory(server.db, request.params.id, request.body));
+      return categoryJson(await updateCategory(app.db, request.params.id, request.body));
     },
   );
 
-  server.delete<{ Params: { id: string } }>(
+  app.delete<{ Params: { id: string } }>(
     '/api/v1/categories/:id',
     { config: { access: access.permission('app-templates.manage') }, schema: { params: idParam } },
     async (request, reply) => {
-      await deleteCategory(server.db, server.blobs, request.params.id);
+      await deleteCategory(app.db, app.blobs, request.params.id);
       return reply.code(204).send();
     },
   );
 
-  server.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string } }>(
     '/api/v1/categories/:id/icon',
     { config: { access: access.store }, schema: { params: idParam } },
     async (request, reply) => {
-      const c = await getCategory(server.db, request.params.id);
+      const c = await getCategory(app.db, request.params.id);
       return sendIcon(
         request,
         reply,
@@ -94,14 +94,14 @@ export default async function categoryRoutes(server: FastifyInstance): Promise<v
     },
   );
 
-  server.put<{ Params: { id: string } }>(
+  app.put<{ Params: { id: string } }>(
     '/api/v1/categories/:id/icon',
     { config: { access: access.permission('app-templates.manage') }, schema: { params: idParam } },
     async (request) => {
-      await getCategory(server.db, request.params.id);
+      await getCategory(app.db, request.params.id);
       const bytes = await readIcon(request);
       const info = inspectIcon(bytes);
-      return categoryJson(await setCategoryIcon(server.db, server.blobs, request.params.id, bytes, info.contentType));
+      return categoryJson(await setCategoryIcon(app.db, app.blobs, request.params.id, bytes, info.contentType));
     },
   );
 }

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { groupEntries, compareVersionsDesc, toIndexEntry } from '../index/render.js';
-import { deleteVersion, listWorkspaceVersions, storeUpload } from '../versions/versions.js';
+import { deleteVersion, listWorkspaceVersions, createDraft } from '../versions/versions.js';
 import { attachProvenance } from '../versions/provenance.js';
 import { formParts, partFile, readChartUpload, readProvPart } from './upload-body.js';
 import { rawBody } from './body.js';
@@ -35,7 +35,7 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
       const upload = await readChartUpload(request, app.config.maxUploadBytes);
-      const result = await storeUpload(app.db, app.blobs, {
+      const result = await createDraft(app.db, app.blobs, {
         workspaceId: workspace.id,
         pkg: upload.pkg,
         prov: upload.prov,

@@ -15,8 +15,8 @@ interface Query {
   cursor?: string;
 }
 
-export default async function reviewRoutes(server: FastifyInstance): Promise<void> {
-  server.get<{ Querystring: Query }>(
+export default async function reviewRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Querystring: Query }>(
     '/api/v1/reviews',
     {
       config: { access: access.permission('app-templates.view') },
@@ -38,7 +38,7 @@ export default async function reviewRoutes(server: FastifyInstance): Promise<voi
       const processed = request.query.status === 'processed';
       const limit = request.query.limit ?? 20;
       const offset = decodeOffset(request.query.cursor);
-      const page = await listReviews(server.db, { processed, q: request.query.q, limit, offset, userId: p.userId });
+      const page = await listReviews(app.db, { processed, q: request.query.q, limit, offset, userId: p.userId });
       const items = page.items.map((i) => ({
         app: appJson(i.app, i.workspace),
         version: versionJson(i.version, i.app.name, i.workspace, actorsFor(p, effectiveWorkspaceRole(p, i.memberRole))),

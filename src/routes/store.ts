@@ -33,33 +33,33 @@ interface ListQuery {
   cursor?: string;
 }
 
-export default async function storeRoutes(server: FastifyInstance): Promise<void> {
-  const cache = server.config.storePublic ? 'public, no-cache' : 'private, no-cache';
+export default async function storeRoutes(app: FastifyInstance): Promise<void> {
+  const cache = app.config.storePublic ? 'public, no-cache' : 'private, no-cache';
 
-  server.get('/store/index.yaml', { config: { access: access.store } }, async (request, reply) => {
-    const revision = await server.db.cached('store-revision', () => storeRevision(server.db));
-    const index = await server.indexCache.get('store', String(revision), async () =>
-      renderIndex(await listStoreVersions(server.db), { baseUrl: repoBaseUrl(server, '/store') }),
+  app.get('/store/index.yaml', { config: { access: access.store } }, async (request, reply) => {
+    const revision = await app.db.cached('store-revision', () => storeRevision(app.db));
+    const index = await app.indexCache.get('store', String(revision), async () =>
+      renderIndex(await listStoreVersions(app.db), { baseUrl: repoBaseUrl(app, '/store') }),
     );
     return sendIndex(request, reply, index, cache);
   });
 
-  server.get<{ Params: { file: string } }>(
+  app.get<{ Params: { file: string } }>(
     '/store/charts/:file',
     { config: { access: access.store } },
     async (request, reply) => {
       const file = request.params.file;
-      const hit = await server.db.cached(`store-package:${file}`, () => findStoreVersionByFile(server.db, file));
+      const hit = await app.db.cached(`store-package:${file}`, () => findStoreVersionByFile(app.db, file));
       const digest = hit ? (hit.prov ? hit.version.provDigest : hit.version.digest) : null;
       if (!hit || !digest) throw new AppError('not-found', `${request.params.file} is not in the store`);
       return sendPackage(request, reply, digest, {
         prov: hit.prov,
-        cacheControl: server.config.storePublic ? 'public, max-age=300' : 'private, max-age=300',
+        cacheControl: app.config.storePublic ? 'public, max-age=300' : 'private, max-age=300',
       });
     },
   );
 
-  server.get<{ Querystring: ListQuery }>(
+  app.get<{ Querystring: ListQuery }>(
     '/api/v1/store/apps',
     {
       config: { access: access.store },
@@ -80,14 +80,14 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
     async (request) => {
       const limit = request.query.limit ?? 20;
       const offset = decodeOffset(request.query.cursor);
-      const listing = await listStoreApps(server.db, {
+      const listing = await listStoreApps(app.db, {
         category: request.query.category,
         q: request.query.q,
         sort: request.query.sort ?? 'newest',
         limit,
         offset,
       });
-      const baseUrl = repoBaseUrl(server, '/store');
+      const baseUrl = repoBaseUrl(app, '/store');
       return {
         items: listing.items.map((i) => ({
           ...appJson(i.app, i.workspace),
@@ -98,17 +98,17 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
         })),
         total: listing.total,
         nextCursor: offset + limit < listing.total ? encodeCursor(String(offset + limit)) : null,
-        categories: (await listCategories(server.db)).map((c) => ({ id: c.id, name: c.name, storeApps: c.storeApps })),
+        categories: (await listCategories(app.db)).map((c) => ({ id: c.id, name: c.name, storeApps: c.storeApps })),
       };
     },
   );
 
-  server.get<{ Params: { name: string } }>(
+  app.get<{ Params: { name: string } }>(
     '/api/v1/store/apps/:name',
     { config: { access: access.store } },
     async (request) => {
-      const s = await getStoreApp(server.db, request.params.name);
-      const baseUrl = repoBaseUrl(server, '/store');
+      const s = await getStoreApp(app.db, request.params.name);
+      const baseUrl = repoBaseUrl(app, '/store');
       return {
         ...appJson(s.app, s.workspace),
         icon: s.app.iconDigest ? `/api/v1/store/apps/${s.app.name}/icon` : null,
@@ -119,11 +119,11 @@ export default async function storeRoutes(server: FastifyInstance): Promise<void
     },
   );
 
-  server.get<{ Params: { name: string } }>(
+  app.get<{ Params: { name: string } }>(
     '/api/v1/store/apps/:name/icon',
     { config: { access: access.store } },
     async (request, reply) => {
-      const s = await getStoreApp(server.db, request.params.name);
+      const s = await getStoreApp(app.db, request.params.name);
       return sendIcon(
         request,
         reply,

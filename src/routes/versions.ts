@@ -2,7 +2,7 @@
 // actions, events, files, and the values check for upgrades.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { deleteVersion, storeUpload } from '../versions/versions.js';
+import { deleteVersion, createDraft } from '../versions/versions.js';
 import { getVersionDetail, getVersionFiles, listVersionDetails } from '../versions/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
 import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../versions/transitions.js';
@@ -25,26 +25,26 @@ const FILES = new Map<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema'
 
 const MAX_VALUES_BYTES = 1024 * 1024;
 
-export default async function versionRoutes(server: FastifyInstance): Promise<void> {
+export default async function versionRoutes(app: FastifyInstance): Promise<void> {
   const base = '/api/v1/workspaces/:ws/apps/:app/versions';
 
-  server.get<{ Params: AppParams }>(
+  app.get<{ Params: AppParams }>(
     base,
     { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
     async (request) => {
       const ctx = appScope(request);
-      const versions = await listVersionDetails(server.db, ctx.app.id);
+      const versions = await listVersionDetails(app.db, ctx.app.id);
       return { items: versions.map((v) => versionJson(v, ctx.app.name, ctx.workspace.name, ctx.actors)) };
     },
   );
 
-  server.post<{ Params: AppParams }>(
+  app.post<{ Params: AppParams }>(
     base,
     { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
     async (request, reply) => {
       const ctx = appScope(request);
-      const upload = await readChartUpload(request, server.config.maxUploadBytes);
-      await storeUpload(server.db, server.blobs, {
+      const upload = await readChartUpload(request, app.config.maxUploadBytes);
+      await createDraft(app.db, app.blobs, {
         workspaceId: ctx.workspace.id,
         pkg: upload.pkg,
         prov: upload.prov,
@@ -54,7 +54,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
         actor: callerName(request),
         updateLog: upload.updateLog,
       });
-      const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, upload.pkg.metadata.version);
+      const version = await getVersionDetail(app.db, ctx.app.id, ctx.app.name, upload.pkg.metadata.version);
       return reply.code(201).send({
         app: appJson(ctx.app, ctx.workspace.name),
         version: versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors),
@@ -62,7 +62,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     },
   );
 
-  server.get<{ Params: VersionParams }>(
+  app.get<{ Params: VersionParams }>(
     `${base}/:version`,
     {
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
@@ -74,7 +74,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     },
   );
 
-  server.delete<{ Params: VersionParams }>(
+  app.delete<{ Params: VersionParams }>(
     `${base}/:version`,
     {
       config: {
@@ -86,8 +86,8 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
       const ctx = versionScope(request);
       checkActor('delete', { username: callerName(request), actors: ctx.actors });
       await deleteVersion(
-        server.db,
-        server.blobs,
+        app.db,
+        app.blobs,
         ctx.workspace.id,
         ctx.app.name,
         ctx.version.version,
@@ -98,7 +98,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     },
   );
 
-  server.get<{ Params: VersionParams }>(
+  app.get<{ Params: VersionParams }>(
     `${base}/:version/package`,
     {
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
@@ -115,7 +115,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
   );
 
   // Replaces a draft's (or rejected version's) package with one of the same name and version.
-  server.put<{ Params: VersionParams }>(
+  app.put<{ Params: VersionParams }>(
     `${base}/:version/package`,
     {
       config: { access: access.workspace('workspace-regular', { resolve: 'version' }) },
@@ -123,14 +123,14 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     },
     async (request) => {
       const ctx = versionScope(request);
-      const upload = await readChartUpload(request, server.config.maxUploadBytes);
+      const upload = await readChartUpload(request, app.config.maxUploadBytes);
       if (upload.pkg.metadata.version !== ctx.version.version) {
         throw new AppError(
           'chart-invalid',
           `the package is version ${upload.pkg.metadata.version}; this is version ${ctx.version.version}`,
         );
       }
-      await storeUpload(server.db, server.blobs, {
+      await createDraft(app.db, app.blobs, {
         workspaceId: ctx.workspace.id,
         pkg: upload.pkg,
         prov: upload.prov,
@@ -141,12 +141,12 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
         actor: callerName(request),
         updateLog: upload.updateLog ?? ctx.version.updateLog,
       });
-      const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, ctx.version.version);
+      const version = await getVersionDetail(app.db, ctx.app.id, ctx.app.name, ctx.version.version);
       return versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors);
     },
   );
 
-  server.post<{ Params: VersionParams; Body: { action: TransitionAction; message?: string } }>(
+  app.post<{ Params: VersionParams; Body: { action: TransitionAction; message?: string } }>(
     `${base}/:version/actions`,
     {
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
@@ -165,7 +165,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     },
     async (request) => {
       const ctx = versionScope(request);
-      await applyVersionAction(server.db, {
+      await applyVersionAction(app.db, {
         workspaceId: ctx.workspace.id,
         app: ctx.app.name,
         version: ctx.version.version,
@@ -173,12 +173,12 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
         message: request.body.message,
         caller: { username: callerName(request), actors: ctx.actors },
       });
-      const version = await getVersionDetail(server.db, ctx.app.id, ctx.app.name, ctx.version.version);
+      const version = await getVersionDetail(app.db, ctx.app.id, ctx.app.name, ctx.version.version);
       return versionJson(version, ctx.app.name, ctx.workspace.name, ctx.actors);
     },
   );
 
-  server.get<{ Params: VersionParams; Querystring: PagingQuery }>(
+  app.get<{ Params: VersionParams; Querystring: PagingQuery }>(
     `${base}/:version/events`,
     {
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
@@ -188,7 +188,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
       const ctx = versionScope(request);
       return eventsPage(
         await listEvents(
-          server.db,
+          app.db,
           ctx.app.id,
           ctx.version.version,
           request.query.limit,
@@ -198,7 +198,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     },
   );
 
-  server.get<{ Params: VersionParams & { name: string } }>(
+  app.get<{ Params: VersionParams & { name: string } }>(
     `${base}/:version/files/:name`,
     {
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
@@ -219,7 +219,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
         );
       }
       const ctx = versionScope(request);
-      const text = (await getVersionFiles(server.db, ctx.version.id))[file.column];
+      const text = (await getVersionFiles(app.db, ctx.version.id))[file.column];
       if (text === null) {
         throw new AppError('not-found', `version ${ctx.version.version} has no ${request.params.name}`);
       }
@@ -227,7 +227,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
     },
   );
 
-  server.post<{ Params: VersionParams }>(
+  app.post<{ Params: VersionParams }>(
     `${base}/:version/values/validate`,
     {
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
@@ -242,7 +242,7 @@ export default async function versionRoutes(server: FastifyInstance): Promise<vo
           () => new AppError('upload-too-large', `the values are larger than ${MAX_VALUES_BYTES} bytes`),
         )
       ).toString('utf8');
-      const files = await getVersionFiles(server.db, ctx.version.id);
+      const files = await getVersionFiles(app.db, ctx.version.id);
       if (files.valuesSchema === null) {
         return {
           valid: null,

@@ -5,7 +5,7 @@ import {
   createWorkspace,
   deleteWorkspace,
   listWorkspaces,
-  renameWorkspace,
+  setDisplayName,
   type Workspace,
 } from '../workspaces/workspaces.js';
 import { listMembers, removeMember, setMember } from '../workspaces/members.js';
@@ -82,7 +82,7 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
     },
     async (request) => {
       const { workspace } = workspaceScope(request);
-      return workspaceJson(await renameWorkspace(app.db, workspace.id, request.body.displayName));
+      return workspaceJson(await setDisplayName(app.db, workspace.id, request.body.displayName));
     },
   );
 

@@ -66,7 +66,7 @@ function versionExists(name: string, version: string): AppError {
 }
 
 /** Stores an uploaded chart: blobs first, then one transaction for the rows. */
-export async function storeUpload(db: Database, blobs: BlobStore, input: UploadInput): Promise<UploadResult> {
+export async function createDraft(db: Database, blobs: BlobStore, input: UploadInput): Promise<UploadResult> {
   const { pkg } = input;
   const { name, version } = pkg.metadata;
   if (input.expectName !== undefined && input.expectName !== name) {

@@ -88,7 +88,7 @@ export async function workspaceRevision(q: Queryable, workspaceId: number): Prom
   return rows[0]?.revision ?? null;
 }
 
-export async function renameWorkspace(q: Queryable, id: number, displayName: string): Promise<Workspace> {
+export async function setDisplayName(q: Queryable, id: number, displayName: string): Promise<Workspace> {
   const rows = await q.query<WorkspaceRow>(
     'UPDATE workspaces SET display_name = $2, updated_at = now() WHERE id = $1 RETURNING id, name, display_name, revision, created_at',
     [id, displayName],
