@@ -17,7 +17,7 @@ import appRoutes from './routes/apps.js';
 import versionRoutes from './routes/versions.js';
 import reviewRoutes from './routes/reviews.js';
 import categoryRoutes from './routes/categories.js';
-import storeRoutes from './routes/store.js';
+import { storeApiRoutes, storeRepoRoutes } from './routes/store.js';
 import docs from './plugins/docs.js';
 import userRoutes from './routes/users.js';
 import roleRoutes from './routes/roles.js';
@@ -25,6 +25,7 @@ import type { SignInLimits } from './accounts/rate-limit.js';
 import { access, type Access } from './http/access.js';
 import accessPlugin from './plugins/access.js';
 import type { ScryptCost } from './accounts/passwords.js';
+import * as contract from './http/contract.generated.js';
 
 // fastify-metrics is CommonJS with a default export; under NodeNext it arrives wrapped.
 type MetricsPlugin = FastifyPluginCallback<{
@@ -45,6 +46,33 @@ export interface BuildOptions {
   /** scrypt cost for new password hashes. Tests only: production never sets it and gets
    * OWASP's minimum (N=2^17, r=8, p=1); a hash below the cost in force is redone at sign-in. */
   scryptCost?: ScryptCost;
+}
+
+// Every operation's request schema comes from the contract (src/http/contract.generated.ts,
+// from openapi/openapi.yaml). A route served at an operation's path that validates
+// something must use that operation's schema object, and no other route may use it:
+// a mix-up stops start-up.
+const CONTRACT_SCHEMAS = new Map<unknown, string>(
+  Object.entries(contract.operationRoutes).map(([id, where]) => [
+    contract[id as keyof typeof contract.operationRoutes],
+    where,
+  ]),
+);
+const CONTRACT_ROUTES = new Map([...CONTRACT_SCHEMAS].map(([schema, where]) => [where, schema as object]));
+
+function checkContract(method: string | string[], url: string, schema: unknown): void {
+  for (const m of [method].flat()) {
+    if (m === 'HEAD') continue; // Fastify's HEAD twin of a GET shares its schema
+    const where = `${m} ${url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+    const owner = CONTRACT_SCHEMAS.get(schema);
+    const expected = CONTRACT_ROUTES.get(where);
+    if (owner !== undefined && owner !== where) {
+      throw new Error(`${where} uses the request schema of ${owner} (src/http/contract.generated.ts)`);
+    }
+    if (expected && Object.keys(expected).length > 0 && schema !== expected) {
+      throw new Error(`${where} must take its request schema from src/http/contract.generated.ts`);
+    }
+  }
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -74,6 +102,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Unknown body properties are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   });
+  app.addHook('onRoute', (route) => checkContract(route.method, route.url, route.schema));
   // Registered before any plugin so that it sees every route, including plugins' own.
   const onRoute = opts.onRoute;
   if (onRoute) {
@@ -106,17 +135,21 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // types; the body is handed over as a stream and ingest enforces the limits.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
+  // Route files write their paths below these prefixes.
   await app.register(opsRoutes);
-  await app.register(helmRepoRoutes);
-  await app.register(chartMuseumRoutes);
-  await app.register(userRoutes);
-  await app.register(roleRoutes);
-  await app.register(workspaceRoutes);
-  await app.register(appRoutes);
-  await app.register(versionRoutes);
-  await app.register(reviewRoutes);
-  await app.register(categoryRoutes);
-  await app.register(storeRoutes);
+  await app.register(helmRepoRoutes, { prefix: '/workspaces' });
+  await app.register(storeRepoRoutes, { prefix: '/store' });
+  // The trailing slash scopes ChartMuseum's not-found handler to exactly the URLs
+  // under /api/workspaces/ (a prefix without it would also take /api/workspaces).
+  await app.register(chartMuseumRoutes, { prefix: '/api/workspaces/' });
+  await app.register(userRoutes, { prefix: '/api/v1' });
+  await app.register(roleRoutes, { prefix: '/api/v1/roles' });
+  await app.register(workspaceRoutes, { prefix: '/api/v1/workspaces' });
+  await app.register(appRoutes, { prefix: '/api/v1/workspaces/:ws/apps' });
+  await app.register(versionRoutes, { prefix: '/api/v1/workspaces/:ws/apps/:app/versions' });
+  await app.register(reviewRoutes, { prefix: '/api/v1/reviews' });
+  await app.register(categoryRoutes, { prefix: '/api/v1/categories' });
+  await app.register(storeApiRoutes, { prefix: '/api/v1/store/apps' });
   await app.register(docs);
   return app;
 }

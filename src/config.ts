@@ -1,6 +1,8 @@
 // Typed configuration read from the environment and validated once at boot.
-// Every default lives here; a bad value stops start-up with the variable's name.
-import { Ajv } from 'ajv';
+// One JSON schema (below) lists every variable with its type, default and limits;
+// env-schema applies it. A bad value stops start-up with the variable's name.
+import envSchema from 'env-schema';
+import type { ErrorObject } from 'ajv';
 import path from 'node:path';
 
 export interface S3Config {
@@ -53,88 +55,196 @@ export class ConfigError extends Error {
   }
 }
 
-const envSchema = {
+/** Every environment variable Chartroom reads. A variable without a default is optional. */
+export const configSchema = {
   type: 'object',
+  additionalProperties: false,
   properties: {
-    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
-    HOST: { type: 'string', minLength: 1, default: '0.0.0.0' },
-    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
-    CHARTROOM_DATA_DIR: { type: 'string', minLength: 1, default: './data' },
-    S3_ENDPOINT: { type: 'string', pattern: '^https?://[^/]+/?$' },
-    S3_ACCESS_KEY: { type: 'string', minLength: 1 },
-    S3_SECRET_KEY: { type: 'string', minLength: 1 },
-    S3_BUCKET: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', default: 'chartroom' },
-    S3_REGION: { type: 'string', minLength: 1, default: 'us-east-1' },
-    CHARTROOM_PUBLIC_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
-    CHARTROOM_ADMIN_PASSWORD: { type: 'string', minLength: 8 },
-    CHARTROOM_STORE_PUBLIC: { type: 'boolean', default: true },
-    CHARTROOM_TRUST_PROXY: { type: 'boolean', default: false },
-    CHARTROOM_MAX_UPLOAD_BYTES: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 20 * 1024 * 1024 },
-    CHARTROOM_BLOB_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 3600 },
-    CHARTROOM_REQUEST_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
-    CHARTROOM_HEADERS_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 20 },
-    CHARTROOM_IDLE_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
-    CHARTROOM_KEEPALIVE_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 72 },
-    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080, description: 'listening port' },
+    HOST: { type: 'string', minLength: 1, default: '0.0.0.0', description: 'listening address' },
+    DATABASE_URL: {
+      type: 'string',
+      pattern: '^postgres(ql)?://',
+      description: 'Postgres; unset means embedded PGlite under the data dir',
+    },
+    CHARTROOM_DATA_DIR: {
+      type: 'string',
+      minLength: 1,
+      default: './data',
+      description: 'embedded database and local blobs',
+    },
+    S3_ENDPOINT: {
+      type: 'string',
+      pattern: '^https?://[^/]+/?$',
+      description: 'http(s)://host:port of an S3 server; unset means blobs on local disk',
+    },
+    S3_ACCESS_KEY: { type: 'string', minLength: 1, description: 'required with S3_ENDPOINT' },
+    S3_SECRET_KEY: { type: 'string', minLength: 1, description: 'required with S3_ENDPOINT' },
+    S3_BUCKET: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+      default: 'chartroom',
+      description: 'created when missing',
+    },
+    S3_REGION: { type: 'string', minLength: 1, default: 'us-east-1', description: 'region sent to the S3 server' },
+    CHARTROOM_PUBLIC_URL: {
+      type: 'string',
+      pattern: '^https?://[^\\s]+$',
+      description: 'when set, index urls are absolute',
+    },
+    CHARTROOM_ADMIN_PASSWORD: {
+      type: 'string',
+      minLength: 8,
+      description: 'password of admin, used only when the database is empty; unset means generated',
+    },
+    CHARTROOM_STORE_PUBLIC: {
+      type: 'boolean',
+      default: true,
+      description: 'false: the store needs a signed-in user',
+    },
+    CHARTROOM_TRUST_PROXY: {
+      type: 'boolean',
+      default: false,
+      description: 'client addresses come from X-Forwarded-For',
+    },
+    CHARTROOM_MAX_UPLOAD_BYTES: {
+      type: 'integer',
+      minimum: 1024,
+      maximum: 1073741824,
+      default: 20 * 1024 * 1024,
+      description: 'upload size limit',
+    },
+    CHARTROOM_BLOB_GRACE_SECONDS: {
+      type: 'integer',
+      minimum: 0,
+      default: 3600,
+      description: 'unreferenced blobs younger than this are never swept',
+    },
+    CHARTROOM_REQUEST_TIMEOUT_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 86400,
+      default: 300,
+      description: 'a whole request, headers and body, must arrive within this',
+    },
+    CHARTROOM_HEADERS_TIMEOUT_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3600,
+      default: 20,
+      description: 'request headers must arrive within this (at most the request timeout)',
+    },
+    CHARTROOM_IDLE_TIMEOUT_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 86400,
+      default: 60,
+      description: 'a connection with no traffic either way is closed after this',
+    },
+    CHARTROOM_KEEPALIVE_TIMEOUT_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3600,
+      default: 72,
+      description: 'an idle keep-alive connection is closed after this',
+    },
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      description: 'least severe level logged',
+    },
   },
 } as const;
 
+type Properties = (typeof configSchema)['properties'];
+type ValueOf<P> = P extends { enum: readonly (infer E)[] }
+  ? E
+  : P extends { type: 'integer' }
+    ? number
+    : P extends { type: 'boolean' }
+      ? boolean
+      : string;
+/** The environment as env-schema returns it: coerced, with defaults filled in. */
+type Environment = {
+  [K in keyof Properties]: Properties[K] extends { default: unknown }
+    ? ValueOf<Properties[K]>
+    : ValueOf<Properties[K]> | undefined;
+};
+
 type Env = Record<string, string | undefined>;
 
-const TIMEOUT_VARIABLES = [
-  'CHARTROOM_REQUEST_TIMEOUT_SECONDS',
-  'CHARTROOM_HEADERS_TIMEOUT_SECONDS',
-  'CHARTROOM_IDLE_TIMEOUT_SECONDS',
-  'CHARTROOM_KEEPALIVE_TIMEOUT_SECONDS',
-];
+// Accepted spellings of a boolean; JSON Schema coercion knows only "true" and "false".
+const BOOLEAN_WORDS = new Map([
+  ['true', true],
+  ['1', true],
+  ['yes', true],
+  ['false', false],
+  ['0', false],
+  ['no', false],
+]);
 
-const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: false });
-const validateEnv = ajv.compile(envSchema);
+/**
+ * The raw values env-schema will see. JSON Schema coercion is looser than Chartroom for
+ * numbers (it takes "-5" then reports a minimum, and "1e3" or " 42" as numbers) and
+ * narrower for booleans, so those two spellings are settled here with today's messages;
+ * types, defaults and limits stay in the schema.
+ */
+function rawValues(env: Env): Record<string, string | boolean> {
+  const input: Record<string, string | boolean> = {};
+  for (const [key, rule] of Object.entries(configSchema.properties)) {
+    const raw = env[key];
+    // An empty variable counts as unset, as shells and compose files often leave them.
+    if (raw === undefined || raw === '') continue;
+    if (rule.type === 'boolean') {
+      const value = BOOLEAN_WORDS.get(raw.toLowerCase());
+      if (value === undefined) throw new ConfigError(key, `must be true or false, got "${raw}"`);
+      input[key] = value;
+    } else if (rule.type === 'integer' && !/^\d+$/.test(raw)) {
+      throw new ConfigError(key, `must be a whole number, got "${raw}"`);
+    } else {
+      input[key] = raw;
+    }
+  }
+  return input;
+}
+
+const SECRET_VARIABLES = new Set(['CHARTROOM_ADMIN_PASSWORD', 'S3_SECRET_KEY', 'DATABASE_URL']);
+
+/** env-schema's first error as one ConfigError naming the variable. */
+function configErrorFrom(err: unknown, env: Env): unknown {
+  const first = (err as { errors?: ErrorObject[] }).errors?.[0];
+  if (!first) return err;
+  const variable = first.instancePath.replace(/^\//, '') || 'environment';
+  // Secrets are never echoed: a start-up error lands in logs.
+  const secret = SECRET_VARIABLES.has(variable);
+  const shown = env[variable] === undefined || secret ? '' : ` (got "${env[variable]}")`;
+  return new ConfigError(variable, `${first.message ?? 'is invalid'}${shown}`);
+}
 
 /** Reads and validates configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
-  const known = Object.keys(envSchema.properties);
-  const input: Record<string, unknown> = {};
-  for (const key of known) {
-    const value = env[key];
-    // An empty variable counts as unset, as shells and compose files often leave them.
-    if (value !== undefined && value !== '') input[key] = value;
+  let e: Environment;
+  try {
+    e = envSchema<Environment>({ schema: configSchema, data: rawValues(env), env: false });
+  } catch (err) {
+    throw configErrorFrom(err, env);
   }
-  for (const key of ['CHARTROOM_STORE_PUBLIC', 'CHARTROOM_TRUST_PROXY']) {
-    const raw = input[key];
-    if (typeof raw !== 'string') continue;
-    const v = raw.toLowerCase();
-    if (v === 'true' || v === '1' || v === 'yes') input[key] = true;
-    else if (v === 'false' || v === '0' || v === 'no') input[key] = false;
-    else throw new ConfigError(key, `must be true or false, got "${raw}"`);
-  }
-  const wholeNumbers = ['PORT', 'CHARTROOM_MAX_UPLOAD_BYTES', 'CHARTROOM_BLOB_GRACE_SECONDS', ...TIMEOUT_VARIABLES];
-  for (const key of wholeNumbers) {
-    const v = input[key];
-    if (typeof v === 'string' && !/^\d+$/.test(v)) throw new ConfigError(key, `must be a whole number, got "${v}"`);
-  }
-  if (!validateEnv(input)) {
-    const err = validateEnv.errors?.[0];
-    const variable = err?.instancePath.replace(/^\//, '') || 'environment';
-    const shown = env[variable] === undefined ? '' : ` (got "${env[variable]}")`;
-    throw new ConfigError(variable, `${err?.message ?? 'is invalid'}${shown}`);
-  }
-  const e = input as Record<string, string | number | boolean | undefined>;
 
   let s3: S3Config | null = null;
   if (e.S3_ENDPOINT !== undefined) {
     if (e.S3_ACCESS_KEY === undefined) throw new ConfigError('S3_ACCESS_KEY', 'is required when S3_ENDPOINT is set');
     if (e.S3_SECRET_KEY === undefined) throw new ConfigError('S3_SECRET_KEY', 'is required when S3_ENDPOINT is set');
-    const url = new URL(String(e.S3_ENDPOINT));
+    const url = new URL(e.S3_ENDPOINT);
     const useSSL = url.protocol === 'https:';
     s3 = {
       endPoint: url.hostname,
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
       useSSL,
-      accessKey: String(e.S3_ACCESS_KEY),
-      secretKey: String(e.S3_SECRET_KEY),
-      bucket: String(e.S3_BUCKET),
-      region: String(e.S3_REGION),
+      accessKey: e.S3_ACCESS_KEY,
+      secretKey: e.S3_SECRET_KEY,
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION,
     };
   } else if (e.S3_ACCESS_KEY !== undefined || e.S3_SECRET_KEY !== undefined) {
     throw new ConfigError('S3_ENDPOINT', 'is required when S3_ACCESS_KEY or S3_SECRET_KEY is set');
@@ -143,17 +253,17 @@ export function loadConfig(env: Env = process.env): Config {
   let publicUrl: string | null = null;
   if (e.CHARTROOM_PUBLIC_URL !== undefined) {
     try {
-      publicUrl = new URL(String(e.CHARTROOM_PUBLIC_URL)).toString().replace(/\/+$/, '');
+      publicUrl = new URL(e.CHARTROOM_PUBLIC_URL).toString().replace(/\/+$/, '');
     } catch {
       throw new ConfigError('CHARTROOM_PUBLIC_URL', 'must be an absolute http(s) URL');
     }
   }
 
   const timeouts: Timeouts = {
-    requestMs: Number(e.CHARTROOM_REQUEST_TIMEOUT_SECONDS) * 1000,
-    headersMs: Number(e.CHARTROOM_HEADERS_TIMEOUT_SECONDS) * 1000,
-    idleMs: Number(e.CHARTROOM_IDLE_TIMEOUT_SECONDS) * 1000,
-    keepAliveMs: Number(e.CHARTROOM_KEEPALIVE_TIMEOUT_SECONDS) * 1000,
+    requestMs: e.CHARTROOM_REQUEST_TIMEOUT_SECONDS * 1000,
+    headersMs: e.CHARTROOM_HEADERS_TIMEOUT_SECONDS * 1000,
+    idleMs: e.CHARTROOM_IDLE_TIMEOUT_SECONDS * 1000,
+    keepAliveMs: e.CHARTROOM_KEEPALIVE_TIMEOUT_SECONDS * 1000,
   };
   // Node refuses a headers limit longer than the whole-request limit.
   if (timeouts.headersMs > timeouts.requestMs) {
@@ -161,18 +271,18 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   return {
-    port: Number(e.PORT),
-    host: String(e.HOST),
-    databaseUrl: e.DATABASE_URL === undefined ? null : String(e.DATABASE_URL),
-    dataDir: path.resolve(String(e.CHARTROOM_DATA_DIR)),
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: path.resolve(e.CHARTROOM_DATA_DIR),
     s3,
     publicUrl,
-    adminPassword: e.CHARTROOM_ADMIN_PASSWORD === undefined ? null : String(e.CHARTROOM_ADMIN_PASSWORD),
-    storePublic: Boolean(e.CHARTROOM_STORE_PUBLIC),
-    trustProxy: Boolean(e.CHARTROOM_TRUST_PROXY),
-    maxUploadBytes: Number(e.CHARTROOM_MAX_UPLOAD_BYTES),
-    logLevel: e.LOG_LEVEL as Config['logLevel'],
-    blobGraceSeconds: Number(e.CHARTROOM_BLOB_GRACE_SECONDS),
+    adminPassword: e.CHARTROOM_ADMIN_PASSWORD ?? null,
+    storePublic: e.CHARTROOM_STORE_PUBLIC,
+    trustProxy: e.CHARTROOM_TRUST_PROXY,
+    maxUploadBytes: e.CHARTROOM_MAX_UPLOAD_BYTES,
+    logLevel: e.LOG_LEVEL,
+    blobGraceSeconds: e.CHARTROOM_BLOB_GRACE_SECONDS,
     timeouts,
   };
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { readFile } from 'node:fs/promises';
+import { ConfigError, configSchema, loadConfig } from '../src/config.js';
 
 t.test('defaults give the embedded set-up', async (t) => {
   const c = loadConfig({});
@@ -78,5 +79,62 @@ t.test('a bad value names its variable', async (t) => {
     t.equal((err as ConfigError).variable, variable);
     t.match((err as ConfigError).message, new RegExp(`^invalid configuration: ${variable} `));
     t.match((err as ConfigError).message, message, `${variable}: ${(err as Error).message}`);
+    for (const secret of ['short', 'hunter2-secret']) {
+      t.notMatch((err as ConfigError).message, secret, 'a secret is never echoed');
+    }
+  }
+  const err = (() => {
+    try {
+      return loadConfig({
+        S3_ENDPOINT: 'http://127.0.0.1:9000',
+        S3_ACCESS_KEY: 'a',
+        S3_SECRET_KEY: 'hunter2-secret',
+        CHARTROOM_ADMIN_PASSWORD: 'short',
+      });
+    } catch (e) {
+      return e as Error;
+    }
+  })();
+  t.ok(err instanceof ConfigError);
+  t.notMatch((err as Error).message, /short|hunter2/, 'neither the password nor the S3 secret is in the message');
+});
+
+t.test('booleans take the usual spellings; numbers are digits only; empty means unset', async (t) => {
+  for (const [raw, value] of [
+    ['TRUE', true],
+    ['yes', true],
+    ['1', true],
+    ['False', false],
+    ['NO', false],
+    ['0', false],
+  ] as const) {
+    t.equal(loadConfig({ CHARTROOM_TRUST_PROXY: raw }).trustProxy, value, raw);
+  }
+  for (const raw of ['1e3', ' 42', '4.5', '0x10']) {
+    t.throws(() => loadConfig({ PORT: raw }), /^invalid configuration: PORT must be a whole number/, raw);
+  }
+  const c = loadConfig({ PORT: '', CHARTROOM_STORE_PUBLIC: '', CHARTROOM_ADMIN_PASSWORD: '' });
+  t.equal(c.port, 8080);
+  t.equal(c.storePublic, true);
+  t.equal(c.adminPassword, null);
+  t.throws(() => loadConfig({ CHARTROOM_TRUST_PROXY: 'on' }), /CHARTROOM_TRUST_PROXY must be true or false, got "on"/);
+});
+
+t.test('unknown variables are ignored', async (t) => {
+  t.equal(loadConfig({ CHARTROOM_NOT_A_SETTING: 'x', PATH: '/bin' }).port, 8080);
+});
+
+t.test("the README's configuration table lists every variable of the schema with its default", async (t) => {
+  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'));
+  const documented = new Map<string, string>();
+  for (const line of section.slice(0, section.indexOf('\n## ', 1)).split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    if (!cells[1]?.startsWith('`')) continue;
+    for (const [, name] of cells[1].matchAll(/`([A-Z0-9_]+)`/g)) documented.set(name as string, cells[2] ?? '');
+  }
+  t.same([...documented.keys()].sort(), Object.keys(configSchema.properties).sort());
+  for (const [name, rule] of Object.entries(configSchema.properties)) {
+    if ('default' in rule) t.equal(documented.get(name), `\`${String(rule.default)}\``, name);
   }
 });

@@ -2,8 +2,9 @@
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { PERMISSIONS, requireHeld, type Permission } from './permissions.js';
+import { DNS_LABEL_RE } from '../names.js';
 
-export const ROLE_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const ROLE_NAME_RE = DNS_LABEL_RE;
 
 export interface Role {
   name: string;

@@ -3,8 +3,9 @@ import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { DEFAULT_SCRYPT_COST, hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import { requireHeld, type Permission } from './permissions.js';
+import { DNS_LABEL_RE } from '../names.js';
 
-export const USERNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const USERNAME_RE = DNS_LABEL_RE;
 export const MIN_PASSWORD_LENGTH = 8;
 
 export interface User {
@@ -29,6 +30,9 @@ interface UserRow {
 }
 
 const COLUMNS = 'id, username, display_name, email, platform_role, disabled, created_at, updated_at';
+
+/** Joins the user (as `u`, null when none) whose id is the column `on`. */
+export const joinUser = (on: string): string => `LEFT JOIN users u ON u.id = ${on}`;
 
 export const toUser = (r: UserRow): User => ({
   username: r.username,

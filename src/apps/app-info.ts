@@ -42,31 +42,24 @@ function codePoints(s: string): number {
 }
 
 /**
- * Refuses a chart whose description could never be app info. Helm charts' descriptions
- * are a line or two; a huge one would only bloat every index that lists the chart.
+ * The app info an upload gives a new app: the chart's values that pass the PATCH rules.
+ * Refuses a chart whose description could never be app info (one limit, the app's):
+ * Helm charts' descriptions are a line or two; a huge one would only bloat every index
+ * that lists the chart. A home that is not a safe link is left out.
  */
-export function checkChartDescription(meta: Pick<ChartMetadata, 'description'>): void {
-  const d = meta.description;
-  if (d === undefined) return;
-  const n = codePoints(d);
+export function appInfoFromChart(meta: Pick<ChartMetadata, 'description' | 'home'>): {
+  description: string;
+  home: string;
+} {
+  const description = meta.description ?? '';
+  const n = codePoints(description);
   if (n > APP_INFO_LIMITS.description) {
     throw new AppError(
       'chart-invalid',
       `Chart.yaml description is ${n} characters long; at most ${APP_INFO_LIMITS.description} are allowed (the limit of an app's description)`,
     );
   }
-}
-
-/** The app info an upload gives a new app: the chart's values that pass the PATCH rules. */
-export function appInfoFromChart(meta: Pick<ChartMetadata, 'description' | 'home'>): {
-  description: string;
-  home: string;
-} {
-  const description = meta.description ?? '';
-  return {
-    description: codePoints(description) <= APP_INFO_LIMITS.description ? description : '',
-    home: isSafeLink(meta.home) ? meta.home : '',
-  };
+  return { description, home: isSafeLink(meta.home) ? meta.home : '' };
 }
 
 /** Chart metadata as the API shows it: links that are not safe http(s) URLs are left out. */

@@ -1,13 +1,17 @@
 // Apps: a chart name in a workspace with the info an app store shows (description,
-// one-line abstraction, home, icon, category) and the app-level suspension flag.
+// one-line abstraction, home, icon, category) and the app-level suspension flag. The
+// operations whose rules depend on an app's versions (deleting it, an edit that moves
+// the store revision) are composed in src/versions/containers.ts: versions build on apps,
+// so apps cannot ask about versions.
 import type { Database, Queryable } from '../db/database.js';
 import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
-import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
-import { deleteIfUnreferenced, swapBlob } from '../blobs/references.js';
-import { findCategory } from '../categories/categories.js';
+import { requireAllowed, type Actor } from '../lifecycle/state-machine.js';
+import { swapBlob } from '../blobs/references.js';
+import { joinCategory, type CategoryRecord } from '../categories/categories.js';
+import { releaseStoreName } from './store-names.js';
 
 export interface AppRecord {
   id: number;
@@ -43,7 +47,7 @@ export interface AppRow {
 /** The columns of an AppRow; select them FROM APP_FROM (which names the app `a`), joining more tables after it. */
 export const APP_COLUMNS = `a.id, a.workspace_id, a.name, a.description, a.abstraction, a.home, a.icon_digest, a.icon_type,
   a.category_id, c.name AS category_name, a.suspended, a.created_at, a.updated_at`;
-export const APP_FROM = 'apps a LEFT JOIN categories c ON c.id = a.category_id';
+export const APP_FROM = `apps a ${joinCategory('a.category_id')}`;
 const APP_SELECT = `SELECT ${APP_COLUMNS} FROM ${APP_FROM}`;
 
 export const toApp = (r: AppRow): AppRecord => ({
@@ -60,6 +64,12 @@ export const toApp = (r: AppRow): AppRecord => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** Joins the app (as `a`) whose id is the column `on`. */
+export const joinApp = (on: string): string => `JOIN apps a ON a.id = ${on}`;
+
+/** The condition on `a` the store adds to its own: a suspended app is hidden whatever its versions' states. */
+export const APP_NOT_SUSPENDED = 'NOT a.suspended';
 
 export async function findApp(q: Queryable, workspaceId: number, name: string): Promise<AppRecord | null> {
   const rows = await q.query<AppRow>(`${APP_SELECT} WHERE a.workspace_id = $1 AND a.name = $2`, [workspaceId, name]);
@@ -92,46 +102,59 @@ export interface AppPatch {
   category?: string | number;
 }
 
-/** Does the app hold a version the store shows? */
-async function inStore(q: Queryable, appId: number): Promise<boolean> {
-  return (
-    (await q.query("SELECT 1 FROM app_versions WHERE app_id = $1 AND state = 'active' LIMIT 1", [appId])).length > 0
-  );
+/** Inside a transaction: the app, its row locked against concurrent changes; not-found when missing. */
+export async function lockApp(q: Queryable, workspaceId: number, name: string): Promise<AppRecord> {
+  const rows = await q.query<AppRow>(`${APP_SELECT} WHERE a.workspace_id = $1 AND a.name = $2 FOR UPDATE OF a`, [
+    workspaceId,
+    name,
+  ]);
+  if (!rows[0]) throw new AppError('not-found', `app ${JSON.stringify(name)} not found`);
+  return toApp(rows[0]);
 }
 
-export async function updateAppInfo(
-  db: Database,
+/**
+ * Inside an upload's transaction: the id of the app `name`, created with `info` (what
+ * src/apps/app-info.ts kept of the chart's) when the workspace has no such app yet.
+ */
+export async function ensureApp(
+  q: Queryable,
   workspaceId: number,
   name: string,
-  patch: AppPatch,
+  info: { description: string; home: string },
+): Promise<number> {
+  const rows = await q.query<{ id: number }>(
+    `INSERT INTO apps (workspace_id, name, description, home) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (workspace_id, name) DO UPDATE SET updated_at = now() RETURNING id`,
+    [workspaceId, name, info.description, info.home],
+  );
+  return (rows[0] as { id: number }).id;
+}
+
+/**
+ * Inside a transaction: applies the patch (its category already looked up) and records
+ * what changed; true when anything did.
+ */
+export async function writeAppInfo(
+  q: Queryable,
+  app: AppRecord,
+  patch: Omit<AppPatch, 'category'>,
+  category: CategoryRecord | null,
   actor: string,
-): Promise<AppRecord> {
-  return db.tx(async (q) => {
-    const app = await getApp(q, workspaceId, name);
-    const changed: string[] = [];
-    let categoryId: number | null = null;
-    if (patch.category !== undefined) {
-      const category = await findCategory(q, patch.category);
-      if (!category) {
-        throw new AppError('validation-failed', `category ${JSON.stringify(patch.category)} does not exist`);
-      }
-      categoryId = category.id;
-      if (category.id !== app.category?.id) changed.push(`category=${category.name}`);
-    }
-    for (const key of ['description', 'abstraction', 'home'] as const) {
-      if (patch[key] !== undefined && patch[key] !== app[key]) changed.push(key);
-    }
-    await q.query(
-      `UPDATE apps SET description = COALESCE($2, description), abstraction = COALESCE($3, abstraction),
-         home = COALESCE($4, home), category_id = COALESCE($5, category_id), updated_at = now() WHERE id = $1`,
-      [app.id, patch.description ?? null, patch.abstraction ?? null, patch.home ?? null, categoryId],
-    );
-    if (changed.length > 0) {
-      await recordEvent(q, { appId: app.id, actor, action: 'edit', message: `changed ${changed.join(', ')}` });
-      if (await inStore(q, app.id)) await bumpStoreRevision(q);
-    }
-    return getApp(q, workspaceId, name);
-  });
+): Promise<boolean> {
+  const changed: string[] = [];
+  if (category && category.id !== app.category?.id) changed.push(`category=${category.name}`);
+  for (const key of ['description', 'abstraction', 'home'] as const) {
+    if (patch[key] !== undefined && patch[key] !== app[key]) changed.push(key);
+  }
+  await q.query(
+    `UPDATE apps SET description = COALESCE($2, description), abstraction = COALESCE($3, abstraction),
+       home = COALESCE($4, home), category_id = COALESCE($5, category_id), updated_at = now() WHERE id = $1`,
+    [app.id, patch.description ?? null, patch.abstraction ?? null, patch.home ?? null, category?.id ?? null],
+  );
+  if (changed.length > 0) {
+    await recordEvent(q, { appId: app.id, actor, action: 'edit', message: `changed ${changed.join(', ')}` });
+  }
+  return changed.length > 0;
 }
 
 export async function setAppIcon(
@@ -160,27 +183,28 @@ export async function setAppIcon(
   return getApp(db, workspaceId, name);
 }
 
-export async function deleteApp(db: Database, blobs: BlobStore, workspaceId: number, name: string): Promise<void> {
-  await db.tx(async (q) => {
-    const rows = await q.query<{ id: number; icon_digest: string | null }>(
-      'SELECT id, icon_digest FROM apps WHERE workspace_id = $1 AND name = $2 FOR UPDATE',
-      [workspaceId, name],
-    );
-    const row = rows[0];
-    if (!row) throw new AppError('not-found', `app ${JSON.stringify(name)} not found`);
-    const versions = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM app_versions WHERE app_id = $1', [
-      row.id,
-    ]);
-    const n = versions[0]?.n ?? 0;
-    if (n > 0) {
-      throw new AppError('app-not-empty', `app ${JSON.stringify(name)} still has ${n} version(s); delete them first`);
-    }
-    await q.query('DELETE FROM apps WHERE id = $1', [row.id]);
-    await q.query('DELETE FROM store_names WHERE name = $1 AND workspace_id = $2', [name, workspaceId]);
-    await bumpWorkspaceRevision(q, workspaceId);
-    if (row.icon_digest) await deleteIfUnreferenced(q, blobs, row.icon_digest);
-  });
+/**
+ * Inside a transaction, once the caller checked the app holds no versions: deletes it
+ * and gives up its store name. Its icon blob is the caller's to release.
+ */
+export async function deleteAppRow(q: Queryable, app: AppRecord): Promise<void> {
+  await q.query('DELETE FROM apps WHERE id = $1', [app.id]);
+  await releaseStoreName(q, app.name, app.workspaceId);
 }
+
+/** Inside a transaction, once the caller checked none holds a version: deletes the workspace's apps. */
+export async function deleteAppsOfWorkspace(q: Queryable, workspaceId: number): Promise<void> {
+  await q.query('DELETE FROM apps WHERE workspace_id = $1', [workspaceId]);
+}
+
+/** How many apps (in the store or not) are in the category. */
+export async function countAppsInCategory(q: Queryable, categoryId: number): Promise<number> {
+  const rows = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM apps WHERE category_id = $1', [categoryId]);
+  return rows[0]?.n ?? 0;
+}
+
+/** Only reviewers suspend or activate an app (the route's access rule). */
+const MODERATOR: ReadonlySet<Actor> = new Set<Actor>(['reviewer']);
 
 /** Suspends or re-activates the whole app in the store, leaving version states alone. */
 export async function setAppSuspended(
@@ -192,26 +216,16 @@ export async function setAppSuspended(
   message: string,
 ): Promise<AppRecord> {
   return db.tx(async (q) => {
-    const rows = await q.query<{ id: number; suspended: boolean }>(
-      'SELECT id, suspended FROM apps WHERE workspace_id = $1 AND name = $2 FOR UPDATE',
-      [workspaceId, name],
-    );
-    const row = rows[0];
-    if (!row) throw new AppError('not-found', `app ${JSON.stringify(name)} not found`);
-    if (row.suspended === suspend) {
-      const state = suspend ? 'suspended' : 'active';
-      throw new AppError('invalid-transition', `app ${JSON.stringify(name)} is already ${state}`, {
-        state,
-        allowedActions: [suspend ? 'activate' : 'suspend'],
-      });
-    }
-    await q.query('UPDATE apps SET suspended = $2, updated_at = now() WHERE id = $1', [row.id, suspend]);
+    const app = await lockApp(q, workspaceId, name);
+    const from = app.suspended ? 'suspended' : 'active';
+    requireAllowed(suspend ? 'suspend' : 'activate', from, MODERATOR, { app: name });
+    await q.query('UPDATE apps SET suspended = $2, updated_at = now() WHERE id = $1', [app.id, suspend]);
     await bumpStoreRevision(q);
     await recordEvent(q, {
-      appId: row.id,
+      appId: app.id,
       actor,
       action: suspend ? 'suspend-app' : 'activate-app',
-      from: suspend ? 'active' : 'suspended',
+      from,
       to: suspend ? 'suspended' : 'active',
       message,
     });

@@ -8,6 +8,12 @@ export async function lockDigest(q: Queryable, digest: string): Promise<void> {
   await q.query("SELECT pg_advisory_xact_lock(hashtext('blob:' || $1))", [digest]);
 }
 
+/**
+ * Whether any row points at the blob. The one query that names other aggregates'
+ * tables by design: versions, apps and categories all store blobs through this module,
+ * so it cannot import their fragments (that would be an import cycle). A new column
+ * that holds a digest must be added here too.
+ */
 export async function blobReferenced(q: Queryable, digest: string): Promise<boolean> {
   const rows = await q.query(
     `SELECT 1 FROM app_versions WHERE digest = $1 OR prov_digest = $1

@@ -1,12 +1,14 @@
-// Categories of the store: a unique name, a description and an icon. The built-in
-// `uncategorized` always exists; a category that holds apps cannot be deleted.
+// The categories table: a unique name, a description and an icon. The built-in
+// `uncategorized` always exists. How many apps the store shows in each, and the rule
+// that a category holding apps cannot be deleted, need the apps and their versions:
+// src/store/categories.ts composes those over the functions here.
 import type { Database, Queryable } from '../db/database.js';
 import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
-import { deleteIfUnreferenced, swapBlob } from '../blobs/references.js';
+import { swapBlob } from '../blobs/references.js';
 
-export interface Category {
+export interface CategoryRecord {
   id: number;
   name: string;
   description: string;
@@ -14,8 +16,6 @@ export interface Category {
   hasIcon: boolean;
   iconDigest: string | null;
   iconType: string | null;
-  /** Apps the store shows in this category. */
-  storeApps: number;
 }
 
 interface CategoryRow {
@@ -25,17 +25,11 @@ interface CategoryRow {
   builtin: boolean;
   icon_digest: string | null;
   icon_type: string | null;
-  store_apps: number;
 }
 
-// Store-visible: not suspended, at least one active version.
-export const STORE_APP_CONDITION = `NOT a.suspended AND EXISTS (SELECT 1 FROM app_versions v WHERE v.app_id = a.id AND v.state = 'active')`;
+const SELECT = 'SELECT c.id, c.name, c.description, c.builtin, c.icon_digest, c.icon_type FROM categories c';
 
-const SELECT = `SELECT c.id, c.name, c.description, c.builtin, c.icon_digest, c.icon_type,
-  (SELECT count(*)::int FROM apps a WHERE a.category_id = c.id AND ${STORE_APP_CONDITION}) AS store_apps
-  FROM categories c`;
-
-const toCategory = (r: CategoryRow): Category => ({
+const toCategory = (r: CategoryRow): CategoryRecord => ({
   id: r.id,
   name: r.name,
   description: r.description,
@@ -43,23 +37,38 @@ const toCategory = (r: CategoryRow): Category => ({
   hasIcon: r.icon_digest !== null,
   iconDigest: r.icon_digest,
   iconType: r.icon_type,
-  storeApps: r.store_apps,
 });
 
-export async function listCategories(q: Queryable): Promise<Category[]> {
+/** Joins the category (as `c`, null when none) whose id is the column `on`. */
+export const joinCategory = (on: string): string => `LEFT JOIN categories c ON c.id = ${on}`;
+
+/** A reference to a category is its id (up to nine digits) or its name. */
+const isId = (ref: string | number): boolean => typeof ref === 'number' || /^\d{1,9}$/.test(ref);
+
+/** The condition on `c` that picks the category `ref` names, whose text is the query parameter `param`. */
+export const categoryIs = (ref: string | number, param: string): string =>
+  isId(ref) ? `c.id = ${param}::int` : `c.name = ${param}`;
+
+export async function listCategoryRecords(q: Queryable): Promise<CategoryRecord[]> {
   return (await q.query<CategoryRow>(`${SELECT} ORDER BY c.builtin DESC, c.name`)).map(toCategory);
 }
 
 /** By id (number or digits) or by name. */
-export async function findCategory(q: Queryable, ref: string | number): Promise<Category | null> {
-  const byId = typeof ref === 'number' || /^\d{1,9}$/.test(ref);
-  const rows = await q.query<CategoryRow>(`${SELECT} WHERE ${byId ? 'c.id = $1::int' : 'c.name = $1'}`, [String(ref)]);
+export async function findCategory(q: Queryable, ref: string | number): Promise<CategoryRecord | null> {
+  const rows = await q.query<CategoryRow>(`${SELECT} WHERE ${categoryIs(ref, '$1')}`, [String(ref)]);
   return rows[0] ? toCategory(rows[0]) : null;
 }
 
-export async function getCategory(q: Queryable, ref: string | number): Promise<Category> {
+export async function getCategoryRecord(q: Queryable, ref: string | number): Promise<CategoryRecord> {
   const c = await findCategory(q, ref);
   if (!c) throw new AppError('not-found', `category ${JSON.stringify(String(ref))} not found`);
+  return c;
+}
+
+/** Inside a transaction: the category, its row locked against concurrent changes. */
+export async function lockCategory(q: Queryable, ref: string): Promise<CategoryRecord> {
+  const c = await getCategoryRecord(q, ref);
+  await q.query('SELECT id FROM categories WHERE id = $1 FOR UPDATE', [c.id]);
   return c;
 }
 
@@ -74,23 +83,25 @@ function checkName(name: string): string {
   return trimmed;
 }
 
-export async function createCategory(q: Queryable, input: { name: string; description?: string }): Promise<Category> {
+/** Returns the new category's id. */
+export async function insertCategory(q: Queryable, input: { name: string; description?: string }): Promise<number> {
   const name = checkName(input.name);
   const rows = await q.query<{ id: number }>(
     'INSERT INTO categories (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id',
     [name, input.description ?? ''],
   );
   if (!rows[0]) throw new AppError('category-exists', `category ${JSON.stringify(name)} already exists`);
-  return getCategory(q, rows[0].id);
+  return rows[0].id;
 }
 
-export async function updateCategory(
+/** Returns the category's id. */
+export async function updateCategoryRecord(
   db: Database,
   ref: string,
   patch: { name?: string; description?: string },
-): Promise<Category> {
+): Promise<number> {
   return db.tx(async (q) => {
-    const c = await getCategory(q, ref);
+    const c = await getCategoryRecord(q, ref);
     const name = patch.name !== undefined ? checkName(patch.name) : null;
     if (c.builtin && name !== null && name !== c.name) {
       throw new AppError('category-builtin', `the built-in category ${JSON.stringify(c.name)} cannot be renamed`);
@@ -103,35 +114,24 @@ export async function updateCategory(
       [c.id, name, patch.description ?? null],
     );
     await bumpStoreRevision(q);
-    return getCategory(q, c.id);
+    return c.id;
   });
 }
 
-export async function deleteCategory(db: Database, blobs: BlobStore, ref: string): Promise<void> {
-  await db.tx(async (q) => {
-    const c = await getCategory(q, ref);
-    await q.query('SELECT id FROM categories WHERE id = $1 FOR UPDATE', [c.id]);
-    if (c.builtin) {
-      throw new AppError('category-builtin', `the built-in category ${JSON.stringify(c.name)} cannot be deleted`);
-    }
-    const apps = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM apps WHERE category_id = $1', [c.id]);
-    const n = apps[0]?.n ?? 0;
-    if (n > 0) {
-      throw new AppError('category-in-use', `category ${JSON.stringify(c.name)} holds ${n} app(s); move them first`);
-    }
-    await q.query('DELETE FROM categories WHERE id = $1', [c.id]);
-    if (c.iconDigest) await deleteIfUnreferenced(q, blobs, c.iconDigest);
-  });
+/** Inside a transaction, after the caller checked that nothing uses it: deletes the row. */
+export async function deleteCategoryRow(q: Queryable, id: number): Promise<void> {
+  await q.query('DELETE FROM categories WHERE id = $1', [id]);
 }
 
-export async function setCategoryIcon(
+/** Returns the category's id. */
+export async function setCategoryIconRecord(
   db: Database,
   blobs: BlobStore,
   ref: string,
   bytes: Buffer,
   contentType: string,
-): Promise<Category> {
-  const c = await getCategory(db, ref);
+): Promise<number> {
+  const c = await getCategoryRecord(db, ref);
   await swapBlob(db, blobs, bytes, c.iconDigest, async (q, digest) => {
     await q.query('UPDATE categories SET icon_digest = $2, icon_type = $3, updated_at = now() WHERE id = $1', [
       c.id,
@@ -139,5 +139,5 @@ export async function setCategoryIcon(
       contentType,
     ]);
   });
-  return getCategory(db, c.id);
+  return c.id;
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { AppError } from '../errors.js';
+import { chartInvalid } from './invalid.js';
 
 export interface ArchiveLimits {
   maxUploadBytes: number;
@@ -33,10 +34,6 @@ export interface ChartArchive {
 const MiB = 1024 * 1024;
 function human(n: number): string {
   return n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`;
-}
-
-function invalid(message: string): AppError {
-  return new AppError('chart-invalid', message);
 }
 
 /** Reads the whole upload, enforcing the size limit while reading. */
@@ -85,17 +82,17 @@ const TYPE_NAMES: Record<string, string> = {
 /** Splits and checks a tar entry path; returns its segments. */
 export function checkEntryPath(raw: string, isDir: boolean): string[] {
   const shown = JSON.stringify(raw);
-  if (raw.length === 0) throw invalid('the archive has an entry with an empty path');
-  if (raw.includes('\\')) throw invalid(`entry ${shown} has a backslash in its path`);
-  if (raw.includes('\0')) throw invalid(`entry ${shown} has a NUL byte in its path`);
-  if (raw.startsWith('/')) throw invalid(`entry ${shown} has an absolute path`);
-  if (/^[a-zA-Z]:/.test(raw)) throw invalid(`entry ${shown} starts with a drive letter`);
+  if (raw.length === 0) throw chartInvalid('the archive has an entry with an empty path');
+  if (raw.includes('\\')) throw chartInvalid(`entry ${shown} has a backslash in its path`);
+  if (raw.includes('\0')) throw chartInvalid(`entry ${shown} has a NUL byte in its path`);
+  if (raw.startsWith('/')) throw chartInvalid(`entry ${shown} has an absolute path`);
+  if (/^[a-zA-Z]:/.test(raw)) throw chartInvalid(`entry ${shown} starts with a drive letter`);
   const parts = raw.split('/');
   if (isDir && parts[parts.length - 1] === '') parts.pop();
   for (const p of parts) {
-    if (p === '..') throw invalid(`entry ${shown} climbs out of the chart with ".."`);
-    if (p === '.') throw invalid(`entry ${shown} has a "." path segment`);
-    if (p === '') throw invalid(`entry ${shown} has an empty path segment`);
+    if (p === '..') throw chartInvalid(`entry ${shown} climbs out of the chart with ".."`);
+    if (p === '.') throw chartInvalid(`entry ${shown} has a "." path segment`);
+    if (p === '') throw chartInvalid(`entry ${shown} has an empty path segment`);
   }
   return parts;
 }
@@ -111,7 +108,9 @@ export async function readChartArchive(
 ): Promise<ChartArchive> {
   const { bytes } = upload;
   if (bytes.length < 3 || bytes[0] !== 0x1f || bytes[1] !== 0x8b || bytes[2] !== 0x08) {
-    throw invalid('the upload is not a gzip-compressed chart package (.tgz): gzip magic bytes 1f 8b 08 are missing');
+    throw chartInvalid(
+      'the upload is not a gzip-compressed chart package (.tgz): gzip magic bytes 1f 8b 08 are missing',
+    );
   }
   const files = new Map<string, Buffer>();
   const paths: string[] = [];
@@ -125,7 +124,7 @@ export async function readChartArchive(
       if (failed) return;
       failed = true;
       gunzip.destroy();
-      reject(err instanceof AppError ? err : invalid(`the archive could not be read: ${(err as Error).message}`));
+      reject(err instanceof AppError ? err : chartInvalid(`the archive could not be read: ${(err as Error).message}`));
     };
     const parser = new Parser({
       strict: true,
@@ -147,14 +146,16 @@ export async function readChartArchive(
       const type = entry.type;
       if (!ALLOWED_TYPES.has(type)) {
         const what = TYPE_NAMES[type] ?? `a ${type} entry`;
-        throw invalid(`entry ${JSON.stringify(entry.path)} is ${what}; only regular files and directories are allowed`);
+        throw chartInvalid(
+          `entry ${JSON.stringify(entry.path)} is ${what}; only regular files and directories are allowed`,
+        );
       }
       const isDir = type === 'Directory';
       const parts = checkEntryPath(entry.path, isDir);
       const top = parts[0] as string;
       if (root === null) root = top;
       else if (top !== root) {
-        throw invalid(
+        throw chartInvalid(
           `the archive has more than one top-level directory (${JSON.stringify(root)} and ${JSON.stringify(top)})`,
         );
       }
@@ -163,24 +164,26 @@ export async function readChartArchive(
         return;
       }
       if (parts.length < 2) {
-        throw invalid(`entry ${JSON.stringify(entry.path)} is not inside a top-level chart directory`);
+        throw chartInvalid(`entry ${JSON.stringify(entry.path)} is not inside a top-level chart directory`);
       }
       if (entry.size > limits.maxFileBytes) {
-        throw invalid(
+        throw chartInvalid(
           `file ${JSON.stringify(entry.path)} is ${entry.size} bytes, over the per-file limit of ${human(limits.maxFileBytes)}`,
         );
       }
       const name = parts.slice(1).join('/');
       paths.push(name);
       const keep = want(name);
-      if (keep && files.has(name)) throw invalid(`the archive holds ${JSON.stringify(entry.path)} twice`);
+      if (keep && files.has(name)) throw chartInvalid(`the archive holds ${JSON.stringify(entry.path)} twice`);
       const chunks: Buffer[] = [];
       let size = 0;
       entry.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > limits.maxFileBytes) {
           fail(
-            invalid(`file ${JSON.stringify(entry.path)} is over the per-file limit of ${human(limits.maxFileBytes)}`),
+            chartInvalid(
+              `file ${JSON.stringify(entry.path)} is over the per-file limit of ${human(limits.maxFileBytes)}`,
+            ),
           );
           return;
         }
@@ -191,7 +194,7 @@ export async function readChartArchive(
       });
     };
     parser.on('error', fail);
-    parser.on('warn', (_code: string, message: string) => fail(invalid(`the tar archive is damaged: ${message}`)));
+    parser.on('warn', (_code: string, message: string) => fail(chartInvalid(`the tar archive is damaged: ${message}`)));
     parser.on('end', () => {
       if (!failed) resolve();
     });
@@ -201,7 +204,7 @@ export async function readChartArchive(
       if (failed) return;
       total += chunk.length;
       if (total > limits.maxDecompressedBytes) {
-        fail(invalid(`the chart decompresses to more than the limit of ${human(limits.maxDecompressedBytes)}`));
+        fail(chartInvalid(`the chart decompresses to more than the limit of ${human(limits.maxDecompressedBytes)}`));
         return;
       }
       parser.write(chunk);
@@ -213,11 +216,11 @@ export async function readChartArchive(
       const msg = /unexpected end/i.test(err.message)
         ? 'the gzip stream is truncated (unexpected end of file)'
         : `the gzip stream is damaged: ${err.message}`;
-      fail(invalid(msg));
+      fail(chartInvalid(msg));
     });
     gunzip.end(bytes);
   });
 
-  if (!sawEntry || root === null) throw invalid('the archive is empty');
+  if (!sawEntry || root === null) throw chartInvalid('the archive is empty');
   return { bytes, digest: upload.digest, root, files, paths };
 }

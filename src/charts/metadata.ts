@@ -2,7 +2,7 @@
 // reduced to the fields Helm knows, which is all an index entry may carry (Helm
 // parses index files strictly, so one unknown field breaks `helm repo add`).
 import { Ajv, type ErrorObject } from 'ajv';
-import { AppError } from '../errors.js';
+import { chartInvalid } from './invalid.js';
 import { isMapping, loadYamlLimited } from './safe-yaml.js';
 
 export interface Maintainer {
@@ -105,10 +105,6 @@ const ajv = new Ajv({ allErrors: false, strict: true, verbose: true });
 const validateMetadata = ajv.compile(metadataSchema);
 const validateDependencies = ajv.compile({ type: 'array', items: dependencySchema });
 
-function invalid(message: string): AppError {
-  return new AppError('chart-invalid', message);
-}
-
 /** A JSON pointer from ajv ("/image/tag") as people write the path ("image.tag"). */
 export function dotted(instancePath: string): string {
   return instancePath
@@ -168,7 +164,7 @@ function parseYamlFile(file: string, text: string): unknown {
   try {
     return loadYamlLimited(text, MAX_CHART_YAML_NODES);
   } catch (err) {
-    throw invalid(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw chartInvalid(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 
@@ -176,7 +172,7 @@ function checkNoNulls(file: string, field: string, list: unknown): void {
   if (!Array.isArray(list)) return;
   list.forEach((item, i) => {
     if (item === null || item === undefined) {
-      throw invalid(`${file}: ${field}[${i}] is empty (null); remove it or fill it in`);
+      throw chartInvalid(`${file}: ${field}[${i}] is empty (null); remove it or fill it in`);
     }
   });
 }
@@ -224,32 +220,34 @@ const MAINTAINER_KEYS = ['name', 'email', 'url'] as const;
  */
 export function parseChartMetadata(chartYaml: string, requirementsYaml?: string): ChartMetadata {
   const doc = parseYamlFile('Chart.yaml', chartYaml);
-  if (!isMapping(doc)) throw invalid(`Chart.yaml must be a YAML mapping, not ${describeValue(doc).words}`);
+  if (!isMapping(doc)) throw chartInvalid(`Chart.yaml must be a YAML mapping, not ${describeValue(doc).words}`);
   checkNoNulls('Chart.yaml', 'maintainers', doc.maintainers);
   checkNoNulls('Chart.yaml', 'dependencies', doc.dependencies);
-  if (!validateMetadata(doc)) throw invalid(describeAjvError('Chart.yaml', validateMetadata.errors?.[0]));
+  if (!validateMetadata(doc)) throw chartInvalid(describeAjvError('Chart.yaml', validateMetadata.errors?.[0]));
 
   const apiVersion = doc.apiVersion as string;
   if (apiVersion !== 'v1' && apiVersion !== 'v2') {
-    throw invalid(`Chart.yaml: apiVersion must be v1 or v2, not ${JSON.stringify(apiVersion)}`);
+    throw chartInvalid(`Chart.yaml: apiVersion must be v1 or v2, not ${JSON.stringify(apiVersion)}`);
   }
   const name = doc.name as string;
-  if (name === '') throw invalid('Chart.yaml: name is empty');
-  if (name === '.' || name === '..') throw invalid(`Chart.yaml: name ${JSON.stringify(name)} is not allowed`);
+  if (name === '') throw chartInvalid('Chart.yaml: name is empty');
+  if (name === '.' || name === '..') throw chartInvalid(`Chart.yaml: name ${JSON.stringify(name)} is not allowed`);
   if (name.length > MAX_CHART_NAME_LENGTH) {
-    throw invalid(`Chart.yaml: name is ${name.length} characters long, over the limit of ${MAX_CHART_NAME_LENGTH}`);
+    throw chartInvalid(
+      `Chart.yaml: name is ${name.length} characters long, over the limit of ${MAX_CHART_NAME_LENGTH}`,
+    );
   }
   if (!CHART_NAME_RE.test(name)) {
-    throw invalid(`Chart.yaml: name ${JSON.stringify(name)} may only hold letters, digits, ".", "_" and "-"`);
+    throw chartInvalid(`Chart.yaml: name ${JSON.stringify(name)} may only hold letters, digits, ".", "_" and "-"`);
   }
   const version = doc.version as string;
   if (version.length > MAX_CHART_VERSION_LENGTH || !STRICT_SEMVER_RE.test(version)) {
-    throw invalid(
+    throw chartInvalid(
       `Chart.yaml: version ${JSON.stringify(version)} is not strict SemVer 2: it must start with a number and contain decimal points (for example 1.2.0)`,
     );
   }
   if (doc.type !== undefined && doc.type !== 'application' && doc.type !== 'library') {
-    throw invalid(`Chart.yaml: type must be "application" or "library", not ${JSON.stringify(doc.type)}`);
+    throw chartInvalid(`Chart.yaml: type must be "application" or "library", not ${JSON.stringify(doc.type)}`);
   }
 
   const meta = pick<ChartMetadata>(doc, METADATA_KEYS);
@@ -260,12 +258,14 @@ export function parseChartMetadata(chartYaml: string, requirementsYaml?: string)
   if (apiVersion === 'v1' && requirementsYaml !== undefined && meta.dependencies === undefined) {
     const req = parseYamlFile('requirements.yaml', requirementsYaml);
     if (req !== null && req !== undefined) {
-      if (!isMapping(req)) throw invalid(`requirements.yaml must be a YAML mapping, not ${describeValue(req).words}`);
+      if (!isMapping(req)) {
+        throw chartInvalid(`requirements.yaml must be a YAML mapping, not ${describeValue(req).words}`);
+      }
       if (req.dependencies !== undefined && req.dependencies !== null) {
         checkNoNulls('requirements.yaml', 'dependencies', req.dependencies);
         if (!validateDependencies(req.dependencies)) {
           const e = validateDependencies.errors?.[0];
-          throw invalid(
+          throw chartInvalid(
             describeAjvError('requirements.yaml', e && { ...e, instancePath: `/dependencies${e.instancePath}` }),
           );
         }

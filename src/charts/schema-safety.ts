@@ -9,7 +9,7 @@
 //   they are refused at upload with the pattern and the reason.
 import type { CodeOptions } from 'ajv';
 import { RE2JS } from 're2js';
-import { AppError } from '../errors.js';
+import { chartInvalid } from './invalid.js';
 import { isMapping } from './safe-yaml.js';
 
 export const MAX_SCHEMA_BYTES = 1024 * 1024;
@@ -21,10 +21,6 @@ export const MAX_SCHEMA_PATTERNS = 1_000;
 /** RE2 program size (instructions) of one pattern; matching costs input length × this. */
 export const MAX_PATTERN_PROGRAM = 10_000;
 
-function invalid(message: string): AppError {
-  return new AppError('chart-invalid', message);
-}
-
 /** Compiles a pattern with RE2; throws chart-invalid naming it, where it is and why it is refused. */
 export function compilePattern(pattern: string, where = ''): RE2JS {
   const at = where ? ` at ${where}` : '';
@@ -32,13 +28,13 @@ export function compilePattern(pattern: string, where = ''): RE2JS {
   try {
     re = RE2JS.compile(pattern);
   } catch (err) {
-    throw invalid(
+    throw chartInvalid(
       `values.schema.json: the pattern ${JSON.stringify(pattern)}${at} cannot be used: ${why(pattern)}` +
         `RE2 says: ${(err as Error).message}. Patterns are matched with RE2, in time linear in the input, as Helm does with Go's regexp`,
     );
   }
   if (re.programSize() > MAX_PATTERN_PROGRAM) {
-    throw invalid(
+    throw chartInvalid(
       `values.schema.json: the pattern ${JSON.stringify(pattern)}${at} compiles to ${re.programSize()} RE2 instructions, over the limit of ${MAX_PATTERN_PROGRAM}`,
     );
   }
@@ -70,7 +66,7 @@ export function checkSchemaShape(schema: unknown): void {
   let patterns = 0;
   visitSchema(schema, '#', (pattern, where) => {
     if (++patterns > MAX_SCHEMA_PATTERNS) {
-      throw invalid(
+      throw chartInvalid(
         `values.schema.json has more than ${MAX_SCHEMA_PATTERNS} regular expressions (pattern and patternProperties), over the limit of ${MAX_SCHEMA_PATTERNS}`,
       );
     }
@@ -84,13 +80,13 @@ function countNodes(schema: unknown): void {
   while (stack.length > 0) {
     const { value, depth } = stack.pop() as { value: unknown; depth: number };
     if (++nodes > MAX_SCHEMA_NODES) {
-      throw invalid(
+      throw chartInvalid(
         `values.schema.json has more than ${MAX_SCHEMA_NODES} JSON values, over the limit of ${MAX_SCHEMA_NODES}; a schema this large takes too long to compile`,
       );
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth > MAX_SCHEMA_DEPTH) {
-      throw invalid(
+      throw chartInvalid(
         `values.schema.json is nested more than ${MAX_SCHEMA_DEPTH} levels deep, over the limit of ${MAX_SCHEMA_DEPTH}`,
       );
     }

@@ -8,6 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
+import { chartInvalid } from './invalid.js';
 import { isMapping, loadYamlLimited } from './safe-yaml.js';
 import { checkSchemaShape, MAX_SCHEMA_BYTES, re2Engine } from './schema-safety.js';
 
@@ -18,20 +19,16 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 
 export const MAX_VALUES_NODES = 2_000_000;
 
-function invalid(message: string): AppError {
-  return new AppError('chart-invalid', message);
-}
-
 /** Parses values YAML; throws chart-invalid naming the file. Empty means {}. */
 export function parseValues(text: string, file = 'values.yaml'): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = loadYamlLimited(text, MAX_VALUES_NODES);
   } catch (err) {
-    throw invalid(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw chartInvalid(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (!isMapping(doc)) throw invalid(`${file} must be a YAML mapping at the top level`);
+  if (!isMapping(doc)) throw chartInvalid(`${file} must be a YAML mapping at the top level`);
   return doc;
 }
 
@@ -68,16 +65,16 @@ export function compileValuesSchema(text: string): ValidateFunction {
 function compileUncached(text: string): ValidateFunction {
   const size = Buffer.byteLength(text);
   if (size > MAX_SCHEMA_BYTES) {
-    throw invalid(`values.schema.json is ${size} bytes, over the limit of ${MAX_SCHEMA_BYTES} bytes (1 MiB)`);
+    throw chartInvalid(`values.schema.json is ${size} bytes, over the limit of ${MAX_SCHEMA_BYTES} bytes (1 MiB)`);
   }
   let schema: unknown;
   try {
     schema = JSON.parse(text);
   } catch (err) {
-    throw invalid(`values.schema.json is not valid JSON: ${(err as Error).message}`);
+    throw chartInvalid(`values.schema.json is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof schema !== 'boolean' && !isMapping(schema)) {
-    throw invalid('values.schema.json must be a JSON Schema: an object or a boolean');
+    throw chartInvalid('values.schema.json must be a JSON Schema: an object or a boolean');
   }
   checkSchemaShape(schema);
   const dialect = isMapping(schema) && typeof schema.$schema === 'string' ? schema.$schema : '';
@@ -108,6 +105,6 @@ function compileUncached(text: string): ValidateFunction {
     return ajv.compile(input);
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw invalid(`values.schema.json is not a valid JSON Schema: ${(err as Error).message}`);
+    throw chartInvalid(`values.schema.json is not a valid JSON Schema: ${(err as Error).message}`);
   }
 }

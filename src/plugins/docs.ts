@@ -1,5 +1,5 @@
 // The API contract at /openapi.json and interactive docs at /docs, from
-// openapi/openapi.yaml (the written contract is the source; nothing is generated).
+// openapi/openapi.yaml as it is written (the request schemas routes use are generated from it too).
 import fp from 'fastify-plugin';
 import fs from 'node:fs/promises';
 import yaml from 'js-yaml';

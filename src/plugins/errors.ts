@@ -1,5 +1,7 @@
-// One place that turns errors into responses: problem+json for the REST API and
-// ops routes, ChartMuseum's {"error": "..."} for its compatible API.
+// One place that turns errors into responses: every error becomes an AppError (one
+// mapping), then a body in the shape of the API it came from: problem+json here, for
+// the REST API, the Helm repositories and the ops routes; ChartMuseum's
+// {"error": "..."} through the handler src/routes/chartmuseum.ts sets for its routes.
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toProblem } from '../errors.js';
@@ -63,32 +65,45 @@ function fromFastifyError(err: FastifyError): AppError {
   return new AppError('internal', 'the server failed to handle the request; see its log');
 }
 
-export function isChartMuseumRoute(url: string): boolean {
-  return url.startsWith('/api/workspaces/');
-}
+type SendError = (request: FastifyRequest, reply: FastifyReply, appErr: AppError) => FastifyReply;
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, appErr: AppError): FastifyReply {
+/** An RFC 9457 problem (application/problem+json). */
+export const sendProblem: SendError = (request, reply, appErr) => {
   if (appErr.status === 401) reply.header('WWW-Authenticate', 'Basic realm="chartroom"');
-  if (isChartMuseumRoute(request.url)) {
-    return reply
-      .code(appErr.status)
-      .type('application/json; charset=utf-8')
-      .send({ error: appErr.detail, code: appErr.code });
-  }
   return reply
     .code(appErr.status)
     .type('application/problem+json; charset=utf-8')
     .send(toProblem(appErr, request.url.split('?')[0]));
+};
+
+/** ChartMuseum's error shape, {"error": "...", "code": "..."}, for its compatible API. */
+export const sendChartMuseumError: SendError = (_request, reply, appErr) => {
+  if (appErr.status === 401) reply.header('WWW-Authenticate', 'Basic realm="chartroom"');
+  return reply
+    .code(appErr.status)
+    .type('application/json; charset=utf-8')
+    .send({ error: appErr.detail, code: appErr.code });
+};
+
+/** An error handler answering in the given shape: the error as an AppError, logged, then sent. */
+export function errorHandler(send: SendError) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const appErr = err instanceof AppError ? err : fromFastifyError(err);
+    if (appErr.code === 'internal') request.log.error({ err }, 'request failed');
+    else request.log.debug({ code: appErr.code, detail: appErr.detail }, 'request refused');
+    return send(request, reply, appErr);
+  };
+}
+
+/** A not-found handler answering in the given shape: no route for this method and URL. */
+export function notFoundHandler(send: SendError) {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    send(request, reply, new AppError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`));
 }
 
 export default fp(
   async (app) => {
-    app.setErrorHandler((err: FastifyError, request, reply) => {
-      const appErr = err instanceof AppError ? err : fromFastifyError(err);
-      if (appErr.code === 'internal') request.log.error({ err }, 'request failed');
-      else request.log.debug({ code: appErr.code, detail: appErr.detail }, 'request refused');
-      return sendError(request, reply, appErr);
-    });
+    app.setErrorHandler(errorHandler(sendProblem));
     // No name in Chartroom may hold a NUL byte; refuse such URLs before any route
     // (or the database, which cannot store NUL in text) sees them.
     // Callback-style hooks: every request runs these, and they need no promise.
@@ -117,13 +132,7 @@ export default fp(
       }
       done();
     });
-    app.setNotFoundHandler((request, reply) =>
-      sendError(
-        request,
-        reply,
-        new AppError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`),
-      ),
-    );
+    app.setNotFoundHandler(notFoundHandler(sendProblem));
   },
   { name: 'chartroom-errors' },
 );

@@ -1,35 +1,26 @@
-// Apps of a workspace under /api/v1: list, upload, info, icon, suspension, events.
-import type { FastifyInstance } from 'fastify';
+// Apps of a workspace, under /api/v1/workspaces/:ws/apps (the prefix src/app.ts gives):
+// list, upload, info, icon, suspension, events.
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
-import {
-  deleteApp,
-  getApp,
-  listApps,
-  setAppIcon,
-  setAppSuspended,
-  updateAppInfo,
-  type AppPatch,
-} from '../apps/apps.js';
+import { getApp, listApps, setAppIcon, setAppSuspended } from '../apps/apps.js';
+import { deleteApp, updateAppInfo } from '../versions/containers.js';
 import { createDraft } from '../versions/versions.js';
 import { getVersionDetail, listVersionDetails } from '../versions/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
 import { inspectIcon, MAX_ICON_BYTES } from '../icons/icons.js';
-import { APP_INFO_LIMITS, homeSchema } from '../apps/app-info.js';
 import { readChartUpload } from './upload-body.js';
-import { appParams, type AppParams } from './params.js';
 import { appJson, callerName, versionJson } from './presenters.js';
 import { actorsFor } from '../accounts/principal.js';
 import { readBody } from './body.js';
-import { eventsCursor, eventsPage, eventsQuery, type PagingQuery } from './paging.js';
+import { eventsCursor, eventsPage } from './paging.js';
 import { access, appScope, workspaceScope } from '../http/access.js';
 import { sendIcon } from '../http/send.js';
+import * as contract from '../http/contract.generated.js';
 
-const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
-
-export default async function appRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { ws: string } }>(
-    '/api/v1/workspaces/:ws/apps',
-    { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } },
+const appRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  app.get(
+    '',
+    { schema: contract.listApps, config: { access: access.workspace('workspace-viewer') } },
     async (request) => {
       const { workspace, role } = workspaceScope(request);
       const actors = actorsFor(request.principal, role);
@@ -47,9 +38,9 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
   );
 
   // New app or new version of an existing app, from multipart `chart` (+ `prov`, `updateLog`).
-  app.post<{ Params: { ws: string } }>(
-    '/api/v1/workspaces/:ws/apps',
-    { config: { access: access.workspace('workspace-regular') }, schema: { params: wsParam } },
+  app.post(
+    '',
+    { schema: contract.uploadApp, config: { access: access.workspace('workspace-regular') } },
     async (request, reply) => {
       const { workspace, role } = workspaceScope(request);
       const upload = await readChartUpload(request, app.config.maxUploadBytes);
@@ -71,9 +62,9 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: AppParams }>(
-    '/api/v1/workspaces/:ws/apps/:app',
-    { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
+  app.get(
+    '/:app',
+    { schema: contract.getApp, config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) } },
     async (request) => {
       const ctx = appScope(request);
       const versions = await listVersionDetails(app.db, ctx.app.id);
@@ -84,31 +75,15 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.patch<{ Params: AppParams; Body: AppPatch }>(
-    '/api/v1/workspaces/:ws/apps/:app',
+  app.patch(
+    '/:app',
     {
+      // The body's limits are those of src/apps/app-info.ts (APP_INFO_LIMITS, linkSchema),
+      // which uploads follow too.
+      schema: contract.updateApp,
       // ISVs edit the info; reviewers may move the app between categories (the handler's rule).
       config: {
         access: access.workspace('workspace-regular', { resolve: 'app', orPermission: 'app-templates.manage' }),
-      },
-      schema: {
-        params: appParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: {
-            description: { type: 'string', maxLength: APP_INFO_LIMITS.description },
-            abstraction: { type: 'string', maxLength: APP_INFO_LIMITS.abstraction },
-            home: homeSchema, // the rules uploads follow too (src/apps/app-info.ts)
-            category: {
-              anyOf: [
-                { type: 'integer', minimum: 1 },
-                { type: 'string', minLength: 1, maxLength: 64 },
-              ],
-            },
-          },
-        },
       },
     },
     async (request) => {
@@ -129,9 +104,9 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.delete<{ Params: AppParams }>(
-    '/api/v1/workspaces/:ws/apps/:app',
-    { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
+  app.delete(
+    '/:app',
+    { schema: contract.deleteApp, config: { access: access.workspace('workspace-regular', { resolve: 'app' }) } },
     async (request, reply) => {
       const ctx = appScope(request);
       await deleteApp(app.db, app.blobs, ctx.workspace.id, ctx.app.name);
@@ -139,9 +114,9 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: AppParams }>(
-    '/api/v1/workspaces/:ws/apps/:app/icon',
-    { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
+  app.get(
+    '/:app/icon',
+    { schema: contract.getAppIcon, config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) } },
     async (request, reply) => {
       const ctx = appScope(request);
       return sendIcon(
@@ -153,9 +128,9 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.put<{ Params: AppParams }>(
-    '/api/v1/workspaces/:ws/apps/:app/icon',
-    { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
+  app.put(
+    '/:app/icon',
+    { schema: contract.setAppIcon, config: { access: access.workspace('workspace-regular', { resolve: 'app' }) } },
     async (request) => {
       const ctx = appScope(request);
       const bytes = await readIcon(request);
@@ -173,23 +148,12 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: AppParams; Body: { action: 'suspend' | 'activate'; message?: string } }>(
-    '/api/v1/workspaces/:ws/apps/:app/actions',
+  app.post(
+    '/:app/actions',
     {
+      schema: contract.actOnApp,
       config: {
         access: access.workspace('workspace-viewer', { resolve: 'app', andPermission: 'app-templates.manage' }),
-      },
-      schema: {
-        params: appParams,
-        body: {
-          type: 'object',
-          required: ['action'],
-          additionalProperties: false,
-          properties: {
-            action: { type: 'string', enum: ['suspend', 'activate'] },
-            message: { type: 'string', maxLength: 5000 },
-          },
-        },
       },
     },
     async (request) => {
@@ -206,12 +170,9 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: AppParams; Querystring: PagingQuery }>(
-    '/api/v1/workspaces/:ws/apps/:app/events',
-    {
-      config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) },
-      schema: { params: appParams, querystring: eventsQuery },
-    },
+  app.get(
+    '/:app/events',
+    { schema: contract.listAppEvents, config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) } },
     async (request) => {
       const ctx = appScope(request);
       return eventsPage(
@@ -219,7 +180,9 @@ export default async function appRoutes(app: FastifyInstance): Promise<void> {
       );
     },
   );
-}
+};
+
+export default appRoutes;
 
 export function readIcon(request: Parameters<typeof readBody>[0]): Promise<Buffer> {
   return readBody(

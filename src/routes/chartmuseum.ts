@@ -1,6 +1,8 @@
 // The ChartMuseum-compatible API of a workspace, so `helm cm-push` works unchanged
-// (it posts to <host>/api<repo path>/charts). Replies use ChartMuseum's shapes.
-import type { FastifyInstance } from 'fastify';
+// (it posts to <host>/api<repo path>/charts), under /api/workspaces/ (the prefix src/app.ts
+// gives). Replies use ChartMuseum's shapes, errors included: this plugin sets its own
+// error and not-found handlers, which answer {"error": "...", "code": "..."}.
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
 import { groupEntries, compareVersionsDesc, toIndexEntry } from '../index/render.js';
 import { deleteVersion, listWorkspaceVersions, createDraft } from '../versions/versions.js';
@@ -10,28 +12,22 @@ import { rawBody } from './body.js';
 import { repoBaseUrl } from '../http/send.js';
 import { MAX_PROV_BYTES } from '../charts/provenance.js';
 import { access, workspaceScope } from '../http/access.js';
-
-interface WsParams {
-  ws: string;
-}
-interface ChartParams extends WsParams {
-  name: string;
-}
-interface VersionParams extends ChartParams {
-  version: string;
-}
+import * as contract from '../http/contract.generated.js';
+import { errorHandler, notFoundHandler, sendChartMuseumError } from '../plugins/errors.js';
 
 function truthyFlag(v: unknown): boolean {
   // ChartMuseum treats a bare ?force (and ?force=true) as set.
   return v !== undefined && v !== 'false' && v !== '0';
 }
 
-export default async function chartMuseumRoutes(app: FastifyInstance): Promise<void> {
-  const forceQuery = { type: 'object', properties: { force: { type: 'string' } } } as const;
+const chartMuseumRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  // Errors of these routes, and requests for URLs under the prefix that no route serves.
+  app.setErrorHandler(errorHandler(sendChartMuseumError));
+  app.setNotFoundHandler(notFoundHandler(sendChartMuseumError));
 
-  app.post<{ Params: WsParams; Querystring: { force?: string } }>(
-    '/api/workspaces/:ws/charts',
-    { config: { access: access.workspace('workspace-regular') }, schema: { querystring: forceQuery } },
+  app.post(
+    '/:ws/charts',
+    { schema: contract.cmUploadChart, config: { access: access.workspace('workspace-regular') } },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
       const upload = await readChartUpload(request, app.config.maxUploadBytes);
@@ -58,9 +54,9 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     },
   );
 
-  app.post<{ Params: WsParams }>(
-    '/api/workspaces/:ws/prov',
-    { config: { access: access.workspace('workspace-regular') } },
+  app.post(
+    '/:ws/prov',
+    { schema: contract.cmUploadProvenance, config: { access: access.workspace('workspace-regular') } },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
       let prov: Buffer | null = null;
@@ -80,9 +76,9 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     },
   );
 
-  app.get<{ Params: WsParams }>(
-    '/api/workspaces/:ws/charts',
-    { config: { access: access.workspace('workspace-viewer') } },
+  app.get(
+    '/:ws/charts',
+    { schema: contract.cmListCharts, config: { access: access.workspace('workspace-viewer') } },
     async (request) => {
       const { workspace } = workspaceScope(request);
       const versions = await listWorkspaceVersions(app.db, workspace.id);
@@ -90,9 +86,9 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     },
   );
 
-  app.get<{ Params: ChartParams }>(
-    '/api/workspaces/:ws/charts/:name',
-    { config: { access: access.workspace('workspace-viewer') } },
+  app.get(
+    '/:ws/charts/:name',
+    { schema: contract.cmGetChart, config: { access: access.workspace('workspace-viewer') } },
     async (request) => {
       const { workspace } = workspaceScope(request);
       const versions = await listWorkspaceVersions(app.db, workspace.id, request.params.name);
@@ -103,9 +99,9 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     },
   );
 
-  app.get<{ Params: VersionParams }>(
-    '/api/workspaces/:ws/charts/:name/:version',
-    { config: { access: access.workspace('workspace-viewer') } },
+  app.get(
+    '/:ws/charts/:name/:version',
+    { schema: contract.cmGetChartVersion, config: { access: access.workspace('workspace-viewer') } },
     async (request) => {
       const { workspace } = workspaceScope(request);
       const { name, version } = request.params;
@@ -120,11 +116,14 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
     },
   );
 
-  app.delete<{ Params: VersionParams }>(
-    '/api/workspaces/:ws/charts/:name/:version',
-    { config: { access: access.workspace('workspace-regular', { orPermission: 'app-templates.manage' }) } },
+  app.delete(
+    '/:ws/charts/:name/:version',
+    {
+      schema: contract.cmDeleteChartVersion,
+      config: { access: access.workspace('workspace-regular', { orPermission: 'app-templates.manage' }) },
+    },
     async (request) => {
-      const { workspace } = workspaceScope(request);
+      const { workspace, actors } = workspaceScope(request);
       await deleteVersion(
         app.db,
         app.blobs,
@@ -132,8 +131,11 @@ export default async function chartMuseumRoutes(app: FastifyInstance): Promise<v
         request.params.name,
         request.params.version,
         request.principal?.username ?? 'anonymous',
+        actors,
       );
       return { deleted: true };
     },
   );
-}
+};
+
+export default chartMuseumRoutes;

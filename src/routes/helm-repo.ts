@@ -1,17 +1,19 @@
-// Helm repository routes for workspace (draft) repositories:
+// Helm repository routes for workspace (draft) repositories, under /workspaces (the
+// prefix src/app.ts gives):
 //   GET|HEAD /workspaces/<ws>/index.yaml
 //   GET|HEAD /workspaces/<ws>/charts/<name>-<version>.tgz[.prov]
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
 import { renderIndex } from '../index/render.js';
 import { findPackageByFile, listWorkspaceVersions } from '../versions/versions.js';
 import { access, workspaceScope } from '../http/access.js';
 import { repoBaseUrl, sendIndex, sendPackage } from '../http/send.js';
+import * as contract from '../http/contract.generated.js';
 
-export default async function helmRepoRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { ws: string } }>(
-    '/workspaces/:ws/index.yaml',
-    { config: { access: access.workspace('workspace-viewer') } },
+const helmRepoRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  app.get(
+    '/:ws/index.yaml',
+    { schema: contract.getWorkspaceIndex, config: { access: access.workspace('workspace-viewer') } },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
       const key = `workspace:${workspace.id}`;
@@ -24,9 +26,9 @@ export default async function helmRepoRoutes(app: FastifyInstance): Promise<void
     },
   );
 
-  app.get<{ Params: { ws: string; file: string } }>(
-    '/workspaces/:ws/charts/:file',
-    { config: { access: access.workspace('workspace-viewer') } },
+  app.get(
+    '/:ws/charts/:file',
+    { schema: contract.getWorkspaceChartFile, config: { access: access.workspace('workspace-viewer') } },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
       const file = request.params.file;
@@ -46,4 +48,6 @@ export default async function helmRepoRoutes(app: FastifyInstance): Promise<void
       });
     },
   );
-}
+};
+
+export default helmRepoRoutes;

@@ -1,12 +1,15 @@
-// Liveness, readiness. Metrics are served by fastify-metrics at /metrics.
-import type { FastifyInstance } from 'fastify';
+// Liveness, readiness, at the root (no prefix). Metrics are served by fastify-metrics at /metrics.
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
 import { access } from '../http/access.js';
+import * as contract from '../http/contract.generated.js';
 
-export default async function opsRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/healthz', { config: { access: access.public } }, async () => ({ status: 'ok' }));
+const opsRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  app.get('/healthz', { schema: contract.getHealth, config: { access: access.public } }, async () => ({
+    status: 'ok',
+  }));
 
-  app.get('/readyz', { config: { access: access.public } }, async () => {
+  app.get('/readyz', { schema: contract.getReadiness, config: { access: access.public } }, async () => {
     const checks: Record<string, string> = {};
     let ready = true;
     for (const [name, probe] of [
@@ -24,4 +27,6 @@ export default async function opsRoutes(app: FastifyInstance): Promise<void> {
     if (!ready) throw new AppError('unavailable', 'not ready: a dependency is unreachable', { checks });
     return { status: 'ready', checks };
   });
-}
+};
+
+export default opsRoutes;

@@ -1,19 +1,7 @@
-// Paging for lists: ?limit= (1–200, default 50) and an opaque ?cursor= taken from
-// the previous page's `nextCursor` (null on the last page).
+// Paging for lists: ?limit= and an opaque ?cursor= taken from the previous page's
+// `nextCursor` (null on the last page). Their limits and defaults are in the contract
+// (openapi/openapi.yaml).
 import { AppError } from '../errors.js';
-
-export const pagingQuery = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-    cursor: { type: 'string', maxLength: 512 },
-  },
-} as const;
-
-export interface PagingQuery {
-  limit?: number;
-  cursor?: string;
-}
 
 export function encodeCursor(value: string): string {
   return Buffer.from(JSON.stringify({ after: value })).toString('base64url');
@@ -46,16 +34,7 @@ export function decodeOffset(cursor: string | undefined): number {
   return Number(raw);
 }
 
-/** Audit events page by id: ?limit= (1–200, default 100) and ?cursor= from nextCursor. */
-export const eventsQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 200, default: 100 },
-    cursor: { type: 'string', maxLength: 512 },
-  },
-} as const;
-
+/** Audit events page by id: ?limit= and ?cursor= from nextCursor. */
 export function eventsPage(page: { items: unknown[]; nextBefore: number | null }) {
   return { items: page.items, nextCursor: page.nextBefore === null ? null : encodeCursor(String(page.nextBefore)) };
 }

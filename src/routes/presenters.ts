@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppRecord } from '../apps/apps.js';
 import type { AppVersion } from '../versions/app-versions.js';
-import type { Category } from '../categories/categories.js';
+import type { Category } from '../store/categories.js';
 import { allowedActions, type Actor } from '../lifecycle/state-machine.js';
 import { isSafeLink, withSafeLinks } from '../apps/app-info.js';
 

@@ -1,42 +1,23 @@
-// The review queue for app-templates.view holders: submitted versions waiting for a
-// decision (unprocessed) and versions already passed or rejected (processed).
-import type { FastifyInstance } from 'fastify';
+// The review queue for app-templates.view holders, at /api/v1/reviews (the prefix
+// src/app.ts gives): submitted versions waiting for a decision (unprocessed) and versions
+// already passed or rejected (processed).
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { listReviews } from '../versions/app-versions.js';
 import { appJson, versionJson } from './presenters.js';
 import { actorsFor } from '../accounts/principal.js';
 import { effectiveWorkspaceRole } from '../accounts/principal.js';
 import { decodeOffset, encodeCursor } from './paging.js';
 import { access, caller } from '../http/access.js';
+import * as contract from '../http/contract.generated.js';
 
-interface Query {
-  status?: 'unprocessed' | 'processed';
-  q?: string;
-  limit?: number;
-  cursor?: string;
-}
-
-export default async function reviewRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: Query }>(
-    '/api/v1/reviews',
-    {
-      config: { access: access.permission('app-templates.view') },
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            status: { type: 'string', enum: ['unprocessed', 'processed'], default: 'unprocessed' },
-            q: { type: 'string', maxLength: 200 },
-            limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-            cursor: { type: 'string', maxLength: 512 },
-          },
-        },
-      },
-    },
+const reviewRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  app.get(
+    '',
+    { schema: contract.listReviews, config: { access: access.permission('app-templates.view') } },
     async (request) => {
       const p = caller(request);
       const processed = request.query.status === 'processed';
-      const limit = request.query.limit ?? 20;
+      const limit = request.query.limit;
       const offset = decodeOffset(request.query.cursor);
       const page = await listReviews(app.db, { processed, q: request.query.q, limit, offset, userId: p.userId });
       const items = page.items.map((i) => ({
@@ -48,4 +29,6 @@ export default async function reviewRoutes(app: FastifyInstance): Promise<void> 
       return { items, nextCursor: page.more ? encodeCursor(String(offset + limit)) : null };
     },
   );
-}
+};
+
+export default reviewRoutes;

@@ -1,49 +1,26 @@
-// Users, the caller's own account and tokens, and the permission catalogue.
-import type { FastifyInstance } from 'fastify';
+// Users, the caller's own account and tokens, and the permission catalogue, under /api/v1
+// (the prefix src/app.ts gives).
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
 import { PERMISSIONS } from '../accounts/permissions.js';
-import {
-  changeOwnPassword,
-  createUser,
-  deleteUser,
-  getUser,
-  listUsers,
-  updateUser,
-  type NewUser,
-  type UserPatch,
-} from '../accounts/users.js';
+import { changeOwnPassword, createUser, deleteUser, getUser, listUsers, updateUser } from '../accounts/users.js';
 import { createToken, listTokens, revokeToken } from '../accounts/tokens.js';
 import { listMemberships } from '../workspaces/members.js';
-import { decodeCursor, encodeCursor, pagingQuery, type PagingQuery } from './paging.js';
+import { decodeCursor, encodeCursor } from './paging.js';
 import { access, caller, requirePasswordSignIn } from '../http/access.js';
+import * as contract from '../http/contract.generated.js';
 
-const usernameParam = {
-  type: 'object',
-  required: ['username'],
-  properties: { username: { type: 'string', maxLength: 63 } },
-} as const;
-
-export default async function userRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/v1/me', { config: { access: access.signedIn } }, async (request) => {
+const userRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  app.get('/me', { schema: contract.getMe, config: { access: access.signedIn } }, async (request) => {
     const p = caller(request);
     const user = await getUser(app.db, p.username);
     const workspaces = await listMemberships(app.db, p.userId);
     return { ...user, permissions: [...p.permissions].sort(), workspaces };
   });
 
-  app.put<{ Body: { current: string; new: string } }>(
-    '/api/v1/me/password',
-    {
-      config: { access: access.signedIn },
-      schema: {
-        body: {
-          type: 'object',
-          required: ['current', 'new'],
-          additionalProperties: false,
-          properties: { current: { type: 'string', maxLength: 1024 }, new: { type: 'string', maxLength: 1024 } },
-        },
-      },
-    },
+  app.put(
+    '/me/password',
+    { schema: contract.changeMyPassword, config: { access: access.signedIn } },
     async (request, reply) => {
       const p = requirePasswordSignIn(request, 'changing your password');
       // Checking `current` is a password guess: limited per the signed-in user, whatever
@@ -60,27 +37,14 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get('/api/v1/me/tokens', { config: { access: access.signedIn } }, async (request) => {
+  app.get('/me/tokens', { schema: contract.listMyTokens, config: { access: access.signedIn } }, async (request) => {
     const p = caller(request);
     return { items: await listTokens(app.db, p.userId) };
   });
 
-  app.post<{ Body: { name: string; expiresAt?: string } }>(
-    '/api/v1/me/tokens',
-    {
-      config: { access: access.signedIn },
-      schema: {
-        body: {
-          type: 'object',
-          required: ['name'],
-          additionalProperties: false,
-          properties: {
-            name: { type: 'string', minLength: 1, maxLength: 100 },
-            expiresAt: { type: 'string', format: 'date-time' },
-          },
-        },
-      },
-    },
+  app.post(
+    '/me/tokens',
+    { schema: contract.createMyToken, config: { access: access.signedIn } },
     async (request, reply) => {
       const p = requirePasswordSignIn(request, 'creating a token');
       const expires = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
@@ -95,12 +59,9 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
-    '/api/v1/me/tokens/:id',
-    {
-      config: { access: access.signedIn },
-      schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,9}$' } } } },
-    },
+  app.delete(
+    '/me/tokens/:id',
+    { schema: contract.revokeMyToken, config: { access: access.signedIn } },
     async (request, reply) => {
       const p = requirePasswordSignIn(request, 'revoking a token');
       await revokeToken(app.db, p.userId, Number(request.params.id));
@@ -108,38 +69,22 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get('/api/v1/permissions', { config: { access: access.signedIn } }, async () => {
+  app.get('/permissions', { schema: contract.listPermissions, config: { access: access.signedIn } }, async () => {
     return { items: Object.entries(PERMISSIONS).map(([name, description]) => ({ name, description })) };
   });
 
-  app.get<{ Querystring: PagingQuery }>(
-    '/api/v1/users',
-    { config: { access: access.permission('users.manage') }, schema: { querystring: pagingQuery } },
+  app.get(
+    '/users',
+    { schema: contract.listUsers, config: { access: access.permission('users.manage') } },
     async (request) => {
-      const page = await listUsers(app.db, request.query.limit ?? 50, decodeCursor(request.query.cursor));
+      const page = await listUsers(app.db, request.query.limit, decodeCursor(request.query.cursor));
       return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
     },
   );
 
-  app.post<{ Body: NewUser }>(
-    '/api/v1/users',
-    {
-      config: { access: access.permission('users.manage') },
-      schema: {
-        body: {
-          type: 'object',
-          required: ['username', 'password', 'role'],
-          additionalProperties: false,
-          properties: {
-            username: { type: 'string', minLength: 1, maxLength: 63 },
-            password: { type: 'string', maxLength: 1024 },
-            role: { type: 'string', minLength: 1, maxLength: 63 },
-            displayName: { type: 'string', maxLength: 200 },
-            email: { type: 'string', maxLength: 254, format: 'email' },
-          },
-        },
-      },
-    },
+  app.post(
+    '/users',
+    { schema: contract.createUser, config: { access: access.permission('users.manage') } },
     async (request, reply) => {
       // A new account's password outlives the token that could otherwise set it.
       const p = requirePasswordSignIn(request, 'creating a user (which sets a password)');
@@ -148,37 +93,17 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { username: string } }>(
-    '/api/v1/users/:username',
-    {
-      config: { access: access.permission('users.manage', { orSelf: 'username' }) },
-      schema: { params: usernameParam },
-    },
+  app.get(
+    '/users/:username',
+    { schema: contract.getUser, config: { access: access.permission('users.manage', { orSelf: 'username' }) } },
     async (request) => {
       return getUser(app.db, request.params.username);
     },
   );
 
-  app.patch<{ Params: { username: string }; Body: UserPatch }>(
-    '/api/v1/users/:username',
-    {
-      config: { access: access.permission('users.manage') },
-      schema: {
-        params: usernameParam,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: {
-            role: { type: 'string', minLength: 1, maxLength: 63 },
-            displayName: { type: 'string', maxLength: 200 },
-            email: { type: 'string', maxLength: 254, format: 'email' },
-            disabled: { type: 'boolean' },
-            password: { type: 'string', maxLength: 1024 },
-          },
-        },
-      },
-    },
+  app.patch(
+    '/users/:username',
+    { schema: contract.updateUser, config: { access: access.permission('users.manage') } },
     async (request) => {
       const p = caller(request);
       if (request.body.password !== undefined) requirePasswordSignIn(request, 'setting a password');
@@ -186,13 +111,15 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.delete<{ Params: { username: string } }>(
-    '/api/v1/users/:username',
-    { config: { access: access.permission('users.manage') }, schema: { params: usernameParam } },
+  app.delete(
+    '/users/:username',
+    { schema: contract.deleteUser, config: { access: access.permission('users.manage') } },
     async (request, reply) => {
       const p = caller(request);
       await deleteUser(app.db, request.params.username, p.permissions);
       return reply.code(204).send();
     },
   );
-}
+};
+
+export default userRoutes;

@@ -1,19 +1,20 @@
-// Versions of an app under /api/v1: list, upload, read, delete, package, lifecycle
-// actions, events, files, and the values check for upgrades.
-import type { FastifyInstance } from 'fastify';
+// Versions of an app, under /api/v1/workspaces/:ws/apps/:app/versions (the prefix
+// src/app.ts gives): list, upload, read, delete, package, lifecycle actions, events,
+// files, and the values check for upgrades.
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
 import { deleteVersion, createDraft } from '../versions/versions.js';
 import { getVersionDetail, getVersionFiles, listVersionDetails } from '../versions/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
-import { applyVersionAction, checkActor, TRANSITION_ACTIONS, type TransitionAction } from '../versions/transitions.js';
+import { applyVersionAction, type TransitionAction } from '../versions/transitions.js';
 import { checkValues } from '../charts/schema-workers.js';
 import { readChartUpload } from './upload-body.js';
-import { appParams, versionParams, type AppParams, type VersionParams } from './params.js';
 import { appJson, callerName, versionJson } from './presenters.js';
 import { sendPackage } from '../http/send.js';
 import { readBody } from './body.js';
-import { eventsCursor, eventsPage, eventsQuery, type PagingQuery } from './paging.js';
+import { eventsCursor, eventsPage } from './paging.js';
 import { access, appScope, versionScope } from '../http/access.js';
+import * as contract from '../http/contract.generated.js';
 
 // A Map, as the name comes from the URL: on an object, "constructor" would find Object.
 const FILES = new Map<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema' | 'chartYaml'; type: string }>([
@@ -25,12 +26,17 @@ const FILES = new Map<string, { column: 'readme' | 'valuesYaml' | 'valuesSchema'
 
 const MAX_VALUES_BYTES = 1024 * 1024;
 
-export default async function versionRoutes(app: FastifyInstance): Promise<void> {
-  const base = '/api/v1/workspaces/:ws/apps/:app/versions';
+// The contract's actions are exactly the state machine's (one added to either alone fails here).
+type ContractAction = (typeof contract.actOnAppVersion.body.properties.action.enum)[number];
+const _sameActions: [ContractAction, TransitionAction] extends [TransitionAction, ContractAction] ? true : false = true;
 
-  app.get<{ Params: AppParams }>(
-    base,
-    { config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) }, schema: { params: appParams } },
+const versionRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  app.get(
+    '',
+    {
+      schema: contract.listAppVersions,
+      config: { access: access.workspace('workspace-viewer', { resolve: 'app' }) },
+    },
     async (request) => {
       const ctx = appScope(request);
       const versions = await listVersionDetails(app.db, ctx.app.id);
@@ -38,9 +44,12 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.post<{ Params: AppParams }>(
-    base,
-    { config: { access: access.workspace('workspace-regular', { resolve: 'app' }) }, schema: { params: appParams } },
+  app.post(
+    '',
+    {
+      schema: contract.uploadAppVersion,
+      config: { access: access.workspace('workspace-regular', { resolve: 'app' }) },
+    },
     async (request, reply) => {
       const ctx = appScope(request);
       const upload = await readChartUpload(request, app.config.maxUploadBytes);
@@ -62,11 +71,11 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.get<{ Params: VersionParams }>(
-    `${base}/:version`,
+  app.get(
+    '/:version',
     {
+      schema: contract.getAppVersion,
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
-      schema: { params: versionParams },
     },
     async (request) => {
       const ctx = versionScope(request);
@@ -74,17 +83,16 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.delete<{ Params: VersionParams }>(
-    `${base}/:version`,
+  app.delete(
+    '/:version',
     {
+      schema: contract.deleteAppVersion,
       config: {
         access: access.workspace('workspace-regular', { resolve: 'version', orPermission: 'app-templates.manage' }),
       },
-      schema: { params: versionParams },
     },
     async (request, reply) => {
       const ctx = versionScope(request);
-      checkActor('delete', { username: callerName(request), actors: ctx.actors });
       await deleteVersion(
         app.db,
         app.blobs,
@@ -98,11 +106,11 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.get<{ Params: VersionParams }>(
-    `${base}/:version/package`,
+  app.get(
+    '/:version/package',
     {
+      schema: contract.getAppVersionPackage,
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
-      schema: { params: versionParams },
     },
     async (request, reply) => {
       const ctx = versionScope(request);
@@ -115,11 +123,11 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
   );
 
   // Replaces a draft's (or rejected version's) package with one of the same name and version.
-  app.put<{ Params: VersionParams }>(
-    `${base}/:version/package`,
+  app.put(
+    '/:version/package',
     {
+      schema: contract.replaceAppVersionPackage,
       config: { access: access.workspace('workspace-regular', { resolve: 'version' }) },
-      schema: { params: versionParams },
     },
     async (request) => {
       const ctx = versionScope(request);
@@ -146,22 +154,11 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.post<{ Params: VersionParams; Body: { action: TransitionAction; message?: string } }>(
-    `${base}/:version/actions`,
+  app.post(
+    '/:version/actions',
     {
+      schema: contract.actOnAppVersion,
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
-      schema: {
-        params: versionParams,
-        body: {
-          type: 'object',
-          required: ['action'],
-          additionalProperties: false,
-          properties: {
-            action: { type: 'string', enum: TRANSITION_ACTIONS },
-            message: { type: 'string', maxLength: 5000 },
-          },
-        },
-      },
     },
     async (request) => {
       const ctx = versionScope(request);
@@ -178,11 +175,11 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.get<{ Params: VersionParams; Querystring: PagingQuery }>(
-    `${base}/:version/events`,
+  app.get(
+    '/:version/events',
     {
+      schema: contract.listAppVersionEvents,
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
-      schema: { params: versionParams, querystring: eventsQuery },
     },
     async (request) => {
       const ctx = versionScope(request);
@@ -198,17 +195,11 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.get<{ Params: VersionParams & { name: string } }>(
-    `${base}/:version/files/:name`,
+  app.get(
+    '/:version/files/:name',
     {
+      schema: contract.getAppVersionFile,
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
-      schema: {
-        params: {
-          ...versionParams,
-          required: [...versionParams.required, 'name'],
-          properties: { ...versionParams.properties, name: { type: 'string', maxLength: 64 } },
-        },
-      },
     },
     async (request, reply) => {
       const file = FILES.get(request.params.name);
@@ -227,11 +218,11 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.post<{ Params: VersionParams }>(
-    `${base}/:version/values/validate`,
+  app.post(
+    '/:version/values/validate',
     {
+      schema: contract.validateValues,
       config: { access: access.workspace('workspace-viewer', { resolve: 'version' }) },
-      schema: { params: versionParams },
     },
     async (request) => {
       const ctx = versionScope(request);
@@ -255,4 +246,6 @@ export default async function versionRoutes(app: FastifyInstance): Promise<void>
       return { valid: errors.length === 0, hasSchema: true, errors };
     },
   );
-}
+};
+
+export default versionRoutes;

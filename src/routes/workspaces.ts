@@ -1,51 +1,31 @@
-// Workspaces and their members under /api/v1.
-import type { FastifyInstance } from 'fastify';
-import { WORKSPACE_ROLES } from '../accounts/permissions.js';
-import {
-  createWorkspace,
-  deleteWorkspace,
-  listWorkspaces,
-  setDisplayName,
-  type Workspace,
-} from '../workspaces/workspaces.js';
+// Workspaces and their members, under /api/v1/workspaces (the prefix src/app.ts gives).
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { createWorkspace, listWorkspaces, setDisplayName, type Workspace } from '../workspaces/workspaces.js';
+import { deleteWorkspace } from '../versions/containers.js';
 import { listMembers, removeMember, setMember } from '../workspaces/members.js';
 import { access, caller, workspaceScope } from '../http/access.js';
+import * as contract from '../http/contract.generated.js';
+import type { WorkspaceRole } from '../accounts/permissions.js';
+
+// The contract's member roles are exactly the code's (one added to either alone fails here).
+type ContractRole = (typeof contract.setWorkspaceMember.body.properties.role.enum)[number];
+const _sameRoles: [ContractRole, WorkspaceRole] extends [WorkspaceRole, ContractRole] ? true : false = true;
 
 function workspaceJson(w: Workspace) {
   return { name: w.name, displayName: w.displayName, createdAt: w.createdAt.toISOString() };
 }
 
-const wsParam = { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } } as const;
-const memberParam = {
-  type: 'object',
-  required: ['ws', 'username'],
-  properties: { ws: { type: 'string', maxLength: 63 }, username: { type: 'string', maxLength: 63 } },
-} as const;
-
-export default async function workspaceRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/v1/workspaces', { config: { access: access.signedIn } }, async (request) => {
+const workspaceRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  app.get('', { schema: contract.listWorkspaces, config: { access: access.signedIn } }, async (request) => {
     const p = caller(request);
     const all = p.permissions.has('workspaces.manage') || p.permissions.has('app-templates.view');
     const items = await listWorkspaces(app.db, { userId: p.userId, all });
     return { items: items.map(workspaceJson) };
   });
 
-  app.post<{ Body: { name: string; displayName?: string } }>(
-    '/api/v1/workspaces',
-    {
-      config: { access: access.permission('workspaces.manage') },
-      schema: {
-        body: {
-          type: 'object',
-          required: ['name'],
-          additionalProperties: false,
-          properties: {
-            name: { type: 'string', minLength: 1, maxLength: 63 },
-            displayName: { type: 'string', maxLength: 200 },
-          },
-        },
-      },
-    },
+  app.post(
+    '',
+    { schema: contract.createWorkspace, config: { access: access.permission('workspaces.manage') } },
     async (request, reply) => {
       const p = caller(request);
       const w = await createWorkspace(app.db, {
@@ -57,28 +37,20 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
     },
   );
 
-  app.get<{ Params: { ws: string } }>(
-    '/api/v1/workspaces/:ws',
-    { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } },
+  app.get(
+    '/:ws',
+    { schema: contract.getWorkspace, config: { access: access.workspace('workspace-viewer') } },
     async (request) => {
       const { workspace, role } = workspaceScope(request);
       return { ...workspaceJson(workspace), yourRole: role };
     },
   );
 
-  app.patch<{ Params: { ws: string }; Body: { displayName: string } }>(
-    '/api/v1/workspaces/:ws',
+  app.patch(
+    '/:ws',
     {
+      schema: contract.updateWorkspace,
       config: { access: access.workspace('workspace-viewer', { andPermission: 'workspaces.manage' }) },
-      schema: {
-        params: wsParam,
-        body: {
-          type: 'object',
-          required: ['displayName'],
-          additionalProperties: false,
-          properties: { displayName: { type: 'string', maxLength: 200 } },
-        },
-      },
     },
     async (request) => {
       const { workspace } = workspaceScope(request);
@@ -86,11 +58,11 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
     },
   );
 
-  app.delete<{ Params: { ws: string } }>(
-    '/api/v1/workspaces/:ws',
+  app.delete(
+    '/:ws',
     {
+      schema: contract.deleteWorkspace,
       config: { access: access.workspace('workspace-viewer', { andPermission: 'workspaces.manage' }) },
-      schema: { params: wsParam },
     },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
@@ -100,29 +72,18 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
     },
   );
 
-  app.get<{ Params: { ws: string } }>(
-    '/api/v1/workspaces/:ws/members',
-    { config: { access: access.workspace('workspace-viewer') }, schema: { params: wsParam } },
+  app.get(
+    '/:ws/members',
+    { schema: contract.listWorkspaceMembers, config: { access: access.workspace('workspace-viewer') } },
     async (request) => {
       const { workspace } = workspaceScope(request);
       return { items: await listMembers(app.db, workspace.id) };
     },
   );
 
-  app.put<{ Params: { ws: string; username: string }; Body: { role: string } }>(
-    '/api/v1/workspaces/:ws/members/:username',
-    {
-      config: { access: access.workspace('workspace-admin') },
-      schema: {
-        params: memberParam,
-        body: {
-          type: 'object',
-          required: ['role'],
-          additionalProperties: false,
-          properties: { role: { type: 'string', enum: [...WORKSPACE_ROLES] } },
-        },
-      },
-    },
+  app.put(
+    '/:ws/members/:username',
+    { schema: contract.setWorkspaceMember, config: { access: access.workspace('workspace-admin') } },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
       const { member, created } = await setMember(app.db, workspace.id, request.params.username, request.body.role);
@@ -130,13 +91,15 @@ export default async function workspaceRoutes(app: FastifyInstance): Promise<voi
     },
   );
 
-  app.delete<{ Params: { ws: string; username: string } }>(
-    '/api/v1/workspaces/:ws/members/:username',
-    { config: { access: access.workspace('workspace-admin') }, schema: { params: memberParam } },
+  app.delete(
+    '/:ws/members/:username',
+    { schema: contract.removeWorkspaceMember, config: { access: access.workspace('workspace-admin') } },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
       await removeMember(app.db, workspace.id, request.params.username);
       return reply.code(204).send();
     },
   );
-}
+};
+
+export default workspaceRoutes;

@@ -1,7 +1,9 @@
 // The app_versions table as the code reads it: ONE shape a row becomes (AppVersion),
 // one column list and one mapper, the one read that writers lock a version row with,
 // and the reads that return whole versions (an app's versions, one version, the
-// review queue). Everything else that shows a version derives from AppVersion.
+// review queue), and what other modules ask of an app's versions (fragments such as
+// activeVersionExists('a'), and counts). Everything else that shows a version derives
+// from AppVersion. Other tables are joined through their owners' fragments.
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { ChartMetadata } from '../charts/ingest.js';
@@ -10,7 +12,9 @@ import { listEventsOfVersions, type AuditEvent } from '../lifecycle/audit.js';
 import type { WorkspaceRole } from '../accounts/permissions.js';
 import { compareVersionsDesc, type IndexVersion } from '../index/render.js';
 import { containsPattern } from '../db/like.js';
-import { listAppsByIds, type AppRecord } from '../apps/apps.js';
+import { joinApp, listAppsByIds, type AppRecord } from '../apps/apps.js';
+import { joinMembership, joinWorkspace } from '../workspaces/workspaces.js';
+import { joinUser } from '../accounts/users.js';
 
 export interface AppVersion {
   id: number;
@@ -53,11 +57,59 @@ export interface VersionRow {
   released_at: Date | null;
 }
 
-/** The columns of a VersionRow: select them FROM VERSION_FROM, or from `app_versions v` joined some other way plus UPLOADER_JOIN. */
+/** The columns of a VersionRow: select them FROM VERSION_FROM (which names the version `v`). */
 export const VERSION_COLUMNS = `v.id, v.app_id, v.version, v.app_version, v.state, v.metadata, v.digest, v.size, v.prov_digest,
   v.update_log, u.username AS uploaded_by, v.created_at, v.updated_at, v.submitted_at, v.reviewed_at, v.released_at`;
-export const UPLOADER_JOIN = 'LEFT JOIN users u ON u.id = v.uploaded_by';
-export const VERSION_FROM = `app_versions v ${UPLOADER_JOIN}`;
+export const VERSION_FROM = `app_versions v ${joinUser('v.uploaded_by')}`;
+
+// What other modules ask of an app's versions, as conditions and values on the app
+// `app` (an alias of apps) that they compose into their own queries.
+
+/** The app holds an active version. */
+export const activeVersionExists = (app: string): string =>
+  `EXISTS (SELECT 1 FROM app_versions xv WHERE xv.app_id = ${app}.id AND xv.state = 'active')`;
+
+/** When the app's newest active version was (last) released; null when none. */
+export const lastReleasedAt = (app: string): string =>
+  `(SELECT max(xv.released_at) FROM app_versions xv WHERE xv.app_id = ${app}.id AND xv.state = 'active')`;
+
+/** The keywords of one of the app's active versions, lower-cased, are LIKE the parameter `pattern`. */
+export const activeKeywordsLike = (app: string, pattern: string): string =>
+  `EXISTS (SELECT 1 FROM app_versions xv WHERE xv.app_id = ${app}.id AND xv.state = 'active'
+     AND lower(coalesce(xv.metadata->>'keywords', '')) LIKE ${pattern})`;
+
+export async function countVersions(q: Queryable, appId: number): Promise<number> {
+  const rows = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM app_versions WHERE app_id = $1', [appId]);
+  return rows[0]?.n ?? 0;
+}
+
+export async function hasActiveVersion(q: Queryable, appId: number): Promise<boolean> {
+  const rows = await q.query("SELECT 1 FROM app_versions WHERE app_id = $1 AND state = 'active' LIMIT 1", [appId]);
+  return rows.length > 0;
+}
+
+/** How many of the workspace's apps hold a version. */
+export async function countAppsWithVersions(q: Queryable, workspaceId: number): Promise<number> {
+  const rows = await q.query<{ n: number }>(
+    `SELECT count(DISTINCT v.app_id)::int AS n FROM app_versions v ${joinApp('v.app_id')} WHERE a.workspace_id = $1`,
+    [workspaceId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** The active versions of the apps (`a`) that `appCondition` picks, with its parameters. */
+export async function listActiveVersions(
+  q: Queryable,
+  appCondition: string,
+  params: unknown[] = [],
+): Promise<AppVersion[]> {
+  const rows = await q.query<VersionRow>(
+    `SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} ${joinApp('v.app_id')}
+      WHERE v.state = 'active' AND ${appCondition}`,
+    params,
+  );
+  return rows.map(toVersion);
+}
 
 export const toVersion = (r: VersionRow): AppVersion => ({
   id: r.id,
@@ -125,7 +177,7 @@ export async function findVersion(
       : ['a.workspace_id = $1 AND a.name = $2 AND v.version = $3', [key.workspaceId, key.app, key.version]];
   const rows = await q.query<VersionRow & { app_name: string; app_category_id: number | null }>(
     `SELECT ${VERSION_COLUMNS}, a.name AS app_name, a.category_id AS app_category_id
-       FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id
+       FROM ${VERSION_FROM} ${joinApp('v.app_id')}
       WHERE ${where}${opts.forUpdate ? ' FOR UPDATE OF v' : ''}`,
     params,
   );
@@ -161,6 +213,12 @@ export interface VersionFiles {
 }
 
 export async function getVersionFiles(q: Queryable, versionId: number): Promise<VersionFiles> {
+  const files = await findVersionFiles(q, versionId);
+  if (!files) throw new AppError('not-found', 'version not found');
+  return files;
+}
+
+export async function findVersionFiles(q: Queryable, versionId: number): Promise<VersionFiles | null> {
   const rows = await q.query<{
     readme: string | null;
     values_yaml: string | null;
@@ -168,7 +226,7 @@ export async function getVersionFiles(q: Queryable, versionId: number): Promise<
     chart_yaml: string;
   }>('SELECT readme, values_yaml, values_schema, chart_yaml FROM app_versions WHERE id = $1', [versionId]);
   const r = rows[0];
-  if (!r) throw new AppError('not-found', 'version not found');
+  if (!r) return null;
   return { readme: r.readme, valuesYaml: r.values_yaml, valuesSchema: r.values_schema, chartYaml: r.chart_yaml };
 }
 
@@ -206,8 +264,7 @@ export async function listReviews(q: Queryable, query: ReviewQuery): Promise<{ i
     VersionRow & { readme: string | null; workspace: string; member_role: WorkspaceRole | null }
   >(
     `SELECT ${VERSION_COLUMNS}, v.readme, w.name AS workspace, m.role AS member_role
-       FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id JOIN workspaces w ON w.id = a.workspace_id
-       LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1
+       FROM ${VERSION_FROM} ${joinApp('v.app_id')} ${joinWorkspace('a.workspace_id')} ${joinMembership('$1')}
       WHERE ${filter} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
     [...params, query.limit + 1, query.offset],
   );

@@ -13,7 +13,8 @@ import { recordEvent } from '../lifecycle/audit.js';
 import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from '../blobs/references.js';
 import { findPackagesByFiles } from './versions.js';
-import { requireReplaceable } from './transitions.js';
+import { UPLOADER } from './transitions.js';
+import { requireAllowed } from '../lifecycle/state-machine.js';
 import { findVersion, type PackageRef, type VersionInApp } from './app-versions.js';
 
 /** Throws unless this provenance file may be attached to the version now. */
@@ -26,12 +27,7 @@ function checkAttachable(
   if (!row || row.digest !== packageDigest) {
     throw new AppError('not-found', 'no chart in this workspace matches the files the provenance file lists');
   }
-  requireReplaceable(
-    `${row.appName} ${row.version}`,
-    row.state,
-    (states) =>
-      `a provenance file changes the package, so it can be added or replaced only while the version is ${states}`,
-  );
+  requireAllowed('replace', row.state, UPLOADER, { version: `${row.appName} ${row.version}`, file: 'provenance' });
   if (row.provDigest === provDigest) {
     throw new AppError('prov-exists', `${row.appName} ${row.version} already has this provenance file`);
   }

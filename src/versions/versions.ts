@@ -14,18 +14,13 @@ import {
   type PackageFileName,
 } from '../charts/package-file-name.js';
 import { sha256Hex } from '../blobs/index.js';
-import {
-  allowedActions,
-  canTransition,
-  TRANSITIONS,
-  type Actor,
-  type VersionState,
-} from '../lifecycle/state-machine.js';
+import { requireAllowed, type Actor, type VersionState } from '../lifecycle/state-machine.js';
 import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
-import { requireReplaceable, UPLOADER } from './transitions.js';
+import { UPLOADER } from './transitions.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from '../blobs/references.js';
-import { appInfoFromChart, checkChartDescription } from '../apps/app-info.js';
+import { appInfoFromChart } from '../apps/app-info.js';
+import { ensureApp, joinApp } from '../apps/apps.js';
 import {
   findVersion,
   inWorkspaceIndex,
@@ -75,7 +70,6 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
       `the chart is named ${JSON.stringify(name)}, but this is app ${JSON.stringify(input.expectName)}`,
     );
   }
-  checkChartDescription(pkg.metadata);
   const appInfo = appInfoFromChart(pkg.metadata); // only what PATCH would accept becomes app info
   const fileName = packageFileName(pkg.metadata);
   let provDigest: string | null = null;
@@ -103,12 +97,7 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
       await bumpWorkspaceRevision(q, input.workspaceId); // also serialises writers of this workspace
       await ensureBlob(q, blobs, pkg.digest, pkg.bytes);
       if (input.prov && provDigest) await ensureBlob(q, blobs, provDigest, input.prov);
-      const app = await q.query<{ id: number }>(
-        `INSERT INTO apps (workspace_id, name, description, home) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (workspace_id, name) DO UPDATE SET updated_at = now() RETURNING id`,
-        [input.workspaceId, name, appInfo.description, appInfo.home],
-      );
-      const appId = (app[0] as { id: number }).id;
+      const appId = await ensureApp(q, input.workspaceId, name, appInfo);
       const row = await findVersion(q, { workspaceId: input.workspaceId, app: name, version }, { forUpdate: true });
       const values = [
         pkg.metadata.appVersion ?? '',
@@ -172,11 +161,7 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
 
 function checkReplaceable(existing: { state: VersionState }, force: boolean, name: string, version: string): void {
   if (!force) throw versionExists(name, version);
-  requireReplaceable(
-    `${name} ${version}`,
-    existing.state,
-    (states) => `only a version in state ${states} can be replaced`,
-  );
+  requireAllowed('replace', existing.state, UPLOADER, { version: `${name} ${version}`, file: 'package' });
 }
 
 /** The versions of a workspace (or of one chart in it) as its repository index lists them. */
@@ -186,7 +171,7 @@ export async function listWorkspaceVersions(
   name?: string,
 ): Promise<IndexedVersion[]> {
   const rows = await q.query<VersionRow>(
-    `SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} JOIN apps a ON a.id = v.app_id
+    `SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} ${joinApp('v.app_id')}
       WHERE a.workspace_id = $1 AND ($2::text IS NULL OR a.name = $2)`,
     [workspaceId, name ?? null],
   );
@@ -196,6 +181,25 @@ export async function listWorkspaceVersions(
 export interface PackageFileHit {
   version: PackageRef;
   prov: boolean;
+}
+
+/** The package a parsed file name's candidate (name, version) pairs find among the versions `where` picks. */
+async function findPackages(
+  q: Queryable,
+  where: string,
+  params: unknown[],
+  files: Iterable<PackageFileName>,
+): Promise<Map<string, PackageRef>> {
+  const { names, versions } = candidateColumns(files);
+  // Only what serving a file needs (every download runs this): no metadata, no uploader.
+  const rows = await q.query<PackageRow>(
+    `SELECT c.name, c.version, v.id, v.digest, v.prov_digest
+       FROM unnest($${params.length + 1}::text[], $${params.length + 2}::text[]) AS c(name, version)
+       JOIN app_versions v ON v.version = c.version ${joinApp('v.app_id')}
+      WHERE a.name = c.name AND ${where}`,
+    [...params, names, versions],
+  );
+  return new Map(rows.map((r): [string, PackageRef] => [pairKey(r.name, r.version), toPackageRef(r)]));
 }
 
 /**
@@ -215,21 +219,28 @@ export async function findPackagesByFiles(
   }
   const out = new Map<string, PackageFileHit>();
   if (parsed.size === 0) return out;
-  const { names, versions } = candidateColumns(parsed.values());
-  // Only what serving a file needs (every download runs this): no metadata, no uploader.
-  const rows = await q.query<PackageRow>(
-    `SELECT c.name, c.version, v.id, v.digest, v.prov_digest
-       FROM unnest($2::text[], $3::text[]) AS c(name, version)
-       JOIN apps a ON a.workspace_id = $1 AND a.name = c.name
-       JOIN app_versions v ON v.app_id = a.id AND v.version = c.version`,
-    [workspaceId, names, versions],
-  );
-  const found = new Map(rows.map((r): [string, PackageRef] => [pairKey(r.name, r.version), toPackageRef(r)]));
+  const found = await findPackages(q, 'a.workspace_id = $1', [workspaceId], parsed.values());
   for (const [file, p] of parsed) {
     const version = firstFound(p, found);
     if (version) out.set(file, { version, prov: p.prov });
   }
   return out;
+}
+
+/**
+ * The active version a package file name stands for among the apps (`a`) that
+ * `appCondition` picks (the store's): one query at most, none for a name no chart could have.
+ */
+export async function findActivePackageByFile(
+  q: Queryable,
+  appCondition: string,
+  file: string,
+): Promise<PackageFileHit | null> {
+  const parsed = parsePackageFileName(file);
+  if (!parsed) return null;
+  const found = await findPackages(q, `v.state = 'active' AND ${appCondition}`, [], [parsed]);
+  const version = firstFound(parsed, found);
+  return version ? { version, prov: parsed.prov } : null;
 }
 
 /** The version a file name "<name>-<version>.tgz[.prov]" names in a workspace. */
@@ -241,7 +252,10 @@ export async function findPackageByFile(
   return (await findPackagesByFiles(q, workspaceId, [file])).get(file) ?? null;
 }
 
-/** Deletes a version (when its state allows) and then its blobs if unused. */
+/**
+ * Deletes a version when `actors` (the caller's) may and its state allows, then its
+ * blobs if unused. Every route that deletes a version comes here.
+ */
 export async function deleteVersion(
   db: Database,
   blobs: BlobStore,
@@ -249,19 +263,14 @@ export async function deleteVersion(
   name: string,
   version: string,
   actor: string,
-  actors: ReadonlySet<Actor> = UPLOADER,
+  actors: ReadonlySet<Actor>,
 ): Promise<void> {
+  requireAllowed('delete', null, actors);
   await db.tx(async (q) => {
     await bumpWorkspaceRevision(q, workspaceId);
     const row = await findVersion(q, { workspaceId, app: name, version }, { forUpdate: true });
     if (!row) throw new AppError('not-found', `chart ${name} version ${version} not found`);
-    if (!canTransition('delete', row.state)) {
-      throw new AppError(
-        'invalid-transition',
-        `${name} ${version} is ${row.state} and cannot be deleted; it can be deleted from state ${TRANSITIONS.delete.from.join(', ')}`,
-        { state: row.state, allowedActions: allowedActions(row.state, actors) },
-      );
-    }
+    requireAllowed('delete', row.state, actors, { version: `${name} ${version}` });
     await q.query('DELETE FROM app_versions WHERE id = $1', [row.id]);
     await recordEvent(q, { appId: row.appId, version, actor, action: 'delete', from: row.state, to: 'removed' });
     await deleteIfUnreferenced(q, blobs, row.digest);

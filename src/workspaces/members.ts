@@ -2,7 +2,8 @@
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { WORKSPACE_ROLES, type WorkspaceRole } from '../accounts/permissions.js';
-import { findUserRow } from '../accounts/users.js';
+import { findUserRow, joinUser } from '../accounts/users.js';
+import { joinWorkspace, lockWorkspace } from './workspaces.js';
 
 export interface Member {
   username: string;
@@ -13,7 +14,7 @@ export interface Member {
 
 export async function listMembers(q: Queryable, workspaceId: number): Promise<Member[]> {
   const rows = await q.query<{ username: string; display_name: string; role: WorkspaceRole; created_at: Date }>(
-    `SELECT u.username, u.display_name, m.role, m.created_at FROM workspace_members m JOIN users u ON u.id = m.user_id
+    `SELECT u.username, u.display_name, m.role, m.created_at FROM workspace_members m ${joinUser('m.user_id')}
       WHERE m.workspace_id = $1 ORDER BY u.username`,
     [workspaceId],
   );
@@ -31,14 +32,14 @@ export async function listMemberships(
   userId: number,
 ): Promise<Array<{ name: string; role: WorkspaceRole }>> {
   return q.query<{ name: string; role: WorkspaceRole }>(
-    'SELECT w.name, m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 ORDER BY w.name',
+    `SELECT w.name, m.role FROM workspace_members m ${joinWorkspace('m.workspace_id')} WHERE m.user_id = $1 ORDER BY w.name`,
     [userId],
   );
 }
 
 /** Inside a transaction: refuses to demote or remove the workspace's last admin. */
 async function keepAWorkspaceAdmin(q: Queryable, workspaceId: number, userId: number): Promise<void> {
-  await q.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]); // serialises member changes
+  await lockWorkspace(q, workspaceId); // serialises member changes
   const rows = await q.query<{ role: string; admins: number }>(
     `SELECT m.role, (SELECT count(*)::int FROM workspace_members a WHERE a.workspace_id = $1 AND a.role = 'workspace-admin') AS admins
        FROM workspace_members m WHERE m.workspace_id = $1 AND m.user_id = $2`,
@@ -98,10 +99,12 @@ export async function removeMember(db: Database, workspaceId: number, username: 
   await db.tx(async (q) => {
     const user = await findUserRow(q, username);
     if (user) await keepAWorkspaceAdmin(q, workspaceId, user.id);
-    const rows = await q.query(
-      'DELETE FROM workspace_members m USING users u WHERE m.user_id = u.id AND m.workspace_id = $1 AND u.username = $2 RETURNING m.user_id',
-      [workspaceId, username],
-    );
+    const rows = user
+      ? await q.query('DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2 RETURNING user_id', [
+          workspaceId,
+          user.id,
+        ])
+      : [];
     if (rows.length === 0) {
       throw new AppError('not-found', `${JSON.stringify(username)} is not a member of this workspace`);
     }

@@ -1,7 +1,8 @@
 // Workspaces: the unit that owns apps and a draft repository.
-import type { Database, Queryable } from '../db/database.js';
+import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { WorkspaceRole } from '../accounts/permissions.js';
+import { DNS_LABEL_RE } from '../names.js';
 
 export interface Workspace {
   id: number;
@@ -19,6 +20,8 @@ interface WorkspaceRow {
   created_at: Date;
 }
 
+const COLUMNS = 'w.id, w.name, w.display_name, w.revision, w.created_at';
+
 const toWorkspace = (r: WorkspaceRow): Workspace => ({
   id: r.id,
   name: r.name,
@@ -28,7 +31,14 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
 });
 
 // DNS-label-like, as Kubernetes namespaces and KubeSphere workspaces are.
-export const WORKSPACE_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const WORKSPACE_NAME_RE = DNS_LABEL_RE;
+
+/** Joins the workspace (as `w`) whose id is the column `on`. */
+export const joinWorkspace = (on: string): string => `JOIN workspaces w ON w.id = ${on}`;
+
+/** Joins the membership (as `m`, null for outsiders) in the workspace `w` of the user whose id is `userId`. */
+export const joinMembership = (userId: string): string =>
+  `LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ${userId}`;
 
 /** The workspace and the user's member role in it, in one query (every repository request needs both). */
 export async function findWorkspaceForUser(
@@ -38,9 +48,7 @@ export async function findWorkspaceForUser(
 ): Promise<{ workspace: Workspace; memberRole: WorkspaceRole | null } | null> {
   if (!WORKSPACE_NAME_RE.test(name)) return null;
   const rows = await q.query<WorkspaceRow & { member_role: WorkspaceRole | null }>(
-    `SELECT w.id, w.name, w.display_name, w.revision, w.created_at, m.role AS member_role
-       FROM workspaces w LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $2
-      WHERE w.name = $1`,
+    `SELECT ${COLUMNS}, m.role AS member_role FROM workspaces w ${joinMembership('$2')} WHERE w.name = $1`,
     [name, userId],
   );
   return rows[0] ? { workspace: toWorkspace(rows[0]), memberRole: rows[0].member_role } : null;
@@ -57,9 +65,8 @@ export async function createWorkspace(
     );
   }
   const rows = await q.query<WorkspaceRow>(
-    `INSERT INTO workspaces (name, display_name, created_by) VALUES ($1, $2, $3)
-     ON CONFLICT (name) DO NOTHING
-     RETURNING id, name, display_name, revision, created_at`,
+    `INSERT INTO workspaces AS w (name, display_name, created_by) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO NOTHING RETURNING ${COLUMNS}`,
     [input.name, input.displayName ?? '', input.createdBy],
   );
   if (!rows[0]) throw new AppError('workspace-exists', `workspace ${JSON.stringify(input.name)} already exists`);
@@ -68,9 +75,9 @@ export async function createWorkspace(
 
 export async function listWorkspaces(q: Queryable, visibleTo: { userId: number; all: boolean }): Promise<Workspace[]> {
   const rows = visibleTo.all
-    ? await q.query<WorkspaceRow>('SELECT id, name, display_name, revision, created_at FROM workspaces ORDER BY name')
+    ? await q.query<WorkspaceRow>(`SELECT ${COLUMNS} FROM workspaces w ORDER BY w.name`)
     : await q.query<WorkspaceRow>(
-        `SELECT w.id, w.name, w.display_name, w.revision, w.created_at FROM workspaces w
+        `SELECT ${COLUMNS} FROM workspaces w
            JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1 ORDER BY w.name`,
         [visibleTo.userId],
       );
@@ -90,29 +97,21 @@ export async function workspaceRevision(q: Queryable, workspaceId: number): Prom
 
 export async function setDisplayName(q: Queryable, id: number, displayName: string): Promise<Workspace> {
   const rows = await q.query<WorkspaceRow>(
-    'UPDATE workspaces SET display_name = $2, updated_at = now() WHERE id = $1 RETURNING id, name, display_name, revision, created_at',
+    `UPDATE workspaces w SET display_name = $2, updated_at = now() WHERE w.id = $1 RETURNING ${COLUMNS}`,
     [id, displayName],
   );
   return toWorkspace(rows[0] as WorkspaceRow);
 }
 
-/** Deletes a workspace that holds no apps (its memberships go with it). */
-export async function deleteWorkspace(db: Database, id: number, name: string): Promise<void> {
-  await db.tx(async (q) => {
-    await q.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [id]);
-    // Apps whose versions were all deleted hold nothing a user could lose.
-    const apps = await q.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM apps a WHERE a.workspace_id = $1 AND EXISTS (SELECT 1 FROM app_versions v WHERE v.app_id = a.id)',
-      [id],
-    );
-    const n = apps[0]?.n ?? 0;
-    if (n > 0) {
-      throw new AppError(
-        'workspace-not-empty',
-        `workspace ${JSON.stringify(name)} still holds ${n} app(s) with versions; delete them first`,
-      );
-    }
-    await q.query('DELETE FROM apps WHERE workspace_id = $1', [id]);
-    await q.query('DELETE FROM workspaces WHERE id = $1', [id]);
-  });
+/** Inside a transaction: locks the workspace row, which serialises changes to its members and its deletion. */
+export async function lockWorkspace(q: Queryable, id: number): Promise<void> {
+  await q.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [id]);
+}
+
+/**
+ * Inside a transaction, once nothing in the workspace is left (src/versions/containers.ts
+ * checks that and removes its empty apps): deletes it, and its memberships with it.
+ */
+export async function deleteWorkspaceRow(q: Queryable, id: number): Promise<void> {
+  await q.query('DELETE FROM workspaces WHERE id = $1', [id]);
 }

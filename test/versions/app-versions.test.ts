@@ -54,6 +54,26 @@ for (const engine of engines()) {
     t.equal(large, small, `six items take as many statements as one (${small})`);
   });
 
+  t.test(`${engine}: a store page costs the same queries however many apps it holds`, async (t) => {
+    const { app, db } = await testApp(t, { engine });
+    const f = await new StoreFixture(app).setUp();
+    const page = async (expected: number) => {
+      let res = await app.inject({ url: '/api/v1/store/apps' });
+      const n = await countQueries(db, async () => {
+        res = await app.inject({ url: '/api/v1/store/apps' });
+      });
+      t.equal(res.statusCode, 200);
+      t.equal(res.json().items.length, expected);
+      return n;
+    };
+    await f.release('one', '1.0.0');
+    const small = await page(1);
+    for (const name of ['two', 'three', 'four']) await f.release(name, '1.0.0');
+    await f.release('two', '1.1.0');
+    const large = await page(4);
+    t.equal(large, small, `four apps take as many statements as one (${small})`);
+  });
+
   t.test(`${engine}: review items show what the caller may do as a member too`, async (t) => {
     const { app } = await testApp(t, { engine });
     const f = await new StoreFixture(app).setUp();
