@@ -24,6 +24,10 @@ export interface Config {
   publicUrl: string | null;
   adminPassword: string | null;
   storePublic: boolean;
+  /** The form index.yaml is served in. */
+  indexFormat: 'json' | 'yaml';
+  /** Bytes of rendered indexes held in memory. */
+  indexCacheBytes: number;
   maxUploadBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
@@ -147,6 +151,19 @@ export const configSchema = {
       maximum: 3600,
       default: 72,
       description: 'an idle keep-alive connection is closed after this',
+    },
+    CHARTROOM_INDEX_FORMAT: {
+      type: 'string',
+      enum: ['json', 'yaml'],
+      default: 'json',
+      description: 'the form of index.yaml bytes: JSON (Helm loads it about 5x faster) or YAML',
+    },
+    CHARTROOM_INDEX_CACHE_MB: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65536,
+      default: 256,
+      description: 'memory for rendered indexes across repositories; the least recently served go first',
     },
     LOG_LEVEL: {
       type: 'string',
@@ -279,6 +296,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     adminPassword: e.CHARTROOM_ADMIN_PASSWORD ?? null,
     storePublic: e.CHARTROOM_STORE_PUBLIC,
+    indexFormat: e.CHARTROOM_INDEX_FORMAT,
+    indexCacheBytes: e.CHARTROOM_INDEX_CACHE_MB * 1024 * 1024,
     trustProxy: e.CHARTROOM_TRUST_PROXY,
     maxUploadBytes: e.CHARTROOM_MAX_UPLOAD_BYTES,
     logLevel: e.LOG_LEVEL,

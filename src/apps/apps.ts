@@ -8,6 +8,7 @@ import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
+import { touchIndex } from '../index/repo-index.js';
 import { requireAllowed, type Actor } from '../lifecycle/state-machine.js';
 import { swapBlob } from '../blobs/references.js';
 import { joinCategory, type CategoryRecord } from '../categories/categories.js';
@@ -220,7 +221,7 @@ export async function setAppSuspended(
     const from = app.suspended ? 'suspended' : 'active';
     requireAllowed(suspend ? 'suspend' : 'activate', from, MODERATOR, { app: name });
     await q.query('UPDATE apps SET suspended = $2, updated_at = now() WHERE id = $1', [app.id, suspend]);
-    await bumpStoreRevision(q);
+    await touchIndex(q, { store: true }, await bumpStoreRevision(q), [app.name]);
     await recordEvent(q, {
       appId: app.id,
       actor,

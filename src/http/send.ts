@@ -3,7 +3,8 @@
 // and names a missing blob the same way.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { RenderedIndex } from '../index/index-cache.js';
+import { Readable } from 'node:stream';
+import type { IndexSnapshot } from '../index/repo-index.js';
 import { isFresh } from './conditional.js';
 
 /** The absolute base of a repository's URLs when CHARTROOM_PUBLIC_URL is set; null for relative URLs. */
@@ -18,11 +19,18 @@ async function readBlob(app: FastifyInstance, digest: string): Promise<Buffer> {
   return bytes;
 }
 
-/** Sends a cached index with ETag/304 and gzip when the client takes it. */
+/** Pieces written in order, with their total length (no copy into one buffer). */
+function sendPieces(reply: FastifyReply, pieces: Buffer[]): FastifyReply {
+  const length = pieces.reduce((n, p) => n + p.length, 0);
+  reply.header('Content-Length', length);
+  return reply.send(Readable.from(pieces, { objectMode: false }));
+}
+
+/** Sends an index with ETag/304, and gzip when the client takes it (compressed pages are kept). */
 export function sendIndex(
   request: FastifyRequest,
   reply: FastifyReply,
-  index: RenderedIndex,
+  index: IndexSnapshot,
   cacheControl: string,
 ): FastifyReply {
   reply
@@ -30,11 +38,12 @@ export function sendIndex(
     .header('Cache-Control', cacheControl)
     .header('Vary', 'Accept-Encoding, Authorization');
   if (isFresh(request, index.etag)) return reply.code(304).send();
-  reply.type('application/x-yaml; charset=utf-8');
+  // The path says index.yaml whatever the form: Helm names the file so, and JSON is YAML.
+  reply.type(index.format === 'json' ? 'application/json' : 'application/x-yaml; charset=utf-8');
   if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
-    return reply.header('Content-Encoding', 'gzip').send(index.gzipped());
+    return sendPieces(reply.header('Content-Encoding', 'gzip'), index.gzipPieces());
   }
-  return reply.send(index.body);
+  return sendPieces(reply, index.pieces);
 }
 
 /** Sends a chart package (or its .prov) by digest; the digest is the ETag, so a 304 reads no blob. */

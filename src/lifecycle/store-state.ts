@@ -2,11 +2,23 @@
 // shows, so every replica knows with one read whether its cached store index is current.
 import type { Queryable } from '../db/database.js';
 
-export async function bumpStoreRevision(q: Queryable): Promise<void> {
-  await q.query('UPDATE store_state SET revision = revision + 1 WHERE id = 1');
+export interface StoreRevision {
+  revision: number;
+  /** When the revision last moved: the store index's `generated` time. */
+  revisedAt: Date;
 }
 
-export async function storeRevision(q: Queryable): Promise<number> {
-  const rows = await q.query<{ revision: number }>('SELECT revision FROM store_state WHERE id = 1');
+/** Moves the store revision (and serialises store writers); returns the new revision. */
+export async function bumpStoreRevision(q: Queryable): Promise<number> {
+  const rows = await q.query<{ revision: number }>(
+    'UPDATE store_state SET revision = revision + 1, revised_at = now() WHERE id = 1 RETURNING revision',
+  );
   return rows[0]?.revision ?? 0;
+}
+
+export async function storeRevision(q: Queryable): Promise<StoreRevision> {
+  const rows = await q.query<{ revision: number; revised_at: Date }>(
+    'SELECT revision, revised_at FROM store_state WHERE id = 1',
+  );
+  return { revision: rows[0]?.revision ?? 0, revisedAt: rows[0]?.revised_at ?? new Date(0) };
 }

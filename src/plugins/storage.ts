@@ -5,14 +5,14 @@ import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openBlobStore, type BlobStore } from '../blobs/index.js';
-import { IndexCache } from '../index/index-cache.js';
+import { IndexService } from '../index/repo-index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Database;
     blobs: BlobStore;
-    indexCache: IndexCache;
+    indexes: IndexService;
   }
 }
 
@@ -33,7 +33,10 @@ export default fp<StorageOptions>(
     app.decorate('config', opts.config);
     app.decorate('db', db);
     app.decorate('blobs', blobs);
-    app.decorate('indexCache', new IndexCache());
+    app.decorate(
+      'indexes',
+      new IndexService(db, { format: opts.config.indexFormat, maxBytes: opts.config.indexCacheBytes }),
+    );
     app.addHook('onClose', async () => {
       await blobs.close();
       if (!opts.db) await db.close();

@@ -91,7 +91,7 @@ const chartMuseumRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     { schema: contract.cmGetChart, config: { access: access.workspace('workspace-viewer') } },
     async (request) => {
       const { workspace } = workspaceScope(request);
-      const versions = await listWorkspaceVersions(app.db, workspace.id, request.params.name);
+      const versions = await listWorkspaceVersions(app.db, workspace.id, [request.params.name]);
       if (versions.length === 0) {
         throw new AppError('not-found', `chart ${JSON.stringify(request.params.name)} not found`);
       }
@@ -105,7 +105,7 @@ const chartMuseumRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     async (request) => {
       const { workspace } = workspaceScope(request);
       const { name, version } = request.params;
-      const versions = await listWorkspaceVersions(app.db, workspace.id, name);
+      const versions = await listWorkspaceVersions(app.db, workspace.id, [name]);
       versions.sort((a, b) => compareVersionsDesc(a.metadata.version, b.metadata.version));
       // ChartMuseum answers "latest" with the newest version.
       const hit = version === 'latest' ? versions[0] : versions.find((v) => v.metadata.version === version);

@@ -4,7 +4,6 @@
 //   GET|HEAD /workspaces/<ws>/charts/<name>-<version>.tgz[.prov]
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
-import { renderIndex } from '../index/render.js';
 import { findPackageByFile, listWorkspaceVersions } from '../versions/versions.js';
 import { access, workspaceScope } from '../http/access.js';
 import { repoBaseUrl, sendIndex, sendPackage } from '../http/send.js';
@@ -16,12 +15,10 @@ const helmRepoRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     { schema: contract.getWorkspaceIndex, config: { access: access.workspace('workspace-viewer') } },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
-      const key = `workspace:${workspace.id}`;
-      const index = await app.indexCache.get(key, String(workspace.revision), async () =>
-        renderIndex(await listWorkspaceVersions(app.db, workspace.id), {
-          baseUrl: repoBaseUrl(app, `/workspaces/${workspace.name}`),
-        }),
-      );
+      const index = await app.indexes.get({ workspaceId: workspace.id }, workspace, {
+        baseUrl: repoBaseUrl(app, `/workspaces/${workspace.name}`),
+        versions: (q, names) => listWorkspaceVersions(q, workspace.id, names),
+      });
       return sendIndex(request, reply, index, 'private, no-cache');
     },
   );

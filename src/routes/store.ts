@@ -4,7 +4,7 @@
 // Anyone may read it, or only signed-in users when CHARTROOM_STORE_PUBLIC=false.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
-import { renderIndex, toIndexEntry } from '../index/render.js';
+import { toIndexEntry } from '../index/render.js';
 import { storeRevision } from '../lifecycle/store-state.js';
 import {
   findStoreVersionByFile,
@@ -35,9 +35,10 @@ export const storeRepoRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => 
     { schema: contract.getStoreIndex, config: { access: access.store } },
     async (request, reply) => {
       const revision = await app.db.cached('store-revision', () => storeRevision(app.db));
-      const index = await app.indexCache.get('store', String(revision), async () =>
-        renderIndex(await listStoreVersions(app.db), { baseUrl: repoBaseUrl(app, '/store') }),
-      );
+      const index = await app.indexes.get({ store: true }, revision, {
+        baseUrl: repoBaseUrl(app, '/store'),
+        versions: (q, names) => listStoreVersions(q, names),
+      });
       return sendIndex(request, reply, index, cache);
     },
   );

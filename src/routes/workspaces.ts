@@ -67,7 +67,7 @@ const workspaceRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
       await deleteWorkspace(app.db, workspace.id, workspace.name);
-      app.indexCache.forget(`workspace:${workspace.id}`);
+      app.indexes.forget({ workspaceId: workspace.id });
       return reply.code(204).send();
     },
   );

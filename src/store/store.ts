@@ -34,8 +34,9 @@ async function storeVersions(q: Queryable, appCondition = 'true', params: unknow
 const newestFirst = (versions: StoreVersion[]): StoreVersion[] =>
   versions.sort((x, y) => compareVersionsDesc(x.metadata.version, y.metadata.version));
 
-export async function listStoreVersions(q: Queryable): Promise<StoreVersion[]> {
-  return storeVersions(q);
+/** The store's versions, of every chart or of the named ones. */
+export async function listStoreVersions(q: Queryable, names?: string[]): Promise<StoreVersion[]> {
+  return names ? storeVersions(q, 'a.name = ANY($1)', [names]) : storeVersions(q);
 }
 
 /** The store version a package file name stands for: one query at most, none for a name no chart could have. */

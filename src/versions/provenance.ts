@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import { readProvenance } from '../charts/provenance.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
+import { touchIndex } from '../index/repo-index.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from '../blobs/references.js';
 import { findPackagesByFiles } from './versions.js';
 import { UPLOADER } from './transitions.js';
@@ -62,9 +63,10 @@ export async function attachProvenance(
   await blobs.put(provDigest, prov);
   try {
     await db.tx(async (q) => {
-      await bumpWorkspaceRevision(q, workspaceId); // also serialises writers of this workspace
+      const revision = await bumpWorkspaceRevision(q, workspaceId); // also serialises writers of this workspace
       const row = await findVersion(q, { id: chosen.id }, { forUpdate: true });
       checkAttachable(row, chosen.digest, provDigest);
+      await touchIndex(q, { workspaceId }, revision, [row.appName]);
       await ensureBlob(q, blobs, provDigest, prov);
       await q.query(
         "UPDATE app_versions SET prov_digest = $1, prov_size = $2, state = 'draft', updated_at = now() WHERE id = $3",

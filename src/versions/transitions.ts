@@ -14,6 +14,7 @@ import {
   type VersionState,
 } from '../lifecycle/state-machine.js';
 import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
+import { touchIndex } from '../index/repo-index.js';
 import { claimStoreName } from '../apps/store-names.js';
 import { findVersion } from './app-versions.js';
 
@@ -74,8 +75,12 @@ export async function applyVersionAction(
       `UPDATE app_versions SET state = $2, updated_at = now()${stamp ? `, ${stamp} = now()` : ''} WHERE id = $1`,
       [v.id, to],
     );
-    await bumpWorkspaceRevision(q, input.workspaceId);
-    if (v.state === 'active' || to === 'active') await bumpStoreRevision(q);
+    await touchIndex(q, { workspaceId: input.workspaceId }, await bumpWorkspaceRevision(q, input.workspaceId), [
+      v.appName,
+    ]);
+    if (v.state === 'active' || to === 'active') {
+      await touchIndex(q, { store: true }, await bumpStoreRevision(q), [v.appName]);
+    }
     await recordEvent(q, {
       appId: v.appId,
       version: input.version,

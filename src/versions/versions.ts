@@ -16,6 +16,7 @@ import {
 import { sha256Hex } from '../blobs/index.js';
 import { requireAllowed, type Actor, type VersionState } from '../lifecycle/state-machine.js';
 import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
+import { touchIndex } from '../index/repo-index.js';
 import { UPLOADER } from './transitions.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from '../blobs/references.js';
@@ -94,7 +95,10 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
       written.push(provDigest);
     }
     const result = await db.tx(async (q) => {
-      await bumpWorkspaceRevision(q, input.workspaceId); // also serialises writers of this workspace
+      // Also serialises writers of this workspace.
+      await touchIndex(q, { workspaceId: input.workspaceId }, await bumpWorkspaceRevision(q, input.workspaceId), [
+        name,
+      ]);
       await ensureBlob(q, blobs, pkg.digest, pkg.bytes);
       if (input.prov && provDigest) await ensureBlob(q, blobs, provDigest, input.prov);
       const appId = await ensureApp(q, input.workspaceId, name, appInfo);
@@ -165,15 +169,16 @@ function checkReplaceable(existing: { state: VersionState }, force: boolean, nam
 }
 
 /** The versions of a workspace (or of one chart in it) as its repository index lists them. */
+/** The workspace's versions, of every chart or of the named ones. */
 export async function listWorkspaceVersions(
   q: Queryable,
   workspaceId: number,
-  name?: string,
+  names?: string[],
 ): Promise<IndexedVersion[]> {
   const rows = await q.query<VersionRow>(
     `SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} ${joinApp('v.app_id')}
-      WHERE a.workspace_id = $1 AND ($2::text IS NULL OR a.name = $2)`,
-    [workspaceId, name ?? null],
+      WHERE a.workspace_id = $1 AND ($2::text[] IS NULL OR a.name = ANY($2))`,
+    [workspaceId, names ?? null],
   );
   return rows.map((r) => inWorkspaceIndex(toVersion(r)));
 }
@@ -267,7 +272,7 @@ export async function deleteVersion(
 ): Promise<void> {
   requireAllowed('delete', null, actors);
   await db.tx(async (q) => {
-    await bumpWorkspaceRevision(q, workspaceId);
+    await touchIndex(q, { workspaceId }, await bumpWorkspaceRevision(q, workspaceId), [name]);
     const row = await findVersion(q, { workspaceId, app: name, version }, { forUpdate: true });
     if (!row) throw new AppError('not-found', `chart ${name} version ${version} not found`);
     requireAllowed('delete', row.state, actors, { version: `${name} ${version}` });

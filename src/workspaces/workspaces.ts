@@ -9,6 +9,8 @@ export interface Workspace {
   name: string;
   displayName: string;
   revision: number;
+  /** When the revision last moved: its index's `generated` time. */
+  revisedAt: Date;
   createdAt: Date;
 }
 
@@ -17,16 +19,18 @@ interface WorkspaceRow {
   name: string;
   display_name: string;
   revision: number;
+  revised_at: Date;
   created_at: Date;
 }
 
-const COLUMNS = 'w.id, w.name, w.display_name, w.revision, w.created_at';
+const COLUMNS = 'w.id, w.name, w.display_name, w.revision, w.revised_at, w.created_at';
 
 const toWorkspace = (r: WorkspaceRow): Workspace => ({
   id: r.id,
   name: r.name,
   displayName: r.display_name,
   revision: r.revision,
+  revisedAt: r.revised_at,
   createdAt: r.created_at,
 });
 
@@ -85,14 +89,13 @@ export async function listWorkspaces(q: Queryable, visibleTo: { userId: number; 
 }
 
 /** Inside a write transaction: serialises writers of the workspace and moves its
- * revision, which tells every replica its cached index is stale. */
-export async function bumpWorkspaceRevision(q: Queryable, workspaceId: number): Promise<void> {
-  await q.query('UPDATE workspaces SET revision = revision + 1, updated_at = now() WHERE id = $1', [workspaceId]);
-}
-
-export async function workspaceRevision(q: Queryable, workspaceId: number): Promise<number | null> {
-  const rows = await q.query<{ revision: number }>('SELECT revision FROM workspaces WHERE id = $1', [workspaceId]);
-  return rows[0]?.revision ?? null;
+ * revision, which tells every replica its cached index is stale. Returns the new revision. */
+export async function bumpWorkspaceRevision(q: Queryable, workspaceId: number): Promise<number> {
+  const rows = await q.query<{ revision: number }>(
+    'UPDATE workspaces SET revision = revision + 1, revised_at = now(), updated_at = now() WHERE id = $1 RETURNING revision',
+    [workspaceId],
+  );
+  return rows[0]?.revision ?? 0;
 }
 
 export async function setDisplayName(q: Queryable, id: number, displayName: string): Promise<Workspace> {

@@ -65,7 +65,7 @@ for (const setup of setups) {
 
     res = await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: auth });
     t.equal(res.statusCode, 200);
-    t.match(res.headers['content-type'], /yaml/);
+    t.match(res.headers['content-type'], app.config.indexFormat === 'json' ? /^application\/json/ : /yaml/);
     const index = parseIndex(res.body);
     t.equal(index.apiVersion, 'v1');
     t.same(
@@ -272,8 +272,8 @@ for (const setup of setups) {
     t.equal(res.statusCode, 200);
     t.equal(res.headers.etag, etag);
 
-    const rendersB = app.indexCache.renders.get('workspace:2');
-    const rendersA = app.indexCache.renders.get('workspace:1');
+    const rendersB = app.indexes.rendered.get('workspace:2');
+    const rendersA = app.indexes.rendered.get('workspace:1');
     t.equal(rendersA, 1, 'rendered once, then served from memory');
     await push(app, a, makeChart({ name: 'one', version: '1.1.0' }));
     res = await app.inject({ url: `/workspaces/${a}/index.yaml`, headers: { ...auth, 'if-none-match': etag } });
@@ -283,12 +283,8 @@ for (const setup of setups) {
       ['1.1.0', '1.0.0'],
     );
     await app.inject({ url: `/workspaces/${b}/index.yaml`, headers: auth });
-    t.equal(app.indexCache.renders.get('workspace:1'), 2);
-    t.equal(
-      app.indexCache.renders.get('workspace:2'),
-      rendersB,
-      "an upload to team-a did not re-render team-b's index",
-    );
+    t.equal(app.indexes.rendered.get('workspace:1'), 2);
+    t.equal(app.indexes.rendered.get('workspace:2'), rendersB, "an upload to team-a did not re-render team-b's index");
   });
 
   t.test(`${label}: absolute URLs with CHARTROOM_PUBLIC_URL`, async (t) => {
