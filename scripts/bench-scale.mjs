@@ -43,6 +43,7 @@
 //   BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres; "off" skips Postgres + MinIO)
 //   BENCH_CACHE (~/.cache/chartroom/bench-scale), BENCH_OUT (bench-scale-results.json in a temp dir)
 //   BENCH_SERVER_SCRIPT (dist/src/server.js)   the Chartroom build to run
+//   BENCH_INDEX_FORMAT (json)                  CHARTROOM_INDEX_FORMAT for the Chartroom servers
 //   CHARTROOM_HELM3, CHARTROOM_HELM4, CHARTROOM_MINIO, CHARTROOM_CHARTMUSEUM (else from scripts/peers.sh --env)
 //
 // Needs: `npm run build`, nginx and wrk (Debian: apt-get install -y nginx wrk), and for the
@@ -65,6 +66,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // BENCH_SERVER_SCRIPT runs another build (e.g. an older commit's) against the same set.
 const serverScript = path.resolve(process.env.BENCH_SERVER_SCRIPT || path.join(root, 'dist/src/server.js'));
 const runStarted = Date.now();
+// The form Chartroom serves its indexes in (its helm rows land in the matching row).
+const INDEX_FORMAT = process.env.BENCH_INDEX_FORMAT === 'yaml' ? 'yaml' : 'json';
 
 // ---------------------------------------------------------------- settings
 
@@ -891,8 +894,14 @@ async function indexBody(url, headers = {}) {
 }
 
 function indexFacts(bytes) {
-  // one `digest:` line per chart version in both Chartroom's and ChartMuseum's output
-  return { entries: (bytes.toString('utf8').match(/^\s+digest: /gm) ?? []).length, bytes: bytes.length };
+  // one `digest` per chart version, in YAML (Chartroom's YAML form, ChartMuseum) and in JSON
+  const text = bytes.toString('utf8');
+  const entries = isJson(bytes) ? (text.match(/"digest":/g) ?? []).length : (text.match(/^\s+digest: /gm) ?? []).length;
+  return { entries, bytes: bytes.length };
+}
+
+function isJson(bytes) {
+  return bytes.length > 0 && bytes[0] === 0x7b; // '{'
 }
 
 /**
@@ -1016,6 +1025,7 @@ async function chartroomServer(label, backendEnv = {}) {
     LOG_LEVEL: 'warn',
     CHARTROOM_DATA_DIR: dataDir,
     CHARTROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    CHARTROOM_INDEX_FORMAT: INDEX_FORMAT,
     ...backendEnv,
   };
   const headers = { authorization: BASIC };
@@ -1157,7 +1167,7 @@ async function benchChartroom(label, set, peers, backendEnv, { store }) {
     });
 
     log(`${label}: helm repo update`);
-    r.helm = await helmRows(peers, { yaml: server.helmRepo });
+    r.helm = await helmRows(peers, { [INDEX_FORMAT]: server.helmRepo });
 
     r.memory = { afterRun: memoryMb(server.proc.child.pid) };
     log(`${label}: restart`);
@@ -1235,7 +1245,7 @@ async function benchChartMuseum(bin, set, peers) {
       budgetMs: S.uploadBudgetMs,
     });
     log('ChartMuseum: helm repo update');
-    r.helm = await helmRows(peers, { yaml: server.helmRepo });
+    r.helm = await helmRows(peers, { [INDEX_FORMAT]: server.helmRepo });
     r.memory = { afterRun: memoryMb(server.proc.child.pid) };
     log('ChartMuseum: restart');
     r.coldStart = await coldStart(server);
@@ -1252,10 +1262,17 @@ async function benchChartMuseum(bin, set, peers) {
 // ---------------------------------------------------------------- nginx
 
 /** The JSON form of an index (what `helm repo index --json` writes): the same entries. */
-function jsonIndex(yamlBytes) {
+function jsonIndex(bytes) {
+  if (isJson(bytes)) return bytes;
   // CORE_SCHEMA keeps `created` and other timestamps as the strings they were
-  const doc = yaml.load(yamlBytes.toString('utf8'), { schema: yaml.CORE_SCHEMA });
+  const doc = yaml.load(bytes.toString('utf8'), { schema: yaml.CORE_SCHEMA });
   return Buffer.from(JSON.stringify(doc), 'utf8');
+}
+
+/** The same document as YAML, written as Chartroom's YAML form writes it. */
+function yamlIndex(bytes) {
+  if (!isJson(bytes)) return bytes;
+  return Buffer.from(yaml.dump(JSON.parse(bytes.toString('utf8')), { sortKeys: true, noRefs: true, lineWidth: -1 }));
 }
 
 /**
@@ -1308,7 +1325,11 @@ async function nginxServer(files) {
 
 async function benchNginx(served, peers) {
   const r = { server: 'nginx', label: 'nginx' };
-  const files = { 'ws/index.yaml': served.workspace, 'json/index.yaml': jsonIndex(served.workspace) };
+  const files = {
+    'ws/index.yaml': served.workspace,
+    'yaml/index.yaml': yamlIndex(served.workspace),
+    'json/index.yaml': jsonIndex(served.workspace),
+  };
   if (served.store) files['store/index.yaml'] = served.store;
   r.index = indexFacts(served.workspace);
   r.jsonBytes = files['json/index.yaml'].length;
@@ -1318,7 +1339,7 @@ async function benchNginx(served, peers) {
     r.cached = await cachedIndexRows(`${base}/ws/index.yaml`, {});
     if (served.store) r.cachedStore = await cachedIndexRows(`${base}/store/index.yaml`, {});
     log('nginx: helm repo update, YAML and JSON');
-    r.helm = await helmRows(peers, { yaml: { url: `${base}/ws` }, json: { url: `${base}/json` } });
+    r.helm = await helmRows(peers, { yaml: { url: `${base}/yaml` }, json: { url: `${base}/json` } });
   } catch (err) {
     r.error = err instanceof Error ? err.message : String(err);
     log(`nginx: FAILED: ${r.error}`);

@@ -41,7 +41,7 @@ export function sendIndex(
   // The path says index.yaml whatever the form: Helm names the file so, and JSON is YAML.
   reply.type(index.format === 'json' ? 'application/json' : 'application/x-yaml; charset=utf-8');
   if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
-    return sendPieces(reply.header('Content-Encoding', 'gzip'), index.gzipPieces());
+    return reply.header('Content-Encoding', 'gzip').send(index.gzipped());
   }
   return sendPieces(reply, index.pieces);
 }

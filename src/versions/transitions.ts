@@ -13,7 +13,6 @@ import {
   type VersionAction,
   type VersionState,
 } from '../lifecycle/state-machine.js';
-import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
 import { touchIndex } from '../index/repo-index.js';
 import { claimStoreName } from '../apps/store-names.js';
 import { findVersion } from './app-versions.js';
@@ -75,9 +74,8 @@ export async function applyVersionAction(
       `UPDATE app_versions SET state = $2, updated_at = now()${stamp ? `, ${stamp} = now()` : ''} WHERE id = $1`,
       [v.id, to],
     );
-    await touchIndex(q, { workspaceId: input.workspaceId }, await bumpWorkspaceRevision(q, input.workspaceId), [
-      v.appName,
-    ]);
+    // The workspace index lists every version whatever its state, so a transition leaves
+    // it as it is; the store index changes when a version enters or leaves `active`.
     if (v.state === 'active' || to === 'active') {
       await touchIndex(q, { store: true }, await bumpStoreRevision(q), [v.appName]);
     }
