@@ -31,6 +31,9 @@ export interface RenderSource {
   versions: (q: Queryable, names: string[]) => Promise<IndexVersion[]>;
 }
 
+/** Fragment rows read (and rendered) at a time, unless the options say otherwise. */
+const ROW_BATCH = 1000;
+
 function repoKey(repo: RepoRef): string {
   return 'workspaceId' in repo ? `workspace:${repo.workspaceId}` : 'store';
 }
@@ -108,6 +111,8 @@ export interface IndexServiceOptions {
   format: IndexFormat;
   /** Bytes of rendered indexes held across repositories; the least recently served go first. */
   maxBytes?: number;
+  /** Fragment rows read at a time (tests use small batches). */
+  rowBatch?: number;
 }
 
 export class IndexService {
@@ -160,21 +165,31 @@ export class IndexService {
     const column = this.opts.format === 'json' ? 'json' : 'yaml';
     const base = source.baseUrl;
     const { where, params } = repoCondition(repo);
-    const rows = await this.db.query<FragmentRow>(
-      `SELECT name, seq, rendered_seq, base_url, ${column} AS text FROM index_fragments
-       WHERE ${where} AND seq > $${params.length + 1}`,
-      [...params, previous?.revision ?? -1],
-    );
-    const changes: FragmentChange[] = [];
-    const stale: FragmentRow[] = [];
-    for (const row of rows) {
-      if (row.rendered_seq !== row.seq || row.base_url !== (base ?? '')) stale.push(row);
-      else changes.push({ name: row.name, body: row.text === null ? null : Buffer.from(row.text) });
-    }
-    if (stale.length > 0) changes.push(...(await this.render(repo, key, stale, source)));
-
     const paged = previous?.paged ?? new PagedIndex(this.opts.format);
-    paged.apply(changes);
+    // In batches by name, so a cold read of a large repository never holds every row's
+    // text as strings beside the pages built from them.
+    const batch = this.opts.rowBatch ?? ROW_BATCH;
+    let after: string | null = null;
+    for (;;) {
+      const n = params.length;
+      const rows: FragmentRow[] = await this.db.query<FragmentRow>(
+        `SELECT name, seq, rendered_seq, base_url, ${column} AS text FROM index_fragments
+         WHERE ${where} AND seq > $${n + 1}${after === null ? '' : ` AND name > $${n + 2}`}
+         ORDER BY name LIMIT ${batch}`,
+        after === null ? [...params, previous?.revision ?? -1] : [...params, previous?.revision ?? -1, after],
+      );
+      const changes: FragmentChange[] = [];
+      const stale: FragmentRow[] = [];
+      for (const row of rows) {
+        if (row.rendered_seq !== row.seq || row.base_url !== (base ?? '')) stale.push(row);
+        else changes.push({ name: row.name, body: row.text === null ? null : Buffer.from(row.text) });
+      }
+      if (stale.length > 0) changes.push(...(await this.render(repo, key, stale, source)));
+      paged.apply(changes);
+      if (rows.length < batch) break;
+      after = rows[rows.length - 1]!.name;
+    }
+
     const snapshot = new IndexSnapshot(
       etagFor(key, at, this.opts.format, base),
       this.opts.format,

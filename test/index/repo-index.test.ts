@@ -1,0 +1,72 @@
+// IndexService on its own, over a real database: rows are read in batches, only stale
+// names are rendered (and only once across instances), and the bytes do not depend on
+// which instance or batch size produced them.
+import t from 'tap';
+import { IndexService, touchIndex, type RenderSource } from '../../src/index/repo-index.js';
+import type { IndexVersion } from '../../src/index/render.js';
+import { migrate } from '../../src/db/migrate.js';
+import { freshDatabase } from '../helpers/app.js';
+
+const revisedAt = new Date('2026-11-26T12:00:00Z');
+const names = Array.from({ length: 25 }, (_, i) => `chart-${String(i).padStart(2, '0')}`);
+
+function source(asked: string[][], release = 1): RenderSource {
+  return {
+    baseUrl: null,
+    versions: async (_q, wanted) => {
+      asked.push([...wanted].sort());
+      return wanted.map((name): IndexVersion => ({
+        metadata: { apiVersion: 'v2', name, version: `1.0.${release}` } as IndexVersion['metadata'],
+        digest: 'a'.repeat(64),
+        created: revisedAt,
+      }));
+    },
+  };
+}
+
+t.test('batches, stale names only, and nothing rendered twice', async (t) => {
+  const db = await freshDatabase(t, 'pglite');
+  await migrate(db);
+  const store = { store: true } as const;
+  await touchIndex(db, store, 1, names);
+
+  const asked: string[][] = [];
+  const first = new IndexService(db, { format: 'json', rowBatch: 4 });
+  const one = await first.get(store, { revision: 1, revisedAt }, source(asked));
+  const doc = JSON.parse(Buffer.concat(one.pieces).toString()) as { entries: Record<string, unknown> };
+  t.same(Object.keys(doc.entries), names, 'every name, in order');
+  t.equal(asked.length, Math.ceil(names.length / 4), 'one version query per batch of rows');
+  t.same(asked.flat().sort(), names, 'each name rendered once');
+
+  await touchIndex(db, store, 2, ['chart-03', 'chart-17', 'chart-99']);
+  asked.length = 0;
+  const two = await first.get(store, { revision: 2, revisedAt }, source(asked, 2));
+  t.same(asked, [['chart-03', 'chart-17', 'chart-99']], 'only the touched names are rendered');
+  const doc2 = JSON.parse(Buffer.concat(two.pieces).toString()) as {
+    entries: Record<string, Array<{ version: string }>>;
+  };
+  t.equal(Object.keys(doc2.entries).length, names.length + 1);
+  t.equal(doc2.entries['chart-17']?.[0]?.version, '1.0.2');
+  t.equal(doc2.entries['chart-16']?.[0]?.version, '1.0.1', 'untouched names keep their text');
+  t.not(two.etag, one.etag);
+
+  // Another instance (a replica, or a restart) with another batch size renders nothing.
+  asked.length = 0;
+  const second = new IndexService(db, { format: 'json', rowBatch: 7 });
+  const again = await second.get(store, { revision: 2, revisedAt }, source(asked, 3));
+  t.same(asked, [], 'the stored text is used');
+  t.ok(Buffer.concat(again.pieces).equals(Buffer.concat(two.pieces)), 'the same bytes');
+  t.equal(again.etag, two.etag, 'and the same ETag');
+
+  // A name whose last version went away leaves the index.
+  await touchIndex(db, store, 3, ['chart-00']);
+  const gone = await second.get(
+    store,
+    { revision: 3, revisedAt },
+    {
+      baseUrl: null,
+      versions: async () => [],
+    },
+  );
+  t.notOk('chart-00' in JSON.parse(Buffer.concat(gone.pieces).toString()).entries);
+});
