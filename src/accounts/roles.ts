@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { PERMISSIONS, requireHeld, type Permission } from './permissions.js';
 import { DNS_LABEL_RE } from '../names.js';
+import { keepAnAdmin } from './users.js';
 
 export const ROLE_NAME_RE = DNS_LABEL_RE;
 
@@ -95,14 +96,7 @@ export async function updateRole(
     checkReaches(actor, role, 'changing');
     if (perms) requireHeld(actor, perms, `giving role ${JSON.stringify(name)} these permissions`);
     if (perms && !perms.includes('users.manage') && role.permissions.includes('users.manage')) {
-      const others = await q.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM users u JOIN roles r ON r.name = u.platform_role
-          WHERE NOT u.disabled AND 'users.manage' = ANY (r.permissions) AND r.name <> $1`,
-        [name],
-      );
-      if ((others[0]?.n ?? 0) === 0) {
-        throw new AppError('conflict', 'this would leave no enabled user who can manage users');
-      }
+      await keepAnAdmin(q, { role: name });
     }
     await q.query(
       'UPDATE roles SET permissions = COALESCE($2, permissions), description = COALESCE($3, description) WHERE name = $1',

@@ -135,12 +135,16 @@ export async function createUser(
   return toUser(rows[0]);
 }
 
-/** Refuses a change that would leave no enabled user able to manage users. */
-async function keepAnAdmin(q: Queryable, exceptUserId: number): Promise<void> {
+/**
+ * Refuses a change that would leave no enabled user able to manage users, counting
+ * everyone but the user (or the holders of the role) the change takes the power from.
+ */
+export async function keepAnAdmin(q: Queryable, except: { userId: number } | { role: string }): Promise<void> {
+  const [column, value] = 'userId' in except ? ['u.id', except.userId] : ['r.name', except.role];
   const rows = await q.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM users u JOIN roles r ON r.name = u.platform_role
-      WHERE NOT u.disabled AND 'users.manage' = ANY (r.permissions) AND u.id <> $1`,
-    [exceptUserId],
+      WHERE NOT u.disabled AND 'users.manage' = ANY (r.permissions) AND ${column} <> $1`,
+    [value],
   );
   if ((rows[0]?.n ?? 0) === 0) {
     throw new AppError('conflict', 'this would leave no enabled user who can manage users');
@@ -194,7 +198,7 @@ export async function updateUser(
           ? (await q.query("SELECT 1 FROM roles WHERE name = $1 AND 'users.manage' = ANY (permissions)", [patch.role]))
               .length > 0
           : false;
-      if (!stillAdmin) await keepAnAdmin(q, row.id);
+      if (!stillAdmin) await keepAnAdmin(q, { userId: row.id });
     }
     const updated = await q.query<UserRow>(
       `UPDATE users SET platform_role = COALESCE($2, platform_role), display_name = COALESCE($3, display_name),
@@ -212,7 +216,7 @@ export async function deleteUser(db: Database, username: string, actor: Readonly
     const row = (await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1 FOR UPDATE`, [username]))[0];
     if (!row) throw new AppError('not-found', `user ${JSON.stringify(username)} not found`);
     await checkReaches(q, actor, row, 'deleting');
-    await keepAnAdmin(q, row.id);
+    await keepAnAdmin(q, { userId: row.id });
     await q.query('DELETE FROM users WHERE id = $1', [row.id]);
   });
 }

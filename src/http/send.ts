@@ -19,13 +19,6 @@ async function readBlob(app: FastifyInstance, digest: string): Promise<Buffer> {
   return bytes;
 }
 
-/** Pieces written in order, with their total length (no copy into one buffer). */
-function sendPieces(reply: FastifyReply, pieces: Buffer[]): FastifyReply {
-  const length = pieces.reduce((n, p) => n + p.length, 0);
-  reply.header('Content-Length', length);
-  return reply.send(Readable.from(pieces, { objectMode: false }));
-}
-
 /** Sends an index with ETag/304, and gzip when the client takes it (compressed pages are kept). */
 export function sendIndex(
   request: FastifyRequest,
@@ -43,7 +36,8 @@ export function sendIndex(
   if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
     return reply.header('Content-Encoding', 'gzip').send(index.gzipped());
   }
-  return sendPieces(reply, index.pieces);
+  // The pages are written in order, never copied into one buffer; their length is known.
+  return reply.header('Content-Length', index.length).send(Readable.from(index.pieces, { objectMode: false }));
 }
 
 /** Sends a chart package (or its .prov) by digest; the digest is the ETag, so a 304 reads no blob. */
