@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the pinned real peers (helm 3 and 4, the helm-cm-push plugin, MinIO, and
-# ChartMuseum for benchmarks) once with `go install`, and caches them outside the
+# Builds the pinned real peers (helm 3 and 4, the helm-cm-push plugin, MinIO, the OCI
+# clients oras and crane with the OCI distribution conformance suite, and ChartMuseum
+# for benchmarks) once with `go install`, and caches them outside the
 # repository. Safe to run again: each binary is built only when missing.
 #
 #   scripts/peers.sh            build everything, print the cache directory
@@ -16,6 +17,9 @@ HELM3_VERSION=v3.21.4
 HELM4_VERSION=v4.2.4
 CM_PUSH_VERSION=v0.10.4
 CHARTMUSEUM_VERSION=v0.16.5
+ORAS_VERSION=v1.3.6
+CRANE_VERSION=v0.22.1
+CONFORMANCE_VERSION=v0.0.0-20260831232431-97274622c111
 # MinIO publishes source only; pinned to the pseudo-version the module proxy served
 # when this was written (see README "Real peers").
 MINIO_VERSION="${CHARTROOM_MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
@@ -76,12 +80,33 @@ build_chartmuseum() {
   [ "$ok" = 1 ]
 }
 
+# The OCI distribution conformance suite is a Go test package: compiled once with
+# `go test -c` in a throwaway module that pins it, then run as a plain binary.
+build_conformance() {
+  local dir="$CACHE/conformance"
+  if [ -x "$dir/bin/conformance.test" ]; then return 0; fi
+  echo "peers: building the OCI distribution conformance suite $CONFORMANCE_VERSION" >&2
+  local mod="$dir/module"
+  rm -rf "$mod" "$dir/bin.tmp" && mkdir -p "$mod" "$dir/bin.tmp"
+  if ! (cd "$mod" && go mod init chartroom-peer-conformance >/dev/null 2>&1 \
+      && go get "github.com/opencontainers/distribution-spec/conformance@$CONFORMANCE_VERSION" \
+      && go test -c -o "$dir/bin.tmp/conformance.test" github.com/opencontainers/distribution-spec/conformance) \
+      >"$dir/install.log" 2>&1; then
+    tail -n 20 "$dir/install.log" >&2
+    return 1
+  fi
+  rm -rf "$dir/bin" && mv "$dir/bin.tmp" "$dir/bin"
+}
+
 if [ "${1:-}" = "--env" ]; then
   echo "export CHARTROOM_HELM3=$CACHE/helm3/bin/helm"
   echo "export CHARTROOM_HELM4=$CACHE/helm4/bin/helm"
   echo "export CHARTROOM_MINIO=$CACHE/minio/bin/minio"
   echo "export CHARTROOM_HELM_PLUGINS=$CACHE/helm-plugins"
   echo "export CHARTROOM_CHARTMUSEUM=$CACHE/chartmuseum/bin/chartmuseum"
+  echo "export CHARTROOM_ORAS=$CACHE/oras/bin/oras"
+  echo "export CHARTROOM_CRANE=$CACHE/crane/bin/crane"
+  echo "export CHARTROOM_OCI_CONFORMANCE=$CACHE/conformance/bin/conformance.test"
   exit 0
 fi
 
@@ -89,6 +114,9 @@ only="${1:-all}"
 case "$only" in all|helm) build helm3 "helm.sh/helm/v3@$HELM3_VERSION" helm.sh/helm/v3/cmd/helm; build helm4 "helm.sh/helm/v4@$HELM4_VERSION" helm.sh/helm/v4/cmd/helm;; esac
 case "$only" in all|helm|cm-push) build cm-push "github.com/chartmuseum/helm-push@$CM_PUSH_VERSION" github.com/chartmuseum/helm-push/cmd/helm-cm-push;; esac
 case "$only" in all|minio) build minio "github.com/minio/minio@$MINIO_VERSION" github.com/minio/minio;; esac
+case "$only" in all|oci) build oras "oras.land/oras@$ORAS_VERSION" oras.land/oras/cmd/oras
+  build crane "github.com/google/go-containerregistry@$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane
+  build_conformance;; esac
 case "$only" in bench) build_chartmuseum;; esac
 
 # The cm-push plugin, set up from the project's own plugin.yaml (helm plugin install

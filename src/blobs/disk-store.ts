@@ -7,6 +7,9 @@ import { BLOB_PREFIX, blobKey, digestFromKey } from './keys.js';
 
 export class DiskBlobStore implements BlobStore {
   readonly kind = 'disk' as const;
+  /** Fan-out directories known to exist (at most 256 or so; never removed). */
+  private readonly dirs = new Set<string>();
+
   constructor(private readonly root: string) {}
 
   static async open(root: string): Promise<DiskBlobStore> {
@@ -23,13 +26,24 @@ export class DiskBlobStore implements BlobStore {
     assertDigestOf(digest, data);
     const target = this.file(digest);
     if (await this.has(digest)) return;
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    const dir = path.dirname(target);
+    if (!this.dirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
     // Write then rename, so a reader never sees a half-written blob and a crash
     // leaves at most a temp file (removed by the sweeper's tmp cleanup).
     const tmp = path.join(this.root, 'tmp', `${digest}.${randomBytes(6).toString('hex')}`);
     try {
       await fs.writeFile(tmp, data, { flag: 'wx' });
-      await fs.rename(tmp, target);
+      try {
+        await fs.rename(tmp, target);
+      } catch (err) {
+        // The directory went away underneath (an operator's clean-up): make it again, once.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await fs.mkdir(dir, { recursive: true });
+        await fs.rename(tmp, target);
+      }
     } catch (err) {
       await fs.rm(tmp, { force: true });
       throw err;

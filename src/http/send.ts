@@ -20,12 +20,12 @@ async function readBlob(app: FastifyInstance, digest: string): Promise<Buffer> {
 }
 
 /** Sends an index with ETag/304, and gzip when the client takes it (compressed pages are kept). */
-export function sendIndex(
+export async function sendIndex(
   request: FastifyRequest,
   reply: FastifyReply,
   index: IndexSnapshot,
   cacheControl: string,
-): FastifyReply {
+): Promise<FastifyReply> {
   reply
     .header('ETag', index.etag)
     .header('Cache-Control', cacheControl)
@@ -34,7 +34,9 @@ export function sendIndex(
   // The path says index.yaml whatever the form: Helm names the file so, and JSON is YAML.
   reply.type(index.format === 'json' ? 'application/json' : 'application/x-yaml; charset=utf-8');
   if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
-    return reply.header('Content-Encoding', 'gzip').send(index.gzipped());
+    // Identity is always acceptable: right after a start it is sent while pages compress.
+    const gz = await index.gzipped();
+    if (gz) return reply.header('Content-Encoding', 'gzip').send(gz);
   }
   // The pages are written in order, never copied into one buffer; their length is known.
   return reply.header('Content-Length', index.length).send(Readable.from(index.pieces, { objectMode: false }));

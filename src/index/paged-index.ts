@@ -4,7 +4,8 @@
 // A response is the header, the pages and the footer, written in order; a gzip response
 // is the same pieces, each compressed once and kept until its page changes, stitched
 // into one gzip stream (deflate blocks ending on a byte boundary can be concatenated).
-import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 import { fragmentSeparator, indexFooter, indexHeader, type IndexFormat } from './fragments.js';
 import { crc32Combine } from './crc32-combine.js';
 
@@ -17,20 +18,38 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** An empty final deflate block (fixed Huffman, end of block only). */
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
-/** Raw deflate bytes that end on a byte boundary with a non-final block, so more may follow. */
-function deflatePiece(bytes: Buffer): Buffer {
-  return deflateRawSync(bytes, DEFLATE);
-}
+const deflateRawAsync = promisify(deflateRaw);
 
-/** Bytes with their CRC-32 and compressed copy, each computed once, on first demand. */
-class Piece {
+/**
+ * Bytes with their CRC-32 and compressed copy, each computed once. The compressed copy is
+ * raw deflate ending on a byte boundary with a non-final block, so more may follow.
+ */
+export class Piece {
   private gz: Buffer | null = null;
+  private pending: Promise<Buffer> | null = null;
   private sum: number | null = null;
 
   constructor(readonly body: Buffer) {}
 
+  /** The compressed copy, compressed here and now if nobody did yet. */
   deflated(): Buffer {
-    return (this.gz ??= deflatePiece(this.body));
+    return (this.gz ??= deflateRawSync(this.body, DEFLATE));
+  }
+
+  get isDeflated(): boolean {
+    return this.gz !== null;
+  }
+
+  /** Compresses on the thread pool (once, however many ask), keeping the event loop free. */
+  deflate(): Promise<Buffer> {
+    if (this.gz) return Promise.resolve(this.gz);
+    return (this.pending ??= deflateRawAsync(this.body, DEFLATE).then(
+      (gz) => (this.gz ??= gz),
+      (err: unknown) => {
+        this.pending = null;
+        throw err;
+      },
+    ));
   }
 
   crc(): number {
@@ -175,7 +194,7 @@ export class PagedIndex {
   }
 
   /** Everything written in order: header, pages with separators between them, footer. */
-  private parts(generated: Date): Piece[] {
+  parts(generated: Date): Piece[] {
     const out: Piece[] = [this.size === 0 ? this.emptyHeader : this.header];
     for (const [k, page] of this.pages.entries()) {
       if (k > 0 && this.sep.length > 0) out.push(this.sepPiece);
@@ -190,25 +209,9 @@ export class PagedIndex {
     return this.parts(generated).map((p) => p.body);
   }
 
-  /**
-   * The whole index as one gzip stream, in pieces. Each page is compressed once and kept
-   * until it changes; the CRC of the whole comes from the pages' CRCs, not the bytes.
-   */
+  /** The whole index as one gzip stream, in pieces (see gzipOf). */
   gzipPieces(generated: Date): Buffer[] {
-    const parts = this.parts(generated);
-    let crc = 0;
-    let length = 0;
-    const out: Buffer[] = [GZIP_HEADER];
-    for (const part of parts) {
-      crc = crc32Combine(crc, part.crc(), part.body.length);
-      length += part.body.length;
-      out.push(part.deflated());
-    }
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(crc, 0);
-    trailer.writeUInt32LE(length % 2 ** 32, 4);
-    out.push(FINAL_BLOCK, trailer);
-    return out;
+    return gzipOf(this.parts(generated));
   }
 
   /** Every chart name held, in order (for tests and checks). */
@@ -220,4 +223,41 @@ export class PagedIndex {
   pageCount(): number {
     return this.pages.length;
   }
+}
+
+/**
+ * Pieces as one gzip stream, in pieces. Each piece is compressed once and kept until its
+ * page changes; the CRC of the whole comes from the pieces' CRCs, not from the bytes.
+ */
+export function gzipOf(parts: Piece[]): Buffer[] {
+  let crc = 0;
+  let length = 0;
+  const out: Buffer[] = [GZIP_HEADER];
+  for (const part of parts) {
+    crc = crc32Combine(crc, part.crc(), part.body.length);
+    length += part.body.length;
+    out.push(part.deflated());
+  }
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc, 0);
+  trailer.writeUInt32LE(length % 2 ** 32, 4);
+  out.push(FINAL_BLOCK, trailer);
+  return out;
+}
+
+/** Bytes of the pieces not yet compressed. */
+export function undeflatedBytes(parts: Piece[]): number {
+  let n = 0;
+  for (const part of parts) if (!part.isDeflated) n += part.body.length;
+  return n;
+}
+
+/** Compresses every piece not yet compressed on the thread pool, a few at a time. */
+export async function deflateAll(parts: Piece[], concurrency = 2): Promise<void> {
+  const todo = parts.filter((p) => !p.isDeflated);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) await todo[next++]!.deflate();
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
 }

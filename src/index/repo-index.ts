@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Database, Queryable } from '../db/database.js';
 import { renderFragment, type IndexFormat } from './fragments.js';
-import { PagedIndex, type FragmentChange } from './paged-index.js';
+import { deflateAll, gzipOf, PagedIndex, undeflatedBytes, type FragmentChange, type Piece } from './paged-index.js';
 import { groupEntries, type IndexVersion } from './render.js';
 
 /** Which repository: a workspace by id, or the store. */
@@ -77,27 +77,46 @@ interface FragmentRow {
   text: string | null;
 }
 
-/** What a request sends: identity or gzip pieces, computed once per revision. */
+/**
+ * A gzip request waits for compression when at most this much is left to compress (a write
+ * changes a page or two); with more (the first read after a start), it is answered in
+ * identity form at once while the pages are compressed in the background.
+ */
+const GZIP_WAIT_BYTES = 1024 * 1024;
+
+/** What a request sends: the identity pieces, and the gzip form once it is ready. */
 export class IndexSnapshot {
   private gz: Buffer | null = null;
+  readonly pieces: Buffer[];
   readonly length: number;
+  private readonly compressing: Promise<void>;
 
   constructor(
     readonly etag: string,
     readonly format: IndexFormat,
-    readonly pieces: Buffer[],
-    private readonly paged: PagedIndex,
-    private readonly generated: Date,
+    private readonly parts: Piece[],
   ) {
-    this.length = pieces.reduce((n, p) => n + p.length, 0);
+    this.pieces = parts.map((p) => p.body);
+    this.length = this.pieces.reduce((n, p) => n + p.length, 0);
+    // Pages still uncompressed (new or changed ones) are compressed on the thread pool
+    // right away, so the gzip form is usually ready before anyone asks for it.
+    this.compressing = deflateAll(parts).catch(() => undefined);
   }
 
   /**
-   * The same bytes as one gzip stream, joined once (it is a tenth of the size); pages are
-   * compressed once and reused across revisions.
+   * The same bytes as one gzip stream (a tenth of the size), joined once per revision from
+   * pages compressed once each; null when it is not ready and would take long to finish.
    */
-  gzipped(): Buffer {
-    return (this.gz ??= Buffer.concat(this.paged.gzipPieces(this.generated)));
+  async gzipped(): Promise<Buffer | null> {
+    if (this.gz) return this.gz;
+    if (undeflatedBytes(this.parts) > GZIP_WAIT_BYTES) return null;
+    await this.compressing;
+    return (this.gz ??= Buffer.concat(gzipOf(this.parts)));
+  }
+
+  /** Resolves once every page is compressed (for tests and benchmarks). */
+  async settled(): Promise<void> {
+    await this.compressing;
   }
 }
 
@@ -193,9 +212,7 @@ export class IndexService {
     const snapshot = new IndexSnapshot(
       etagFor(key, at, this.opts.format, base),
       this.opts.format,
-      paged.pieces(at.revisedAt),
-      paged,
-      at.revisedAt,
+      paged.parts(at.revisedAt),
     );
     this.repos.set(key, { revision: at.revision, paged, snapshot });
     return snapshot;

@@ -95,14 +95,9 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
       written.push(provDigest);
     }
     const result = await db.tx(async (q) => {
-      // Also serialises writers of this workspace.
-      await touchIndex(q, { workspaceId: input.workspaceId }, await bumpWorkspaceRevision(q, input.workspaceId), [
-        name,
-      ]);
       await ensureBlob(q, blobs, pkg.digest, pkg.bytes);
       if (input.prov && provDigest) await ensureBlob(q, blobs, provDigest, input.prov);
       const appId = await ensureApp(q, input.workspaceId, name, appInfo);
-      const row = await findVersion(q, { workspaceId: input.workspaceId, app: name, version }, { forUpdate: true });
       const values = [
         pkg.metadata.appVersion ?? '',
         JSON.stringify(pkg.metadata),
@@ -117,7 +112,29 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
         input.updateLog ?? '',
         input.uploaderId,
       ];
-      if (row) {
+      // A new version is the common case: one statement. A version uploaded meanwhile
+      // (by a concurrent request) makes the insert do nothing and takes the replace path.
+      const inserted = await q.query<{ id: number }>(
+        `INSERT INTO app_versions (app_version, metadata, digest, size, prov_digest, prov_size, readme, values_yaml,
+           values_schema, chart_yaml, update_log, uploaded_by, app_id, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (app_id, version) DO NOTHING RETURNING id`,
+        [...values, appId, version],
+      );
+      let outcome: UploadResult;
+      if (inserted[0]) {
+        await recordEvent(q, {
+          appId,
+          version,
+          actor: input.actor,
+          action: 'upload',
+          to: 'draft',
+          message: input.updateLog ?? '',
+        });
+        outcome = { appId, versionId: inserted[0].id, created: true };
+      } else {
+        const row = await findVersion(q, { workspaceId: input.workspaceId, app: name, version }, { forUpdate: true });
+        if (!row) throw new Error(`version ${name} ${version} neither inserted nor found`);
         checkReplaceable(row, input.force, name, version);
         await q.query(
           `UPDATE app_versions SET app_version = $1, metadata = $2, digest = $3, size = $4, prov_digest = $5,
@@ -138,23 +155,14 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
           to: 'draft',
           message: `package ${pkg.digest}${provDigest ? `, provenance file ${provDigest}` : ''}`,
         });
-        return { appId, versionId: row.id, created: false };
+        outcome = { appId, versionId: row.id, created: false };
       }
-      const inserted = await q.query<{ id: number }>(
-        `INSERT INTO app_versions (app_version, metadata, digest, size, prov_digest, prov_size, readme, values_yaml,
-           values_schema, chart_yaml, update_log, uploaded_by, app_id, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-        [...values, appId, version],
-      );
-      await recordEvent(q, {
-        appId,
-        version,
-        actor: input.actor,
-        action: 'upload',
-        to: 'draft',
-        message: input.updateLog ?? '',
-      });
-      return { appId, versionId: (inserted[0] as { id: number }).id, created: true };
+      // Last, so the workspace row (which serialises index writers of the workspace) is
+      // locked only for the end of the transaction.
+      await touchIndex(q, { workspaceId: input.workspaceId }, await bumpWorkspaceRevision(q, input.workspaceId), [
+        name,
+      ]);
+      return outcome;
     });
     return result;
   } catch (err) {
@@ -168,8 +176,7 @@ function checkReplaceable(existing: { state: VersionState }, force: boolean, nam
   requireAllowed('replace', existing.state, UPLOADER, { version: `${name} ${version}`, file: 'package' });
 }
 
-/** The versions of a workspace (or of one chart in it) as its repository index lists them. */
-/** The workspace's versions, of every chart or of the named ones. */
+/** The workspace's versions, of every chart or of the named ones, as its repository index lists them. */
 export async function listWorkspaceVersions(
   q: Queryable,
   workspaceId: number,

@@ -3,7 +3,8 @@
 import t, { type Test } from 'tap';
 import { gunzipSync } from 'node:zlib';
 import { crc32 } from 'node:zlib';
-import { PagedIndex, PAGE_BYTES } from '../../src/index/paged-index.js';
+import { deflateAll, PagedIndex, PAGE_BYTES, undeflatedBytes } from '../../src/index/paged-index.js';
+import { IndexSnapshot } from '../../src/index/repo-index.js';
 import { crc32Combine } from '../../src/index/crc32-combine.js';
 import { joinFragments, type IndexFormat } from '../../src/index/fragments.js';
 
@@ -94,4 +95,46 @@ t.test('CRC-32 of a concatenation from its parts', async (t) => {
     t.equal(crc32Combine(crc32(a), crc32(b), b.length), crc32(Buffer.concat([a, b])));
   }
   t.equal(crc32Combine(crc32('abc'), crc32(''), 0), crc32('abc'), 'an empty second part changes nothing');
+});
+
+t.test('pages compress in the background; a snapshot sends identity until a large rest is ready', async (t) => {
+  const index = new PagedIndex('json');
+  // About 3 MB of barely compressible fragments: more than a request waits for.
+  const next = rng(5);
+  const noise = (n: number): string => Array.from({ length: n }, () => 'abcdefghij'[Math.floor(next() * 10)]).join('');
+  const names = Array.from({ length: 1500 }, (_, i) => `n${String(i).padStart(4, '0')}`);
+  index.apply(names.map((name) => ({ name, body: Buffer.from(`${JSON.stringify(name)}:["${noise(2000)}"]`) })));
+  const parts = index.parts(generated);
+  t.ok(undeflatedBytes(parts) > 2 * 1024 * 1024, 'nothing compressed yet');
+
+  const cold = new IndexSnapshot('"a"', 'json', parts);
+  t.equal(await cold.gzipped(), null, 'a cold gzip request is not held up: identity is sent');
+  await cold.settled();
+  t.equal(undeflatedBytes(parts), 0, 'every page was compressed in the background');
+  const gz = await cold.gzipped();
+  t.ok(gz && gunzipSync(gz).equals(Buffer.concat(cold.pieces)), 'then gzip decompresses to the identity bytes');
+
+  // A write changes one page: the next snapshot's gzip form is waited for, not skipped.
+  index.apply([{ name: 'n0750', body: Buffer.from(`"n0750":["${noise(2100)}"]`) }]);
+  const after = index.parts(generated);
+  const left = undeflatedBytes(after);
+  t.ok(left > 0 && left < 512 * 1024, `only the changed page and the footer are left (${left} bytes)`);
+  const warm = new IndexSnapshot('"b"', 'json', after);
+  const gz2 = await warm.gzipped();
+  t.ok(gz2 && gunzipSync(gz2).equals(Buffer.concat(warm.pieces)), 'gzip after a write is ready at once and right');
+  t.equal(await warm.gzipped(), gz2, 'joined once per snapshot');
+});
+
+t.test('deflateAll compresses each piece once, however many ask', async (t) => {
+  const index = new PagedIndex('yaml');
+  index.apply(Array.from({ length: 200 }, (_, i) => ({ name: `c${i}`, body: fragment('yaml', `c${i}`, 3000) })));
+  const parts = index.parts(generated);
+  await Promise.all([deflateAll(parts), deflateAll(parts, 4), deflateAll(parts, 1)]);
+  const first = parts.map((p) => p.deflated());
+  await deflateAll(parts);
+  t.ok(
+    parts.every((p, i) => p.deflated() === first[i]),
+    'the same compressed buffers are kept',
+  );
+  t.ok(gunzipSync(Buffer.concat(index.gzipPieces(generated))).equals(Buffer.concat(index.pieces(generated))));
 });
