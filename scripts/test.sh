@@ -33,12 +33,16 @@ export CHARTROOM_CORPUS="${CHARTROOM_CORPUS:-$root/../shared/corpus}"
 # --- peers ------------------------------------------------------------------
 if bash scripts/peers.sh all >/dev/null; then
   eval "$(bash scripts/peers.sh --env)"
-  export CHARTROOM_HELM3 CHARTROOM_HELM4 CHARTROOM_MINIO CHARTROOM_HELM_PLUGINS
+  export CHARTROOM_HELM3 CHARTROOM_HELM4 CHARTROOM_MINIO CHARTROOM_HELM_PLUGINS CHARTROOM_ORAS CHARTROOM_CRANE CHARTROOM_OCI_CONFORMANCE
 else
   say "building the pinned peers failed (see output above)"
 fi
 for b in "${CHARTROOM_HELM3:-}" "${CHARTROOM_HELM4:-}" "${CHARTROOM_HELM_PLUGINS:-}/cm-push/bin/helm-cm-push"; do
   [ -n "$b" ] && [ -x "$b" ] || { lack helm "helm 3, helm 4 or helm-cm-push missing"; unset CHARTROOM_HELM3 CHARTROOM_HELM4; break; }
+done
+
+for b in "${CHARTROOM_ORAS:-}" "${CHARTROOM_CRANE:-}" "${CHARTROOM_OCI_CONFORMANCE:-}"; do
+  [ -n "$b" ] && [ -x "$b" ] || { lack oci "oras, crane or the OCI conformance suite missing"; unset CHARTROOM_ORAS; break; }
 done
 
 # --- Postgres ---------------------------------------------------------------
@@ -77,7 +81,7 @@ else
 fi
 
 # --- choose suites ------------------------------------------------------------
-# A test file declares what it needs in a line "// requires: postgres, s3, helm".
+# A test file declares what it needs in a line "// requires: postgres, s3, helm, oci".
 files=()
 skipped=()
 if [ $# -gt 0 ]; then candidates=("$@"); else mapfile -t candidates < <(find test -name '*.test.ts' | sort); fi
@@ -90,6 +94,7 @@ for f in "${candidates[@]}"; do
       postgres) [ -n "${CHARTROOM_TEST_PG_URL:-}" ] || ok=0 ;;
       s3) [ -n "${CHARTROOM_TEST_S3_ENDPOINT:-}" ] || ok=0 ;;
       helm) [ -n "${CHARTROOM_HELM3:-}" ] || ok=0 ;;
+      oci) [ -n "${CHARTROOM_ORAS:-}" ] || ok=0 ;;
       corpus) [ -f "$CHARTROOM_CORPUS/MANIFEST.tsv" ] || ok=0 ;;
     esac
   done

@@ -12,6 +12,7 @@ import unreadBodies from './plugins/unread-bodies.js';
 import opsRoutes from './routes/ops.js';
 import helmRepoRoutes from './routes/helm-repo.js';
 import chartMuseumRoutes from './routes/chartmuseum.js';
+import ociRoutes from './routes/oci.js';
 import workspaceRoutes from './routes/workspaces.js';
 import appRoutes from './routes/apps.js';
 import versionRoutes from './routes/versions.js';
@@ -142,6 +143,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // The trailing slash scopes ChartMuseum's not-found handler to exactly the URLs
   // under /api/workspaces/ (a prefix without it would also take /api/workspaces).
   await app.register(chartMuseumRoutes, { prefix: '/api/workspaces/' });
+  await app.register(ociRoutes, { prefix: '/v2' });
   await app.register(userRoutes, { prefix: '/api/v1' });
   await app.register(roleRoutes, { prefix: '/api/v1/roles' });
   await app.register(workspaceRoutes, { prefix: '/api/v1/workspaces' });

@@ -30,6 +30,7 @@ export const errorRegistry = {
   'role-exists': { status: 409, title: 'Role already exists' },
   'role-in-use': { status: 409, title: 'Role is in use' },
   'role-builtin': { status: 409, title: 'Built-in role' },
+  'range-not-satisfiable': { status: 416, title: 'Range not satisfiable' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal server error' },

@@ -26,6 +26,10 @@ const OWNERS: Record<string, string> = {
   audit_events: 'lifecycle',
   store_state: 'lifecycle',
   index_fragments: 'index',
+  oci_manifests: 'oci',
+  oci_uploads: 'oci',
+  oci_upload_chunks: 'oci',
+  oci_blob_links: 'oci',
   schema_migrations: 'db',
 };
 

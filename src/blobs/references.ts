@@ -10,7 +10,7 @@ export async function lockDigest(q: Queryable, digest: string): Promise<void> {
 
 /**
  * Whether any row points at the blob. The one query that names other aggregates'
- * tables by design: versions, apps and categories all store blobs through this module,
+ * tables by design: versions, apps, categories and oci all store blobs through this module,
  * so it cannot import their fragments (that would be an import cycle). A new column
  * that holds a digest must be added here too.
  */
@@ -18,7 +18,9 @@ export async function blobReferenced(q: Queryable, digest: string): Promise<bool
   const rows = await q.query(
     `SELECT 1 FROM app_versions WHERE digest = $1 OR prov_digest = $1
      UNION ALL SELECT 1 FROM apps WHERE icon_digest = $1
-     UNION ALL SELECT 1 FROM categories WHERE icon_digest = $1 LIMIT 1`,
+     UNION ALL SELECT 1 FROM categories WHERE icon_digest = $1
+     UNION ALL SELECT 1 FROM oci_manifests WHERE blobs @> ARRAY[$1::text]
+     UNION ALL SELECT 1 FROM oci_blob_links WHERE digest = $1 LIMIT 1`,
     [digest],
   );
   return rows.length > 0;

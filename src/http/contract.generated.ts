@@ -634,6 +634,195 @@ export const cmDeleteChartVersion = {
   },
 } as const;
 
+/** GET /v2/ */
+export const ociBase = {} as const;
+
+/** GET /v2/workspaces/{ws}/{name}/tags/list */
+export const ociWorkspaceTags = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name'],
+    properties: { ws: { type: 'string' }, name: { type: 'string', maxLength: 250 } },
+  },
+  querystring: {
+    type: 'object',
+    properties: { n: { type: 'integer', minimum: 0, maximum: 10000 }, last: { type: 'string', maxLength: 200 } },
+  },
+} as const;
+
+/** GET /v2/workspaces/{ws}/{name}/manifests/{reference} */
+export const ociWorkspaceGetManifest = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'reference'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      reference: { type: 'string', maxLength: 200 },
+    },
+  },
+} as const;
+
+/** PUT /v2/workspaces/{ws}/{name}/manifests/{reference} */
+export const ociWorkspacePutManifest = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'reference'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      reference: { type: 'string', maxLength: 200 },
+    },
+  },
+} as const;
+
+/** DELETE /v2/workspaces/{ws}/{name}/manifests/{reference} */
+export const ociWorkspaceDeleteManifest = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'reference'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      reference: { type: 'string', maxLength: 200 },
+    },
+  },
+} as const;
+
+/** GET /v2/workspaces/{ws}/{name}/blobs/{digest} */
+export const ociWorkspaceGetBlob = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'digest'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      digest: { type: 'string', maxLength: 200 },
+    },
+  },
+} as const;
+
+/** GET /v2/workspaces/{ws}/{name}/referrers/{digest} */
+export const ociWorkspaceReferrers = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'digest'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      digest: { type: 'string', maxLength: 200 },
+    },
+  },
+  querystring: { type: 'object', properties: { artifactType: { type: 'string', maxLength: 255 } } },
+} as const;
+
+/** POST /v2/workspaces/{ws}/{name}/blobs/uploads/ */
+export const ociWorkspaceStartUpload = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name'],
+    properties: { ws: { type: 'string' }, name: { type: 'string', maxLength: 250 } },
+  },
+  querystring: {
+    type: 'object',
+    properties: {
+      digest: { type: 'string', maxLength: 200 },
+      mount: { type: 'string', maxLength: 200 },
+      from: { type: 'string', maxLength: 600 },
+    },
+  },
+} as const;
+
+/** GET /v2/workspaces/{ws}/{name}/blobs/uploads/{uuid} */
+export const ociWorkspaceGetUpload = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'uuid'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      uuid: { type: 'string', maxLength: 100 },
+    },
+  },
+} as const;
+
+/** PUT /v2/workspaces/{ws}/{name}/blobs/uploads/{uuid} */
+export const ociWorkspaceFinishUpload = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'uuid'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      uuid: { type: 'string', maxLength: 100 },
+    },
+  },
+  querystring: { type: 'object', required: ['digest'], properties: { digest: { type: 'string', maxLength: 200 } } },
+} as const;
+
+/** DELETE /v2/workspaces/{ws}/{name}/blobs/uploads/{uuid} */
+export const ociWorkspaceCancelUpload = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'uuid'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      uuid: { type: 'string', maxLength: 100 },
+    },
+  },
+} as const;
+
+/** PATCH /v2/workspaces/{ws}/{name}/blobs/uploads/{uuid} */
+export const ociWorkspacePatchUpload = {
+  params: {
+    type: 'object',
+    required: ['ws', 'name', 'uuid'],
+    properties: {
+      ws: { type: 'string' },
+      name: { type: 'string', maxLength: 250 },
+      uuid: { type: 'string', maxLength: 100 },
+    },
+  },
+} as const;
+
+/** GET /v2/store/{name}/tags/list */
+export const ociStoreTags = {
+  params: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 250 } } },
+  querystring: {
+    type: 'object',
+    properties: { n: { type: 'integer', minimum: 0, maximum: 10000 }, last: { type: 'string', maxLength: 200 } },
+  },
+} as const;
+
+/** GET /v2/store/{name}/manifests/{reference} */
+export const ociStoreGetManifest = {
+  params: {
+    type: 'object',
+    required: ['name', 'reference'],
+    properties: { name: { type: 'string', maxLength: 250 }, reference: { type: 'string', maxLength: 200 } },
+  },
+} as const;
+
+/** GET /v2/store/{name}/blobs/{digest} */
+export const ociStoreGetBlob = {
+  params: {
+    type: 'object',
+    required: ['name', 'digest'],
+    properties: { name: { type: 'string', maxLength: 250 }, digest: { type: 'string', maxLength: 200 } },
+  },
+} as const;
+
+/** GET /v2/store/{name}/referrers/{digest} */
+export const ociStoreReferrers = {
+  params: {
+    type: 'object',
+    required: ['name', 'digest'],
+    properties: { name: { type: 'string', maxLength: 250 }, digest: { type: 'string', maxLength: 200 } },
+  },
+  querystring: { type: 'object', properties: { artifactType: { type: 'string', maxLength: 255 } } },
+} as const;
+
 /** Where each operation is served; src/app.ts checks that every route uses its own operation's schema. */
 export const operationRoutes = {
   getHealth: 'GET /healthz',
@@ -705,4 +894,20 @@ export const operationRoutes = {
   cmGetChart: 'GET /api/workspaces/{ws}/charts/{name}',
   cmGetChartVersion: 'GET /api/workspaces/{ws}/charts/{name}/{version}',
   cmDeleteChartVersion: 'DELETE /api/workspaces/{ws}/charts/{name}/{version}',
+  ociBase: 'GET /v2/',
+  ociWorkspaceTags: 'GET /v2/workspaces/{ws}/{name}/tags/list',
+  ociWorkspaceGetManifest: 'GET /v2/workspaces/{ws}/{name}/manifests/{reference}',
+  ociWorkspacePutManifest: 'PUT /v2/workspaces/{ws}/{name}/manifests/{reference}',
+  ociWorkspaceDeleteManifest: 'DELETE /v2/workspaces/{ws}/{name}/manifests/{reference}',
+  ociWorkspaceGetBlob: 'GET /v2/workspaces/{ws}/{name}/blobs/{digest}',
+  ociWorkspaceReferrers: 'GET /v2/workspaces/{ws}/{name}/referrers/{digest}',
+  ociWorkspaceStartUpload: 'POST /v2/workspaces/{ws}/{name}/blobs/uploads/',
+  ociWorkspaceGetUpload: 'GET /v2/workspaces/{ws}/{name}/blobs/uploads/{uuid}',
+  ociWorkspaceFinishUpload: 'PUT /v2/workspaces/{ws}/{name}/blobs/uploads/{uuid}',
+  ociWorkspaceCancelUpload: 'DELETE /v2/workspaces/{ws}/{name}/blobs/uploads/{uuid}',
+  ociWorkspacePatchUpload: 'PATCH /v2/workspaces/{ws}/{name}/blobs/uploads/{uuid}',
+  ociStoreTags: 'GET /v2/store/{name}/tags/list',
+  ociStoreGetManifest: 'GET /v2/store/{name}/manifests/{reference}',
+  ociStoreGetBlob: 'GET /v2/store/{name}/blobs/{digest}',
+  ociStoreReferrers: 'GET /v2/store/{name}/referrers/{digest}',
 } as const;

@@ -26,6 +26,7 @@ export interface AppVersion {
   digest: string;
   size: number;
   provDigest: string | null;
+  provSize: number | null;
   updateLog: string;
   /** The uploader's username; null once that user is deleted. */
   uploadedBy: string | null;
@@ -48,6 +49,7 @@ export interface VersionRow {
   digest: string;
   size: number;
   prov_digest: string | null;
+  prov_size: number | null;
   update_log: string;
   uploaded_by: string | null;
   created_at: Date;
@@ -59,7 +61,7 @@ export interface VersionRow {
 
 /** The columns of a VersionRow: select them FROM VERSION_FROM (which names the version `v`). */
 export const VERSION_COLUMNS = `v.id, v.app_id, v.version, v.app_version, v.state, v.metadata, v.digest, v.size, v.prov_digest,
-  v.update_log, u.username AS uploaded_by, v.created_at, v.updated_at, v.submitted_at, v.reviewed_at, v.released_at`;
+  v.prov_size, v.update_log, u.username AS uploaded_by, v.created_at, v.updated_at, v.submitted_at, v.reviewed_at, v.released_at`;
 export const VERSION_FROM = `app_versions v ${joinUser('v.uploaded_by')}`;
 
 // What other modules ask of an app's versions, as conditions and values on the app
@@ -121,6 +123,7 @@ export const toVersion = (r: VersionRow): AppVersion => ({
   digest: r.digest,
   size: r.size,
   provDigest: r.prov_digest,
+  provSize: r.prov_size,
   updateLog: r.update_log,
   uploadedBy: r.uploaded_by,
   createdAt: r.created_at,

@@ -49,6 +49,8 @@ export interface UploadInput {
   expectName?: string;
   /** Only replace an existing version; never create one (PUT .../package). */
   replaceOnly?: boolean;
+  /** Runs in the upload's transaction once the version row is written (e.g. to store its OCI manifest). */
+  withinTx?: (q: Queryable, result: UploadResult) => Promise<void>;
 }
 
 export interface UploadResult {
@@ -157,6 +159,7 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
         });
         outcome = { appId, versionId: row.id, created: false };
       }
+      if (input.withinTx) await input.withinTx(q, outcome);
       // Last, so the workspace row (which serialises index writers of the workspace) is
       // locked only for the end of the transaction.
       await touchIndex(q, { workspaceId: input.workspaceId }, await bumpWorkspaceRevision(q, input.workspaceId), [

@@ -287,6 +287,70 @@ const rows: Row[] = [
   { route: 'GET /api/v1/store/apps/:name/icon', url: () => '/api/v1/store/apps/shop/icon', ok: 200 },
   { route: 'GET /store/index.yaml', url: () => '/store/index.yaml', ok: 200 },
   { route: 'GET /store/charts/:file', url: () => '/store/charts/shop-1.0.0.tgz', ok: 200 },
+  // The OCI registry: workspace repositories as the Helm repository, store/ as the store.
+  { route: 'GET /v2/', url: () => '/v2/', ok: 200 },
+  { route: 'GET /v2/workspaces/:ws/:name/tags/list', url: () => '/v2/workspaces/demo/demo/tags/list', ok: 200 },
+  {
+    route: 'GET /v2/workspaces/:ws/:name/manifests/:reference',
+    url: () => '/v2/workspaces/demo/demo/manifests/0.1.0',
+    ok: 200,
+  },
+  {
+    route: 'PUT /v2/workspaces/:ws/:name/manifests/:reference',
+    url: () => '/v2/workspaces/demo/demo/manifests/0.9.0',
+    body: () => ({
+      payload: JSON.stringify({
+        schemaVersion: 2,
+        config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: `sha256:${'1'.repeat(64)}`, size: 2 },
+        layers: [],
+      }),
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    }),
+    ok: 400, // MANIFEST_BLOB_UNKNOWN: nothing was pushed
+  },
+  {
+    route: 'DELETE /v2/workspaces/:ws/:name/manifests/:reference',
+    url: () => '/v2/workspaces/demo/demo/manifests/9.9.9',
+    ok: 404,
+  },
+  {
+    route: 'GET /v2/workspaces/:ws/:name/blobs/:digest',
+    url: () => `/v2/workspaces/demo/demo/blobs/sha256:${sha256Hex(makeChart())}`,
+    ok: 200,
+  },
+  {
+    route: 'GET /v2/workspaces/:ws/:name/referrers/:digest',
+    url: () => `/v2/workspaces/demo/demo/referrers/sha256:${'0'.repeat(64)}`,
+    ok: 200,
+  },
+  {
+    route: 'POST /v2/workspaces/:ws/:name/blobs/uploads/',
+    url: () => '/v2/workspaces/demo/demo/blobs/uploads/',
+    ok: 202,
+  },
+  ...(['GET', 'PATCH', 'DELETE'] as const).map((method) => ({
+    route: `${method} /v2/workspaces/:ws/:name/blobs/uploads/:uuid`,
+    url: () => '/v2/workspaces/demo/demo/blobs/uploads/00000000-0000-4000-8000-000000000000',
+    ok: 404, // BLOB_UPLOAD_UNKNOWN
+  })),
+  {
+    route: 'PUT /v2/workspaces/:ws/:name/blobs/uploads/:uuid',
+    url: () =>
+      `/v2/workspaces/demo/demo/blobs/uploads/00000000-0000-4000-8000-000000000000?digest=sha256:${'0'.repeat(64)}`,
+    ok: 404,
+  },
+  { route: 'GET /v2/store/:name/tags/list', url: () => '/v2/store/shop/tags/list', ok: 200 },
+  { route: 'GET /v2/store/:name/manifests/:reference', url: () => '/v2/store/shop/manifests/1.0.0', ok: 200 },
+  {
+    route: 'GET /v2/store/:name/blobs/:digest',
+    url: () => `/v2/store/shop/blobs/sha256:${sha256Hex(makeChart({ name: 'shop', version: '1.0.0' }))}`,
+    ok: 200,
+  },
+  {
+    route: 'GET /v2/store/:name/referrers/:digest',
+    url: () => `/v2/store/shop/referrers/sha256:${'0'.repeat(64)}`,
+    ok: 200,
+  },
   { route: 'GET /openapi.json', url: () => '/openapi.json', ok: 200 },
   { route: 'GET /docs', url: () => '/docs', ok: 200 },
   // Last: it changes the caller's password (the new one is used from then on).
