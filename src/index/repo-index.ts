@@ -89,7 +89,7 @@ export class IndexSnapshot {
   private gz: Buffer | null = null;
   readonly pieces: Buffer[];
   readonly length: number;
-  private readonly compressing: Promise<void>;
+  private compressing: Promise<void> | null = null;
 
   constructor(
     readonly etag: string,
@@ -98,25 +98,34 @@ export class IndexSnapshot {
   ) {
     this.pieces = parts.map((p) => p.body);
     this.length = this.pieces.reduce((n, p) => n + p.length, 0);
-    // Pages still uncompressed (new or changed ones) are compressed on the thread pool
-    // right away, so the gzip form is usually ready before anyone asks for it.
-    this.compressing = deflateAll(parts).catch(() => undefined);
+    // After a write only a page or two is new: compress it on the thread pool right away,
+    // so the gzip form is ready when Helm asks. A cold build (every page new) waits for
+    // the first gzip request instead, so identity readers after a start never compete
+    // with compressing the whole index.
+    if (undeflatedBytes(parts) <= GZIP_WAIT_BYTES) this.compress();
+  }
+
+  private compress(): Promise<void> {
+    // One page at a time for a cold index: the other core keeps serving.
+    return (this.compressing ??= deflateAll(this.parts, 1).catch(() => undefined));
   }
 
   /**
    * The same bytes as one gzip stream (a tenth of the size), joined once per revision from
-   * pages compressed once each; null when it is not ready and would take long to finish.
+   * pages compressed once each; null (send identity) while a cold index compresses in the
+   * background.
    */
   async gzipped(): Promise<Buffer | null> {
     if (this.gz) return this.gz;
+    const waiting = this.compress();
     if (undeflatedBytes(this.parts) > GZIP_WAIT_BYTES) return null;
-    await this.compressing;
+    await waiting;
     return (this.gz ??= Buffer.concat(gzipOf(this.parts)));
   }
 
   /** Resolves once every page is compressed (for tests and benchmarks). */
   async settled(): Promise<void> {
-    await this.compressing;
+    await this.compress();
   }
 }
 

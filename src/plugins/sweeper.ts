@@ -1,8 +1,10 @@
-// Periodically removes blobs that no row references (left by crashed uploads), and
+// Periodically expires abandoned OCI upload sessions, then removes blobs that no row
+// references (left by crashed or abandoned uploads), and
 // the blob store's leftovers of crashed writes (temp files, incomplete multipart
 // uploads), once they are older than the grace period.
 import fp from 'fastify-plugin';
 import { sweepOrphanBlobs } from '../blobs/references.js';
+import { expireUploads } from '../oci/uploads.js';
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
@@ -11,6 +13,11 @@ export default fp(
     let timer: NodeJS.Timeout | null = null;
     const sweep = async () => {
       try {
+        // First OCI upload sessions and links idle for the grace period: the blobs only
+        // they kept are then orphans the blob sweep below removes.
+        const grace = app.config.blobGraceSeconds;
+        const expired = await expireUploads(app.db, new Date(Date.now() - grace * 1000));
+        if (expired.uploads > 0 || expired.links > 0) app.log.info(expired, 'expired idle OCI uploads and links');
         const removed = await sweepOrphanBlobs(app.db, app.blobs, app.config.blobGraceSeconds);
         if (removed.blobs > 0 || removed.leftovers > 0) {
           app.log.info(removed, 'swept unreferenced blobs and leftovers of crashed writes');

@@ -1,8 +1,10 @@
 // requires: postgres, s3
 // Two replicas sharing one Postgres database and one bucket: a write answered by one
-// is visible in the very next index request to the other (workspace and store).
+// is visible in the very next index request to the other (workspace and store), and an
+// OCI upload session started on one continues on the other.
 import t from 'tap';
 import yaml from 'js-yaml';
+import { createHash } from 'node:crypto';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -95,4 +97,24 @@ t.test('read-your-writes across replicas', async (t) => {
     payload: { action: 'suspend' },
   });
   t.same(await versions(a, '/store/index.yaml', 'web'), [], 'suspended on B, gone on A');
+
+  // An OCI upload started on one replica continues on the other: its chunks are rows.
+  const octets = { ...auth, 'content-type': 'application/octet-stream' };
+  const blob = Buffer.from('x'.repeat(3000) + 'y'.repeat(2000));
+  const started = await a.inject({ method: 'POST', url: '/v2/workspaces/shared/web/blobs/uploads/', headers: auth });
+  t.equal(started.statusCode, 202);
+  const at = String(started.headers.location);
+  const chunk = await b.inject({ method: 'PATCH', url: at, headers: octets, payload: blob.subarray(0, 3000) });
+  t.equal(chunk.statusCode, 202, 'the next chunk goes to the other replica');
+  t.equal(chunk.headers.range, '0-2999');
+  const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+  const done = await a.inject({
+    method: 'PUT',
+    url: `${at}?digest=${digest}`,
+    headers: octets,
+    payload: blob.subarray(3000),
+  });
+  t.equal(done.statusCode, 201, 'and the first one finishes it');
+  const read = await b.inject({ url: `/v2/workspaces/shared/web/blobs/${digest}`, headers: auth });
+  t.ok(read.rawPayload.equals(blob), 'the whole blob, read through the other replica');
 });
