@@ -207,6 +207,17 @@ const ociRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
         ),
       );
     }
+    if (request.method === 'DELETE' && /^\/v2\/workspaces\/[^/]+\/[^/]+\/blobs\/[^/]+$/.test(path)) {
+      return sendOciError(
+        request,
+        reply,
+        ociError(
+          'UNSUPPORTED',
+          'method-not-allowed',
+          'blobs are not deleted by clients: a blob goes once no version, manifest or upload names it',
+        ),
+      );
+    }
     return notFoundHandler(sendOciError)(request, reply);
   });
   app.addHook('onSend', async (_request, reply) => {

@@ -169,6 +169,9 @@ t.test('limits and malformed input: early refusals with the spec codes, nothing 
   const storePush = await app.inject({ method: 'POST', url: '/v2/store/limits/blobs/uploads/', headers: auth });
   t.equal(storePush.statusCode, 405);
   t.equal(storePush.json().errors[0].code, 'DENIED', 'store/ is pull-only');
+  const del = await app.inject({ method: 'DELETE', url: `${repo}/blobs/sha256:${sha(big)}`, headers: auth });
+  t.equal(del.statusCode, 405, 'blob deletes are not offered');
+  t.equal(del.json().errors[0].code, 'UNSUPPORTED');
   const apps = await app.inject({ url: `/api/v1/workspaces/${ws}/apps`, headers: auth });
   t.same(apps.json().items, [], 'no app or version was made by any of it');
 });
