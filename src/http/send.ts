@@ -34,9 +34,7 @@ export async function sendIndex(
   // The path says index.yaml whatever the form: Helm names the file so, and JSON is YAML.
   reply.type(index.format === 'json' ? 'application/json' : 'application/x-yaml; charset=utf-8');
   if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
-    // Identity is always acceptable: right after a start it is sent while pages compress.
-    const gz = await index.gzipped();
-    if (gz) return reply.header('Content-Encoding', 'gzip').send(gz);
+    return reply.header('Content-Encoding', 'gzip').send(await index.gzipped());
   }
   // The pages are written in order, never copied into one buffer; their length is known.
   return reply.header('Content-Length', index.length).send(Readable.from(index.pieces, { objectMode: false }));

@@ -77,19 +77,15 @@ interface FragmentRow {
   text: string | null;
 }
 
-/**
- * A gzip request waits for compression when at most this much is left to compress (a write
- * changes a page or two); with more (the first read after a start), it is answered in
- * identity form at once while the pages are compressed in the background.
- */
-const GZIP_WAIT_BYTES = 1024 * 1024;
+/** A snapshot with at most this much new to compress (a write) compresses it on both threads at once. */
+const SMALL_CHANGE_BYTES = 1024 * 1024;
 
 /** What a request sends: the identity pieces, and the gzip form once it is ready. */
 export class IndexSnapshot {
   private gz: Buffer | null = null;
   readonly pieces: Buffer[];
   readonly length: number;
-  private compressing: Promise<void> | null = null;
+  private readonly compressing: Promise<void>;
 
   constructor(
     readonly etag: string,
@@ -98,34 +94,27 @@ export class IndexSnapshot {
   ) {
     this.pieces = parts.map((p) => p.body);
     this.length = this.pieces.reduce((n, p) => n + p.length, 0);
-    // After a write only a page or two is new: compress it on the thread pool right away,
-    // so the gzip form is ready when Helm asks. A cold build (every page new) waits for
-    // the first gzip request instead, so identity readers after a start never compete
-    // with compressing the whole index.
-    if (undeflatedBytes(parts) <= GZIP_WAIT_BYTES) this.compress();
-  }
-
-  private compress(): Promise<void> {
-    // One page at a time for a cold index: the other core keeps serving.
-    return (this.compressing ??= deflateAll(this.parts, 1).catch(() => undefined));
+    // Pages not yet compressed are compressed on the thread pool as soon as the snapshot
+    // exists, off the event loop: after a write that is a page or two, ready before Helm
+    // asks; after a start it is every page, one at a time, so the other core keeps serving.
+    const concurrency = undeflatedBytes(parts) <= SMALL_CHANGE_BYTES ? 2 : 1;
+    this.compressing = deflateAll(parts, concurrency).catch(() => undefined);
   }
 
   /**
    * The same bytes as one gzip stream (a tenth of the size), joined once per revision from
-   * pages compressed once each; null (send identity) while a cold index compresses in the
-   * background.
+   * pages compressed once each. A request that comes before compression ends waits for
+   * it: a big identity answer costs both sides more than the wait.
    */
-  async gzipped(): Promise<Buffer | null> {
+  async gzipped(): Promise<Buffer> {
     if (this.gz) return this.gz;
-    const waiting = this.compress();
-    if (undeflatedBytes(this.parts) > GZIP_WAIT_BYTES) return null;
-    await waiting;
+    await this.compressing;
     return (this.gz ??= Buffer.concat(gzipOf(this.parts)));
   }
 
   /** Resolves once every page is compressed (for tests and benchmarks). */
   async settled(): Promise<void> {
-    await this.compress();
+    await this.compressing;
   }
 }
 

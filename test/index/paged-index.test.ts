@@ -97,7 +97,7 @@ t.test('CRC-32 of a concatenation from its parts', async (t) => {
   t.equal(crc32Combine(crc32('abc'), crc32(''), 0), crc32('abc'), 'an empty second part changes nothing');
 });
 
-t.test('pages compress in the background; a snapshot sends identity until a large rest is ready', async (t) => {
+t.test('pages compress in the background as soon as a snapshot exists', async (t) => {
   const index = new PagedIndex('json');
   // About 3 MB of barely compressible fragments: more than a request waits for.
   const next = rng(5);
@@ -108,11 +108,10 @@ t.test('pages compress in the background; a snapshot sends identity until a larg
   t.ok(undeflatedBytes(parts) > 2 * 1024 * 1024, 'nothing compressed yet');
 
   const cold = new IndexSnapshot('"a"', 'json', parts);
-  t.equal(await cold.gzipped(), null, 'a cold gzip request is not held up: identity is sent');
-  await cold.settled();
-  t.equal(undeflatedBytes(parts), 0, 'every page was compressed in the background');
+  t.ok(undeflatedBytes(parts) > 0, 'compression runs in the background, not in the constructor');
   const gz = await cold.gzipped();
-  t.ok(gz && gunzipSync(gz).equals(Buffer.concat(cold.pieces)), 'then gzip decompresses to the identity bytes');
+  t.equal(undeflatedBytes(parts), 0, 'a gzip request waits for every page to be compressed');
+  t.ok(gunzipSync(gz).equals(Buffer.concat(cold.pieces)), 'then gzip decompresses to the identity bytes');
 
   // A write changes one page: the next snapshot's gzip form is waited for, not skipped.
   index.apply([{ name: 'n0750', body: Buffer.from(`"n0750":["${noise(2100)}"]`) }]);
@@ -121,7 +120,7 @@ t.test('pages compress in the background; a snapshot sends identity until a larg
   t.ok(left > 0 && left < 512 * 1024, `only the changed page and the footer are left (${left} bytes)`);
   const warm = new IndexSnapshot('"b"', 'json', after);
   const gz2 = await warm.gzipped();
-  t.ok(gz2 && gunzipSync(gz2).equals(Buffer.concat(warm.pieces)), 'gzip after a write is ready at once and right');
+  t.ok(gunzipSync(gz2).equals(Buffer.concat(warm.pieces)), 'gzip after a write is ready at once and right');
   t.equal(await warm.gzipped(), gz2, 'joined once per snapshot');
 });
 
