@@ -134,19 +134,20 @@ export async function getManifest(deps: RegistryDeps, repo: OciRepository, refer
   throw unknown();
 }
 
-/** Whether the repository may serve the blob: a version, a manifest or a push there names it. */
-export async function blobInRepository(db: Database, repo: OciRepository, digest: string): Promise<boolean> {
-  const versions = await repositoryVersions(db, repo);
-  if (versions.some((v) => v.digest === digest || v.provDigest === digest)) return true;
-  if (
-    await manifestsNameBlob(
-      db,
-      versions.map((v) => v.id),
-      digest,
-    )
-  ) {
-    return true;
-  }
+/**
+ * Whether the repository may serve the blob: a version, a manifest or a push there names
+ * it. `versions` are the repository's, when the caller has them already.
+ */
+export async function blobInRepository(
+  db: Database,
+  repo: OciRepository,
+  digest: string,
+  versions?: AppVersion[],
+): Promise<boolean> {
+  const shown = versions ?? (await repositoryVersions(db, repo));
+  if (shown.some((v) => v.digest === digest || v.provDigest === digest)) return true;
+  const ids = shown.map((v) => v.id);
+  if (await manifestsNameBlob(db, ids, digest)) return true;
   return repo.kind === 'workspace' && blobLinked(db, repo.workspaceId, repo.chart, digest);
 }
 
@@ -196,9 +197,10 @@ export async function putManifest(
   }
   const m = parseManifest(body, contentType);
   const blobs = namedBlobs(m);
+  const versions = await repositoryVersions(deps.db, repo);
   for (const d of [m.config, ...m.layers]) {
     const hex = parseDigest(d.digest);
-    if (!(await blobInRepository(deps.db, repo, hex)) || !(await deps.blobs.has(hex))) {
+    if (!(await blobInRepository(deps.db, repo, hex, versions)) || !(await deps.blobs.has(hex))) {
       throw ociError(
         'MANIFEST_BLOB_UNKNOWN',
         'bad-request',
@@ -207,7 +209,6 @@ export async function putManifest(
       );
     }
   }
-  const versions = await repositoryVersions(deps.db, repo);
 
   if (m.subject) {
     if (!byDigest) {

@@ -149,7 +149,7 @@ export async function blobLinked(
   return rows.length > 0;
 }
 
-/** Whether the repository has anything pushed to it yet (links or sessions). */
+/** Whether the repository holds pushed blobs or open upload sessions. */
 export async function repositoryHasUploads(q: Queryable, workspaceId: number, repository: string): Promise<boolean> {
   const rows = await q.query(
     `SELECT 1 FROM oci_blob_links WHERE workspace_id = $1 AND repository = $2

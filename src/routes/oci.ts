@@ -5,16 +5,14 @@
 // Errors use the spec's {"errors":[{"code","message","detail"}]} through this plugin's own
 // handlers. Bodies arrive as raw bytes (blobs, manifests) whatever their content type.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import type { FastifyRequest } from 'fastify';
 import { access, caller, workspaceScope } from '../http/access.js';
 import * as contract from '../http/contract.generated.js';
 import { errorHandler, notFoundHandler } from '../plugins/errors.js';
-import { sha256Hex } from '../blobs/index.js';
 import { ensureBlob } from '../blobs/references.js';
 import { findWorkspaceForUser } from '../workspaces/workspaces.js';
 import { effectiveWorkspaceRole } from '../accounts/principal.js';
-import { MAX_MANIFEST_BYTES, OCI_INDEX, ociCodeOf, ociDigest, ociError, parseDigest } from '../oci/oci.js';
+import { MAX_MANIFEST_BYTES, ociDigest, ociError, parseDigest } from '../oci/oci.js';
 import {
   blobInRepository,
   deleteManifest,
@@ -26,159 +24,21 @@ import {
   type OciRepository,
   type RegistryDeps,
 } from '../oci/registry.js';
+import {
+  checkDigest,
+  sendOciError,
+  type WorkspaceRepo,
+  workspaceRepo,
+  storeRepo,
+  bodyBytes,
+  sendManifest,
+  sendBlob,
+  sendReferrers,
+  sendTags,
+  created,
+  uploadHeaders,
+} from './oci-replies.js';
 import { appendChunk, endUpload, getUpload, linkBlob, startUpload, uploadBytes } from '../oci/uploads.js';
-import type { StoredManifest } from '../oci/manifests.js';
-
-function checkDigest(hex: string, bytes: Buffer): void {
-  const actual = sha256Hex(bytes);
-  if (actual !== hex) {
-    throw ociError(
-      'DIGEST_INVALID',
-      'bad-request',
-      `the bytes sent have digest ${ociDigest(actual)}, not ${ociDigest(hex)}`,
-    );
-  }
-}
-
-/** The spec's error body. */
-function sendOciError(_request: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
-  if (err.status === 401) reply.header('WWW-Authenticate', 'Basic realm="chartroom"');
-  const detail = err.extra.ociDetail ?? null;
-  return reply
-    .code(err.status)
-    .type('application/json; charset=utf-8')
-    .send({ errors: [{ code: ociCodeOf(err), message: err.detail, detail }] });
-}
-
-type WorkspaceRepo = Extract<OciRepository, { kind: 'workspace' }>;
-
-function workspaceRepo(request: FastifyRequest, chart: string): WorkspaceRepo {
-  const { workspace } = workspaceScope(request);
-  return { kind: 'workspace', workspaceId: workspace.id, workspaceName: workspace.name, chart };
-}
-
-const storeRepo = (chart: string): OciRepository => ({ kind: 'store', chart });
-
-const base = (repo: OciRepository) => `/v2/${repositoryName(repo)}`;
-
-function bodyBytes(request: FastifyRequest): Buffer {
-  const body = request.body as unknown;
-  if (body === undefined || body === null) return Buffer.alloc(0);
-  if (Buffer.isBuffer(body)) return body;
-  throw new AppError('bad-request', 'send the bytes as the request body');
-}
-
-function sendManifest(reply: FastifyReply, m: StoredManifest): FastifyReply {
-  return reply
-    .header('Content-Type', m.mediaType)
-    .header('Docker-Content-Digest', ociDigest(m.digest))
-    .header('ETag', `"${ociDigest(m.digest)}"`)
-    .header('Content-Length', m.body.length)
-    .send(m.body);
-}
-
-/** One byte range of `bytes=a-b`, `bytes=a-` or `bytes=-n`; null for none or several. */
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'bad' {
-  if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null; // several ranges or another unit: whole body
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    start = Math.max(0, size - n);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start > end || start >= size) return 'bad';
-  return { start, end };
-}
-
-async function sendBlob(
-  deps: RegistryDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  repo: OciRepository,
-  reference: string,
-): Promise<FastifyReply> {
-  const digest = parseDigest(reference);
-  // A blob no readable repository names is answered exactly like a missing one.
-  const unknown = () =>
-    ociError('BLOB_UNKNOWN', 'not-found', `blob ${reference} is unknown in repository ${repositoryName(repo)}`, {
-      digest: reference,
-    });
-  if (!(await blobInRepository(deps.db, repo, digest))) throw unknown();
-  const bytes = await deps.blobs.get(digest);
-  if (!bytes) throw unknown();
-  reply
-    .header('Docker-Content-Digest', reference)
-    .header('ETag', `"${reference}"`)
-    .header('Accept-Ranges', 'bytes')
-    .type('application/octet-stream');
-  const range = parseRange(request.headers.range, bytes.length);
-  if (range === 'bad') {
-    return reply.code(416).header('Content-Range', `bytes */${bytes.length}`).send();
-  }
-  if (range) {
-    const part = bytes.subarray(range.start, range.end + 1);
-    return reply
-      .code(206)
-      .header('Content-Range', `bytes ${range.start}-${range.end}/${bytes.length}`)
-      .header('Content-Length', part.length)
-      .send(part);
-  }
-  return reply.header('Content-Length', bytes.length).send(bytes);
-}
-
-function sendReferrers(reply: FastifyReply, list: StoredManifest[], filtered: boolean): FastifyReply {
-  if (filtered) reply.header('OCI-Filters-Applied', 'artifactType');
-  const index = {
-    schemaVersion: 2,
-    mediaType: OCI_INDEX,
-    manifests: list.map((m) => ({
-      mediaType: m.mediaType,
-      digest: ociDigest(m.digest),
-      size: m.body.length,
-      ...(m.artifactType ? { artifactType: m.artifactType } : {}),
-      ...(m.annotations ? { annotations: m.annotations } : {}),
-    })),
-  };
-  // Exactly the index media type (oras compares it whole: no "; charset").
-  return reply.header('Content-Type', OCI_INDEX).send(Buffer.from(JSON.stringify(index)));
-}
-
-function sendTags(
-  reply: FastifyReply,
-  repo: OciRepository,
-  page: { tags: string[]; more: boolean },
-  n: number | undefined,
-): FastifyReply {
-  if (page.more && n !== undefined) {
-    const last = page.tags[page.tags.length - 1] ?? '';
-    reply.header('Link', `<${base(repo)}/tags/list?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`);
-  }
-  return reply.send({ name: repositoryName(repo), tags: page.tags });
-}
-
-/** 201 for content now at `path` (manifests/… or blobs/…), named by its digest. */
-function created(reply: FastifyReply, repo: OciRepository, kind: 'manifests' | 'blobs', hex: string): FastifyReply {
-  return reply
-    .code(201)
-    .header('Location', `${base(repo)}/${kind}/${ociDigest(hex)}`)
-    .header('Docker-Content-Digest', ociDigest(hex))
-    .header('Content-Length', 0)
-    .send();
-}
-
-function uploadHeaders(reply: FastifyReply, repo: OciRepository, id: string, size: number): FastifyReply {
-  return reply
-    .header('Location', `${base(repo)}/blobs/uploads/${id}`)
-    .header('Docker-Upload-UUID', id)
-    .header('Range', `0-${Math.max(0, size - 1)}`)
-    .header('Content-Length', 0);
-}
 
 /** Whether the caller may read the repository named `from` (for a cross-repository mount). */
 async function readableRepository(request: FastifyRequest, from: string): Promise<OciRepository | null> {
@@ -332,10 +192,7 @@ const ociRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
         if (source && (await blobInRepository(app.db, source, hex))) {
           const bytes = await app.blobs.get(hex);
           if (bytes) {
-            await app.db.tx(async (q) => {
-              await ensureBlob(q, app.blobs, hex, bytes);
-              await linkBlob(q, repo.workspaceId, repo.chart, hex, bytes.length);
-            });
+            await linkStored(hex, bytes, repo);
             return blobCreated(hex);
           }
         }
@@ -360,15 +217,13 @@ const ociRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
         `the blob holds ${bytes.length} bytes, more than the limit of ${app.config.maxUploadBytes} (CHARTROOM_MAX_UPLOAD_BYTES)`,
       );
     }
-    const actual = sha256Hex(bytes);
-    if (actual !== hex) {
-      throw ociError(
-        'DIGEST_INVALID',
-        'bad-request',
-        `the bytes sent have digest ${ociDigest(actual)}, not ${ociDigest(hex)}`,
-      );
-    }
+    checkDigest(hex, bytes);
     await app.blobs.put(hex, bytes);
+    await linkStored(hex, bytes, repo);
+  }
+
+  /** Links a stored blob to the repository, making sure it is still there (a sweep may race). */
+  async function linkStored(hex: string, bytes: Buffer, repo: WorkspaceRepo): Promise<void> {
     await app.db.tx(async (q) => {
       await ensureBlob(q, app.blobs, hex, bytes);
       await linkBlob(q, repo.workspaceId, repo.chart, hex, bytes.length);
