@@ -45,6 +45,14 @@ for b in "${CHARTROOM_ORAS:-}" "${CHARTROOM_CRANE:-}" "${CHARTROOM_OCI_CONFORMAN
   [ -n "$b" ] && [ -x "$b" ] || { lack oci "oras, crane or the OCI conformance suite missing"; unset CHARTROOM_ORAS; break; }
 done
 
+# --- upstream servers for the import suites (Debian packages) ------------------
+# A plain static server (python3), nginx with Basic auth (nginx, htpasswd from
+# apache2-utils) and a real OCI registry (docker-registry, distribution 2.8.2).
+have_upstreams=1
+for b in python3 nginx htpasswd docker-registry; do
+  command -v "$b" >/dev/null || [ -x "/usr/sbin/$b" ] || { have_upstreams=0; lack upstreams "$b missing (apt-get install nginx apache2-utils docker-registry)"; break; }
+done
+
 # --- Postgres ---------------------------------------------------------------
 pg_url="${CHARTROOM_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 pg_up() { node -e "const c=new (require('pg').Client)({connectionString:process.argv[1]});c.connect().then(()=>c.end()).then(()=>process.exit(0),()=>process.exit(1))" "$pg_url" 2>/dev/null; }
@@ -81,7 +89,7 @@ else
 fi
 
 # --- choose suites ------------------------------------------------------------
-# A test file declares what it needs in a line "// requires: postgres, s3, helm, oci".
+# A test file declares what it needs in a line "// requires: postgres, s3, helm, oci, upstreams".
 files=()
 skipped=()
 if [ $# -gt 0 ]; then candidates=("$@"); else mapfile -t candidates < <(find test -name '*.test.ts' | sort); fi
@@ -95,6 +103,7 @@ for f in "${candidates[@]}"; do
       s3) [ -n "${CHARTROOM_TEST_S3_ENDPOINT:-}" ] || ok=0 ;;
       helm) [ -n "${CHARTROOM_HELM3:-}" ] || ok=0 ;;
       oci) [ -n "${CHARTROOM_ORAS:-}" ] || ok=0 ;;
+      upstreams) [ "$have_upstreams" = 1 ] || ok=0 ;;
       corpus) [ -f "$CHARTROOM_CORPUS/MANIFEST.tsv" ] || ok=0 ;;
     esac
   done

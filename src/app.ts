@@ -8,12 +8,14 @@ import storage from './plugins/storage.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import sweeper from './plugins/sweeper.js';
+import importer from './plugins/importer.js';
 import unreadBodies from './plugins/unread-bodies.js';
 import opsRoutes from './routes/ops.js';
 import helmRepoRoutes from './routes/helm-repo.js';
 import chartMuseumRoutes from './routes/chartmuseum.js';
 import ociRoutes from './routes/oci.js';
 import workspaceRoutes from './routes/workspaces.js';
+import repoRoutes from './routes/repos.js';
 import appRoutes from './routes/apps.js';
 import versionRoutes from './routes/versions.js';
 import reviewRoutes from './routes/reviews.js';
@@ -126,6 +128,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(auth, { signInLimits: opts.signInLimits, scryptCost: opts.scryptCost });
   await app.register(accessPlugin);
   await app.register(sweeper);
+  await app.register(importer);
   await app.register(multipart, { throwFileSizeLimit: true });
   await app.register(metrics, {
     endpoint: { url: '/metrics', method: 'GET', config: { access: access.public } },
@@ -147,6 +150,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(userRoutes, { prefix: '/api/v1' });
   await app.register(roleRoutes, { prefix: '/api/v1/roles' });
   await app.register(workspaceRoutes, { prefix: '/api/v1/workspaces' });
+  await app.register(repoRoutes, { prefix: '/api/v1/workspaces/:ws/repos' });
   await app.register(appRoutes, { prefix: '/api/v1/workspaces/:ws/apps' });
   await app.register(versionRoutes, { prefix: '/api/v1/workspaces/:ws/apps/:app/versions' });
   await app.register(reviewRoutes, { prefix: '/api/v1/reviews' });

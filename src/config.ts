@@ -36,6 +36,23 @@ export interface Config {
   blobGraceSeconds: number;
   /** Connection and request time limits, so slow or stalled clients cannot hold sockets. */
   timeouts: Timeouts;
+  /** Key material for secrets at rest (import credentials); null: no credentials can be stored. */
+  secretKey: string | null;
+  imports: ImportLimits;
+}
+
+/** Limits on importing third-party repositories (SPEC section 12). */
+export interface ImportLimits {
+  /** Loopback, private and link-local upstreams are refused unless this is set. */
+  allowPrivate: boolean;
+  /** Largest upstream index read. */
+  maxIndexBytes: number;
+  /** One upstream request: connecting, first byte, and any silence in the body (ms). */
+  requestTimeoutMs: number;
+  /** A whole sync (ms). */
+  syncTimeoutMs: number;
+  /** How often each replica looks for repositories due for a sync (ms). */
+  pollMs: number;
 }
 
 export interface Timeouts {
@@ -165,6 +182,44 @@ export const configSchema = {
       default: 256,
       description: 'memory for rendered indexes across repositories; the least recently served go first',
     },
+    CHARTROOM_SECRET_KEY: {
+      type: 'string',
+      minLength: 32,
+      description: 'at least 32 characters (e.g. openssl rand -base64 32): encrypts import credentials at rest',
+    },
+    CHARTROOM_IMPORT_ALLOW_PRIVATE: {
+      type: 'boolean',
+      default: false,
+      description: 'true: imports may reach loopback, private and link-local addresses',
+    },
+    CHARTROOM_IMPORT_MAX_INDEX_MB: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1024,
+      default: 64,
+      description: 'largest upstream index an import reads',
+    },
+    CHARTROOM_IMPORT_REQUEST_TIMEOUT_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3600,
+      default: 60,
+      description: 'one upstream request of an import: connect, first byte, and any silence',
+    },
+    CHARTROOM_IMPORT_SYNC_TIMEOUT_SECONDS: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 86400,
+      default: 1800,
+      description: 'a whole repository sync',
+    },
+    CHARTROOM_IMPORT_POLL_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description: 'how often a replica looks for repositories due for a sync',
+    },
     LOG_LEVEL: {
       type: 'string',
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -226,7 +281,7 @@ function rawValues(env: Env): Record<string, string | boolean> {
   return input;
 }
 
-const SECRET_VARIABLES = new Set(['CHARTROOM_ADMIN_PASSWORD', 'S3_SECRET_KEY', 'DATABASE_URL']);
+const SECRET_VARIABLES = new Set(['CHARTROOM_ADMIN_PASSWORD', 'S3_SECRET_KEY', 'DATABASE_URL', 'CHARTROOM_SECRET_KEY']);
 
 /** env-schema's first error as one ConfigError naming the variable. */
 function configErrorFrom(err: unknown, env: Env): unknown {
@@ -303,5 +358,13 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     blobGraceSeconds: e.CHARTROOM_BLOB_GRACE_SECONDS,
     timeouts,
+    secretKey: e.CHARTROOM_SECRET_KEY ?? null,
+    imports: {
+      allowPrivate: e.CHARTROOM_IMPORT_ALLOW_PRIVATE,
+      maxIndexBytes: e.CHARTROOM_IMPORT_MAX_INDEX_MB * 1024 * 1024,
+      requestTimeoutMs: e.CHARTROOM_IMPORT_REQUEST_TIMEOUT_SECONDS * 1000,
+      syncTimeoutMs: e.CHARTROOM_IMPORT_SYNC_TIMEOUT_SECONDS * 1000,
+      pollMs: e.CHARTROOM_IMPORT_POLL_SECONDS * 1000,
+    },
   };
 }

@@ -17,6 +17,8 @@ export const errorRegistry = {
   conflict: { status: 409, title: 'Conflict' },
   'version-exists': { status: 409, title: 'Version already exists' },
   'prov-exists': { status: 409, title: 'Provenance file already stored' },
+  'version-imported': { status: 409, title: 'Version imported from a repository' },
+  'repo-exists': { status: 409, title: 'Repository already exists' },
   'invalid-transition': { status: 409, title: 'Action not allowed in the current state' },
   'category-required': { status: 409, title: 'Choose a category first' },
   'store-name-taken': { status: 409, title: 'Chart name released by another workspace' },

@@ -30,6 +30,9 @@ const OWNERS: Record<string, string> = {
   oci_uploads: 'oci',
   oci_upload_chunks: 'oci',
   oci_blob_links: 'oci',
+  import_repos: 'imports',
+  import_entries: 'imports',
+  import_events: 'imports',
   schema_migrations: 'db',
 };
 

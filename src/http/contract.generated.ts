@@ -229,6 +229,96 @@ export const removeWorkspaceMember = {
   },
 } as const;
 
+/** GET /api/v1/workspaces/{ws}/repos */
+export const listRepos = {
+  params: { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } },
+} as const;
+
+/** POST /api/v1/workspaces/{ws}/repos */
+export const createRepo = {
+  params: { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } },
+  body: {
+    type: 'object',
+    required: ['name', 'url'],
+    properties: {
+      name: { type: 'string', maxLength: 63 },
+      url: { type: 'string', minLength: 1, maxLength: 2048 },
+      username: { type: ['string', 'null'], maxLength: 256 },
+      password: { type: ['string', 'null'], maxLength: 4096 },
+      syncInterval: { type: 'integer', minimum: 180, maximum: 31536000, default: 3600 },
+      trusted: { type: 'boolean', default: false },
+      plainHttp: { type: 'boolean', default: false },
+    },
+    additionalProperties: false,
+  },
+} as const;
+
+/** GET /api/v1/workspaces/{ws}/repos/{repo} */
+export const getRepo = {
+  params: {
+    type: 'object',
+    required: ['ws', 'repo'],
+    properties: { ws: { type: 'string', maxLength: 63 }, repo: { type: 'string', maxLength: 63 } },
+  },
+} as const;
+
+/** DELETE /api/v1/workspaces/{ws}/repos/{repo} */
+export const deleteRepo = {
+  params: {
+    type: 'object',
+    required: ['ws', 'repo'],
+    properties: { ws: { type: 'string', maxLength: 63 }, repo: { type: 'string', maxLength: 63 } },
+  },
+} as const;
+
+/** PATCH /api/v1/workspaces/{ws}/repos/{repo} */
+export const updateRepo = {
+  params: {
+    type: 'object',
+    required: ['ws', 'repo'],
+    properties: { ws: { type: 'string', maxLength: 63 }, repo: { type: 'string', maxLength: 63 } },
+  },
+  body: {
+    type: 'object',
+    minProperties: 1,
+    properties: {
+      url: { type: 'string', minLength: 1, maxLength: 2048 },
+      username: { type: ['string', 'null'], maxLength: 256 },
+      password: { type: ['string', 'null'], maxLength: 4096 },
+      syncInterval: { type: 'integer', minimum: 180, maximum: 31536000 },
+      trusted: { type: 'boolean' },
+      plainHttp: { type: 'boolean' },
+    },
+    additionalProperties: false,
+  },
+} as const;
+
+/** POST /api/v1/workspaces/{ws}/repos/{repo}/sync */
+export const syncRepo = {
+  params: {
+    type: 'object',
+    required: ['ws', 'repo'],
+    properties: { ws: { type: 'string', maxLength: 63 }, repo: { type: 'string', maxLength: 63 } },
+  },
+} as const;
+
+/** GET /api/v1/workspaces/{ws}/repos/{repo}/events */
+export const listRepoEvents = {
+  params: {
+    type: 'object',
+    required: ['ws', 'repo'],
+    properties: { ws: { type: 'string', maxLength: 63 }, repo: { type: 'string', maxLength: 63 } },
+  },
+  querystring: {
+    type: 'object',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 200, default: 100 },
+      cursor: { type: 'string', maxLength: 512 },
+    },
+    additionalProperties: false,
+  },
+} as const;
+
 /** GET /api/v1/workspaces/{ws}/apps */
 export const listApps = {
   params: { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } },
@@ -854,6 +944,13 @@ export const operationRoutes = {
   listWorkspaceMembers: 'GET /api/v1/workspaces/{ws}/members',
   setWorkspaceMember: 'PUT /api/v1/workspaces/{ws}/members/{username}',
   removeWorkspaceMember: 'DELETE /api/v1/workspaces/{ws}/members/{username}',
+  listRepos: 'GET /api/v1/workspaces/{ws}/repos',
+  createRepo: 'POST /api/v1/workspaces/{ws}/repos',
+  getRepo: 'GET /api/v1/workspaces/{ws}/repos/{repo}',
+  deleteRepo: 'DELETE /api/v1/workspaces/{ws}/repos/{repo}',
+  updateRepo: 'PATCH /api/v1/workspaces/{ws}/repos/{repo}',
+  syncRepo: 'POST /api/v1/workspaces/{ws}/repos/{repo}/sync',
+  listRepoEvents: 'GET /api/v1/workspaces/{ws}/repos/{repo}/events',
   listApps: 'GET /api/v1/workspaces/{ws}/apps',
   uploadApp: 'POST /api/v1/workspaces/{ws}/apps',
   getApp: 'GET /api/v1/workspaces/{ws}/apps/{app}',

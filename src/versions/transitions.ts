@@ -16,6 +16,10 @@ import {
 import { touchIndex } from '../index/repo-index.js';
 import { claimStoreName } from '../apps/store-names.js';
 import { findVersion } from './app-versions.js';
+import { lockApp, writeAppInfo } from '../apps/apps.js';
+import { getCategoryRecord } from '../categories/categories.js';
+
+const UNCATEGORIZED = 'uncategorized';
 
 export type TransitionAction = Exclude<VersionAction, 'replace' | 'delete'>;
 
@@ -89,5 +93,45 @@ export async function applyVersionAction(
       message,
     });
     return { from: v.state, to };
+  });
+}
+
+/**
+ * A trusted repository's import goes straight to the store: draft to active in one
+ * transaction, with the review steps' times set and one audit event naming the source.
+ * An app without a category is put in `uncategorized`, where reviewers can re-sort it.
+ */
+export async function releaseTrusted(
+  db: Database,
+  input: { workspaceId: number; app: string; version: string; actor: string; message: string },
+): Promise<void> {
+  await db.tx(async (q) => {
+    const v = await findVersion(
+      q,
+      { workspaceId: input.workspaceId, app: input.app, version: input.version },
+      { forUpdate: true },
+    );
+    if (!v) throw new AppError('not-found', `version ${input.version} of app ${JSON.stringify(input.app)} not found`);
+    if (v.state !== 'draft') return; // someone acted on it meanwhile: theirs stands
+    await claimStoreName(q, v.appName, input.workspaceId);
+    if (v.appCategoryId === null) {
+      const app = await lockApp(q, input.workspaceId, v.appName);
+      await writeAppInfo(q, app, {}, await getCategoryRecord(q, UNCATEGORIZED), input.actor);
+    }
+    await q.query(
+      `UPDATE app_versions SET state = 'active', updated_at = now(), submitted_at = now(), reviewed_at = now(),
+              released_at = now() WHERE id = $1`,
+      [v.id],
+    );
+    await touchIndex(q, { store: true }, await bumpStoreRevision(q), [v.appName]);
+    await recordEvent(q, {
+      appId: v.appId,
+      version: input.version,
+      actor: input.actor,
+      action: 'release',
+      from: 'draft',
+      to: 'active',
+      message: input.message,
+    });
   });
 }

@@ -49,6 +49,8 @@ export interface UploadInput {
   expectName?: string;
   /** Only replace an existing version; never create one (PUT .../package). */
   replaceOnly?: boolean;
+  /** The audit event of a new version, when it is not a plain upload (an import names its source). */
+  event?: { action: string; message: string };
   /** Runs in the upload's transaction once the version row is written (e.g. to store its OCI manifest). */
   withinTx?: (q: Queryable, result: UploadResult) => Promise<void>;
 }
@@ -83,7 +85,7 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
 
   // Cheap early answer for the common conflict, before any blob is written.
   const existing = await findVersion(db, { workspaceId: input.workspaceId, app: name, version });
-  if (existing) checkReplaceable(existing, input.force, name, version);
+  if (existing) await checkReplaceable(db, existing, input.force, name, version);
   else if (input.replaceOnly) {
     throw new AppError('not-found', `version ${version} of app ${JSON.stringify(name)} not found`);
   }
@@ -129,15 +131,15 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
           appId,
           version,
           actor: input.actor,
-          action: 'upload',
+          action: input.event?.action ?? 'upload',
           to: 'draft',
-          message: input.updateLog ?? '',
+          message: input.event?.message ?? input.updateLog ?? '',
         });
         outcome = { appId, versionId: inserted[0].id, created: true };
       } else {
         const row = await findVersion(q, { workspaceId: input.workspaceId, app: name, version }, { forUpdate: true });
         if (!row) throw new Error(`version ${name} ${version} neither inserted nor found`);
-        checkReplaceable(row, input.force, name, version);
+        await checkReplaceable(q, row, input.force, name, version);
         await q.query(
           `UPDATE app_versions SET app_version = $1, metadata = $2, digest = $3, size = $4, prov_digest = $5,
              prov_size = $6, readme = $7, values_yaml = $8, values_schema = $9, chart_yaml = $10,
@@ -174,9 +176,37 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
   }
 }
 
-function checkReplaceable(existing: { state: VersionState }, force: boolean, name: string, version: string): void {
+/**
+ * Refuses to replace a version an imported repository owns: the next sync could not
+ * tell which bytes are upstream's. (Read here, not through src/imports, which builds on
+ * this module.)
+ */
+async function refuseIfImported(q: Queryable, version: { id: number; name: string; version: string }): Promise<void> {
+  const rows = await q.query<{ name: string }>(
+    `SELECT r.name FROM import_entries e JOIN import_repos r ON r.id = e.repo_id
+      WHERE e.version_id = $1 AND e.status = 'imported' LIMIT 1`,
+    [version.id],
+  );
+  const repo = rows[0]?.name;
+  if (repo !== undefined) {
+    throw new AppError(
+      'version-imported',
+      `${version.name} ${version.version} was imported from repository ${JSON.stringify(repo)} and cannot be replaced by an upload; delete the version first, or publish a new version`,
+      { repository: repo },
+    );
+  }
+}
+
+async function checkReplaceable(
+  q: Queryable,
+  existing: { id: number; state: VersionState },
+  force: boolean,
+  name: string,
+  version: string,
+): Promise<void> {
   if (!force) throw versionExists(name, version);
   requireAllowed('replace', existing.state, UPLOADER, { version: `${name} ${version}`, file: 'package' });
+  await refuseIfImported(q, { id: existing.id, name, version });
 }
 
 /** The workspace's versions, of every chart or of the named ones, as its repository index lists them. */

@@ -109,12 +109,33 @@ export interface TestApp {
 
 export async function testApp(
   t: Teardown,
-  opts: { engine?: Engine; store?: Store; env?: Record<string, string>; onRoute?: BuildOptions['onRoute'] } = {},
+  opts: {
+    engine?: Engine;
+    store?: Store;
+    env?: Record<string, string>;
+    onRoute?: BuildOptions['onRoute'];
+    /** Collects the app's JSON log lines (level trace) here. */
+    logLines?: string[];
+    /** An open database to use (several apps on one database); otherwise a fresh one. */
+    db?: Database;
+  } = {},
 ): Promise<TestApp> {
   const env = { ...(await storeEnv(t, opts.store ?? 'disk')), LOG_LEVEL: 'silent', ...opts.env };
   const config = loadConfig(env);
-  const db = await freshDatabase(t, opts.engine ?? 'pglite');
-  const app = await buildApp(config, { db, logger: false, onRoute: opts.onRoute, scryptCost: TEST_SCRYPT_COST });
+  const db = opts.db ?? (await freshDatabase(t, opts.engine ?? 'pglite'));
+  const lines = opts.logLines;
+  const logger = lines
+    ? {
+        level: 'trace',
+        stream: new Writable({
+          write(chunk, _enc, cb) {
+            lines.push(String(chunk));
+            cb();
+          },
+        }),
+      }
+    : false;
+  const app = await buildApp(config, { db, logger, onRoute: opts.onRoute, scryptCost: TEST_SCRYPT_COST });
   t.teardown(() => app.close());
   await app.ready();
   await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);

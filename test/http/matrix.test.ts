@@ -75,6 +75,9 @@ function expected(rule: Access | undefined, p: Persona, row: Row): number {
 }
 
 const appsBase = '/api/v1/workspaces/demo/apps';
+const reposBase = '/api/v1/workspaces/demo/repos';
+// Imports are refused at once here (a loopback upstream, private addresses not allowed): syncs end fast.
+const UPSTREAM = 'http://127.0.0.1:9/';
 const versionBase = `${appsBase}/demo/versions`;
 
 const prov = (version: string, digest: string) =>
@@ -179,6 +182,23 @@ const rows: Row[] = [
     url: (p) => `/api/v1/workspaces/demo/members/member-${p}`,
     ok: 204,
   },
+  { route: 'GET /api/v1/workspaces/:ws/repos', url: () => reposBase, ok: 200 },
+  {
+    route: 'POST /api/v1/workspaces/:ws/repos',
+    url: () => reposBase,
+    body: (p) => json({ name: `made-by-${p}`, url: UPSTREAM }),
+    ok: 201,
+  },
+  { route: 'GET /api/v1/workspaces/:ws/repos/:repo', url: () => `${reposBase}/fixture`, ok: 200 },
+  {
+    route: 'PATCH /api/v1/workspaces/:ws/repos/:repo',
+    url: () => `${reposBase}/fixture`,
+    body: () => json({ syncInterval: 600 }),
+    ok: 200,
+  },
+  { route: 'DELETE /api/v1/workspaces/:ws/repos/:repo', url: (p) => `${reposBase}/doomed-${p}`, ok: 204 },
+  { route: 'POST /api/v1/workspaces/:ws/repos/:repo/sync', url: () => `${reposBase}/fixture/sync`, ok: 202 },
+  { route: 'GET /api/v1/workspaces/:ws/repos/:repo/events', url: () => `${reposBase}/fixture/events`, ok: 200 },
   { route: 'GET /api/v1/workspaces/:ws/apps', url: () => appsBase, ok: 200 },
   {
     route: 'POST /api/v1/workspaces/:ws/apps',
@@ -419,12 +439,14 @@ t.test('every route as every persona', async (t) => {
     await app.db.query('DELETE FROM app_versions v USING apps a WHERE a.id = v.app_id AND a.name = $1', [`gone-${i}`]);
     await push(makeChart({ name: `susp-${i}`, version: '1.0.0' }));
     await people.admin('POST', '/api/v1/categories', { name: `doomed-cat-${p}` });
+    await people.admin('POST', reposBase, { name: `doomed-${p}`, url: UPSTREAM });
     if (p !== 'anonymous') {
       const res = await people.as(p, 'POST', '/api/v1/me/tokens', { name: 'to-revoke' });
       tokenIds.set(p, res.json().id);
     }
   }
 
+  await people.admin('POST', reposBase, { name: 'fixture', url: UPSTREAM });
   await people.admin('PATCH', '/api/v1/workspaces/demo/apps/demo', { category: 'uncategorized' });
   await app.inject({
     method: 'PUT',

@@ -1,0 +1,453 @@
+// Imported repositories of a workspace (SPEC section 12): the rows, their validation and
+// their sync events. Credentials are sealed before they reach a row and never leave
+// this module in clear except to the sync (credentialsOf).
+import type { Queryable } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { DNS_LABEL_RE } from '../names.js';
+import { requireSecretBox, type SecretBox, type UpstreamCredentials } from './secrets.js';
+
+export const MIN_SYNC_INTERVAL = 180;
+export const DEFAULT_SYNC_INTERVAL = 3600;
+/** Longest wait after failures: 60 s per consecutive failure, at most an hour. */
+export const BACKOFF_STEP_SECONDS = 60;
+export const MAX_BACKOFF_SECONDS = 3600;
+
+export type RepoStatus = 'pending' | 'syncing' | 'successful' | 'failed';
+export type SourceKind = 'helm' | 'oci';
+
+export interface ImportRepo {
+  id: number;
+  workspaceId: number;
+  name: string;
+  url: string;
+  kind: SourceKind;
+  plainHttp: boolean;
+  hasCredentials: boolean;
+  syncInterval: number;
+  trusted: boolean;
+  status: RepoStatus;
+  lastSyncAt: Date | null;
+  lastSuccessAt: Date | null;
+  lastError: string | null;
+  failures: number;
+  nextSyncAt: Date;
+  etag: string | null;
+  lastModified: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RepoCounts {
+  imported: number;
+  failed: number;
+  goneUpstream: number;
+}
+
+interface RepoRow {
+  id: number;
+  workspace_id: number;
+  name: string;
+  url: string;
+  plain_http: boolean;
+  has_credentials: boolean;
+  sync_interval: number;
+  trusted: boolean;
+  status: RepoStatus;
+  last_sync_at: Date | null;
+  last_success_at: Date | null;
+  last_error: string | null;
+  failures: number;
+  next_sync_at: Date;
+  etag: string | null;
+  last_modified: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `r.id, r.workspace_id, r.name, r.url, r.plain_http, r.credentials IS NOT NULL AS has_credentials,
+  r.sync_interval, r.trusted, r.status, r.last_sync_at, r.last_success_at, r.last_error, r.failures, r.next_sync_at,
+  r.etag, r.last_modified, r.created_at, r.updated_at`;
+
+const toRepo = (r: RepoRow): ImportRepo => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  name: r.name,
+  url: r.url,
+  kind: r.url.startsWith('oci://') ? 'oci' : 'helm',
+  plainHttp: r.plain_http,
+  hasCredentials: r.has_credentials,
+  syncInterval: r.sync_interval,
+  trusted: r.trusted,
+  status: r.status,
+  lastSyncAt: r.last_sync_at,
+  lastSuccessAt: r.last_success_at,
+  lastError: r.last_error,
+  failures: r.failures,
+  nextSyncAt: r.next_sync_at,
+  etag: r.etag,
+  lastModified: r.last_modified,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** The additional data credentials are sealed with: they decrypt only on their own repository. */
+const sealContext = (workspaceId: number, name: string) => `import-repo:${workspaceId}/${name}`;
+
+const OCI_PATH_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/**
+ * A repository URL in its stored form, or a 400 naming what is wrong: http(s)://…/ with
+ * a trailing slash (the index is `index.yaml` below it), or oci://host[:port]/path/chart.
+ */
+export function normalizeRepoUrl(input: string): string {
+  const text = input.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new AppError('validation-failed', `url ${JSON.stringify(input)} is not an absolute URL`);
+  }
+  if (url.username || url.password) {
+    throw new AppError(
+      'validation-failed',
+      'url must not hold credentials: give them as "username" and "password", which are stored encrypted',
+    );
+  }
+  if (url.search || url.hash || text.includes('?') || text.includes('#')) {
+    throw new AppError('validation-failed', 'url must not have a query or a fragment');
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    // A URL naming the index file itself is taken as its directory, as users often paste it.
+    const pathname = url.pathname.replace(/\/index\.yaml$/, '/').replace(/\/?$/, '/');
+    return `${url.protocol}//${url.host}${pathname}`;
+  }
+  if (url.protocol === 'oci:') {
+    // new URL keeps oci: URLs' host and path as for http, but without any normalising.
+    const m = /^oci:\/\/([^/]+)\/(.+)$/.exec(text);
+    const path = m?.[2]?.replace(/\/+$/, '');
+    if (!m || !path || !url.host || !OCI_PATH_RE.test(path)) {
+      throw new AppError(
+        'validation-failed',
+        `url ${JSON.stringify(input)} is not an OCI chart reference of the form oci://host[:port]/path/chart (lower-case path, no tag)`,
+      );
+    }
+    return `oci://${url.host}/${path}`;
+  }
+  throw new AppError('validation-failed', `url must start with http://, https:// or oci://, got ${url.protocol}//`);
+}
+
+export interface RepoInput {
+  name: string;
+  url: string;
+  username?: string | null;
+  password?: string | null;
+  syncInterval?: number;
+  trusted?: boolean;
+  plainHttp?: boolean;
+}
+
+function checkName(name: string): void {
+  if (!DNS_LABEL_RE.test(name)) {
+    throw new AppError(
+      'validation-failed',
+      `repository name ${JSON.stringify(name)} must be lower-case letters, digits and dashes (at most 63, like a DNS label)`,
+    );
+  }
+}
+
+function checkInterval(seconds: number): void {
+  if (!Number.isInteger(seconds) || seconds < MIN_SYNC_INTERVAL) {
+    throw new AppError('validation-failed', `syncInterval must be at least ${MIN_SYNC_INTERVAL} seconds`);
+  }
+}
+
+/** Both or neither: a username without a password (or the reverse) is a mistake. */
+function credentialsFrom(username?: string | null, password?: string | null): UpstreamCredentials | null {
+  if ((username ?? '') === '' && (password ?? '') === '') return null;
+  if (!username || !password) {
+    throw new AppError('validation-failed', 'give both username and password, or neither');
+  }
+  return { username, password };
+}
+
+function repoExists(name: string): AppError {
+  return new AppError('repo-exists', `a repository named ${JSON.stringify(name)} already exists in this workspace`);
+}
+
+export async function createRepo(
+  q: Queryable,
+  box: SecretBox | null,
+  workspaceId: number,
+  input: RepoInput,
+): Promise<ImportRepo> {
+  checkName(input.name);
+  const url = normalizeRepoUrl(input.url);
+  const interval = input.syncInterval ?? DEFAULT_SYNC_INTERVAL;
+  checkInterval(interval);
+  const creds = credentialsFrom(input.username, input.password);
+  const sealed = creds ? requireSecretBox(box).seal(creds, sealContext(workspaceId, input.name)) : null;
+  const rows = await q.query<{ id: number }>(
+    `INSERT INTO import_repos (workspace_id, name, url, plain_http, credentials, sync_interval, trusted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id, name) DO NOTHING RETURNING id`,
+    [workspaceId, input.name, url, input.plainHttp ?? false, sealed, interval, input.trusted ?? false],
+  );
+  if (!rows[0]) throw repoExists(input.name);
+  return getRepo(q, workspaceId, input.name);
+}
+
+export interface RepoPatch {
+  url?: string;
+  username?: string | null;
+  password?: string | null;
+  syncInterval?: number;
+  trusted?: boolean;
+  plainHttp?: boolean;
+}
+
+/**
+ * Changes a repository. Credentials are replaced as a pair, or removed with both set to
+ * null (or ""); a new URL clears the index validators so the next sync reads it whole.
+ */
+export async function updateRepo(
+  q: Queryable,
+  box: SecretBox | null,
+  repo: ImportRepo,
+  patch: RepoPatch,
+): Promise<ImportRepo> {
+  const sets: string[] = [];
+  const params: unknown[] = [repo.id];
+  const set = (column: string, value: unknown) => {
+    params.push(value);
+    sets.push(`${column} = $${params.length}`);
+  };
+  if (patch.url !== undefined) {
+    const url = normalizeRepoUrl(patch.url);
+    if (url !== repo.url) {
+      set('url', url);
+      set('etag', null);
+      set('last_modified', null);
+    }
+  }
+  if (patch.username !== undefined || patch.password !== undefined) {
+    const creds = credentialsFrom(patch.username, patch.password);
+    set('credentials', creds ? requireSecretBox(box).seal(creds, sealContext(repo.workspaceId, repo.name)) : null);
+  }
+  if (patch.syncInterval !== undefined) {
+    checkInterval(patch.syncInterval);
+    set('sync_interval', patch.syncInterval);
+  }
+  if (patch.trusted !== undefined) set('trusted', patch.trusted);
+  if (patch.plainHttp !== undefined) set('plain_http', patch.plainHttp);
+  if (sets.length > 0) {
+    await q.query(`UPDATE import_repos SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
+  }
+  return getRepo(q, repo.workspaceId, repo.name);
+}
+
+export async function findRepo(q: Queryable, workspaceId: number, name: string): Promise<ImportRepo | null> {
+  const rows = await q.query<RepoRow>(
+    `SELECT ${COLUMNS} FROM import_repos r WHERE r.workspace_id = $1 AND r.name = $2`,
+    [workspaceId, name],
+  );
+  return rows[0] ? toRepo(rows[0]) : null;
+}
+
+export async function getRepo(q: Queryable, workspaceId: number, name: string): Promise<ImportRepo> {
+  const repo = await findRepo(q, workspaceId, name);
+  if (!repo) throw new AppError('not-found', `repository ${JSON.stringify(name)} not found in this workspace`);
+  return repo;
+}
+
+export async function getRepoById(q: Queryable, id: number): Promise<ImportRepo | null> {
+  const rows = await q.query<RepoRow>(`SELECT ${COLUMNS} FROM import_repos r WHERE r.id = $1`, [id]);
+  return rows[0] ? toRepo(rows[0]) : null;
+}
+
+export async function listRepos(q: Queryable, workspaceId: number): Promise<ImportRepo[]> {
+  const rows = await q.query<RepoRow>(
+    `SELECT ${COLUMNS} FROM import_repos r WHERE r.workspace_id = $1 ORDER BY r.name`,
+    [workspaceId],
+  );
+  return rows.map(toRepo);
+}
+
+/** Imported versions stay (as ordinary versions that remember their source URL); only the repository goes. */
+export async function deleteRepo(q: Queryable, repo: ImportRepo): Promise<void> {
+  await q.query('DELETE FROM import_repos WHERE id = $1', [repo.id]);
+}
+
+/** The repository's credentials in clear, for the sync only. */
+export async function credentialsOf(
+  q: Queryable,
+  box: SecretBox | null,
+  repo: ImportRepo,
+): Promise<UpstreamCredentials | null> {
+  if (!repo.hasCredentials) return null;
+  const rows = await q.query<{ credentials: Buffer | Uint8Array }>(
+    'SELECT credentials FROM import_repos WHERE id = $1',
+    [repo.id],
+  );
+  const sealed = rows[0]?.credentials;
+  if (!sealed) return null;
+  if (!box) throw new Error('the repository has credentials, but CHARTROOM_SECRET_KEY is not set: they cannot be used');
+  return box.open(Buffer.from(sealed), sealContext(repo.workspaceId, repo.name));
+}
+
+export async function countEntries(q: Queryable, repoIds: readonly number[]): Promise<Map<number, RepoCounts>> {
+  const rows = await q.query<{ repo_id: number; imported: number; failed: number; gone: number }>(
+    `SELECT repo_id,
+            count(*) FILTER (WHERE status = 'imported')::int AS imported,
+            count(*) FILTER (WHERE status = 'failed')::int AS failed,
+            count(*) FILTER (WHERE gone_upstream)::int AS gone
+       FROM import_entries WHERE repo_id = ANY($1::int[]) GROUP BY repo_id`,
+    [repoIds],
+  );
+  const out = new Map<number, RepoCounts>();
+  for (const id of repoIds) out.set(id, { imported: 0, failed: 0, goneUpstream: 0 });
+  for (const r of rows) out.set(r.repo_id, { imported: r.imported, failed: r.failed, goneUpstream: r.gone });
+  return out;
+}
+
+// ---------------------------------------------------------------- events
+
+export type EventKind =
+  | 'sync-started'
+  | 'unchanged'
+  | 'imported'
+  | 'released'
+  | 'failed'
+  | 'skipped'
+  | 'gone-upstream'
+  | 'changed-upstream'
+  | 'sync-finished'
+  | 'sync-failed';
+
+export interface RepoEvent {
+  id: number;
+  kind: EventKind;
+  chart: string | null;
+  version: string | null;
+  message: string;
+  at: string;
+}
+
+export async function recordRepoEvent(
+  q: Queryable,
+  repoId: number,
+  e: { kind: EventKind; chart?: string | null; version?: string | null; message?: string },
+): Promise<void> {
+  await q.query('INSERT INTO import_events (repo_id, kind, chart, version, message) VALUES ($1, $2, $3, $4, $5)', [
+    repoId,
+    e.kind,
+    e.chart ?? null,
+    e.version ?? null,
+    e.message ?? '',
+  ]);
+}
+
+/** Newest first; `beforeId` continues from the last event of the previous page. */
+export async function listRepoEvents(
+  q: Queryable,
+  repoId: number,
+  limit: number,
+  beforeId: number | null,
+): Promise<{ items: RepoEvent[]; nextBefore: number | null }> {
+  const rows = await q.query<{
+    id: number;
+    kind: EventKind;
+    chart: string | null;
+    version: string | null;
+    message: string;
+    created_at: Date;
+  }>(
+    `SELECT id, kind, chart, version, message, created_at FROM import_events
+      WHERE repo_id = $1 AND ($2::int IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+    [repoId, beforeId, limit + 1],
+  );
+  const items = rows.slice(0, limit).map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    chart: r.chart,
+    version: r.version,
+    message: r.message,
+    at: r.created_at.toISOString(),
+  }));
+  return { items, nextBefore: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+// ---------------------------------------------------------------- scheduling and leases
+
+/** Makes the repository due now (a manual sync); the next replica to look takes it. */
+export async function makeDue(q: Queryable, repoId: number): Promise<void> {
+  await q.query('UPDATE import_repos SET next_sync_at = now() WHERE id = $1', [repoId]);
+}
+
+/**
+ * Takes the lease of a repository due for a sync, when no live lease holds it: the one
+ * statement is the compare-and-set, so of several replicas exactly one wins.
+ */
+export async function claimDue(
+  q: Queryable,
+  owner: string,
+  leaseSeconds: number,
+  repoId?: number,
+): Promise<ImportRepo | null> {
+  const rows = await q.query<{ id: number }>(
+    `UPDATE import_repos SET lease_owner = $1, lease_until = now() + make_interval(secs => $2), status = 'syncing'
+      WHERE id = (
+        SELECT id FROM import_repos
+         WHERE ($3::int IS NULL OR id = $3) AND next_sync_at <= now() AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY next_sync_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        AND (lease_until IS NULL OR lease_until < now())
+      RETURNING id`,
+    [owner, leaseSeconds, repoId ?? null],
+  );
+  return rows[0] ? getRepoById(q, rows[0].id) : null;
+}
+
+/** Keeps a running sync's lease alive; false when it was lost (another replica took over). */
+export async function renewLease(q: Queryable, repoId: number, owner: string, leaseSeconds: number): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE import_repos SET lease_until = now() + make_interval(secs => $3) WHERE id = $1 AND lease_owner = $2 RETURNING id`,
+    [repoId, owner, leaseSeconds],
+  );
+  return rows.length > 0;
+}
+
+export interface SyncOutcome {
+  ok: boolean;
+  error?: string;
+  etag?: string | null;
+  lastModified?: string | null;
+}
+
+/** Ends a sync: status, validators, the next due time (interval, or backoff after failures), lease released. */
+export async function finishSync(q: Queryable, repo: ImportRepo, owner: string, outcome: SyncOutcome): Promise<void> {
+  if (outcome.ok) {
+    await q.query(
+      `UPDATE import_repos SET status = 'successful', last_sync_at = now(), last_success_at = now(), last_error = NULL,
+              failures = 0, etag = $3, last_modified = $4,
+              next_sync_at = now() + make_interval(secs => sync_interval), lease_owner = NULL, lease_until = NULL
+        WHERE id = $1 AND lease_owner = $2`,
+      [repo.id, owner, outcome.etag ?? null, outcome.lastModified ?? null],
+    );
+  } else {
+    await q.query(
+      `UPDATE import_repos SET status = 'failed', last_sync_at = now(), last_error = $3, failures = failures + 1,
+              next_sync_at = now() + make_interval(secs => least($4 * (failures + 1), $5, sync_interval)),
+              lease_owner = NULL, lease_until = NULL
+        WHERE id = $1 AND lease_owner = $2`,
+      [repo.id, owner, outcome.error ?? 'unknown error', BACKOFF_STEP_SECONDS, MAX_BACKOFF_SECONDS],
+    );
+  }
+}
+
+/** A sync stopped by a shutdown: the lease is given back and the repository is due at once, for whichever replica looks next. */
+export async function interruptSync(q: Queryable, repo: ImportRepo, owner: string): Promise<void> {
+  await q.query(
+    `UPDATE import_repos SET status = 'pending', last_error = 'the last sync was interrupted by a shutdown; the next one resumes it',
+            next_sync_at = now(), lease_owner = NULL, lease_until = NULL
+      WHERE id = $1 AND lease_owner = $2`,
+    [repo.id, owner],
+  );
+}

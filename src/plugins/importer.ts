@@ -1,0 +1,148 @@
+// Runs repository syncs (SPEC section 12): every replica looks for repositories due every
+// CHARTROOM_IMPORT_POLL_SECONDS and takes each one's lease in the database before
+// syncing it, so exactly one replica syncs a repository at a time. A lease is renewed
+// while the sync runs; a replica that dies leaves a lease that runs out, and the next
+// replica to look picks the repository up where the dead one stopped.
+import fp from 'fastify-plugin';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../imports/secrets.js';
+import { claimDue, finishSync, interruptSync, renewLease, type ImportRepo } from '../imports/repos.js';
+import { syncRepository } from '../imports/sync.js';
+
+/** How long a lease lasts without renewal, and how often a running sync renews it. */
+const LEASE_SECONDS = 60;
+const RENEW_EVERY_MS = 15_000;
+/** Syncs one replica runs at once. */
+const SYNCS_AT_ONCE = 2;
+
+export class Importer {
+  readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private closing = false;
+  private ticking: Promise<void> | null = null;
+
+  constructor(
+    private readonly start: (repo: ImportRepo, signal: AbortSignal) => Promise<void>,
+    private readonly claim: (repoId?: number) => Promise<ImportRepo | null>,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** True while this replica syncs the repository. */
+  isRunning(repoId: number): boolean {
+    return this.running.has(repoId);
+  }
+
+  /** Starts the repository's sync here if no replica holds it; false when one does. */
+  async syncNow(repoId: number): Promise<boolean> {
+    if (this.closing || this.running.has(repoId)) return this.running.has(repoId);
+    const repo = await this.claim(repoId);
+    if (!repo) return false;
+    this.launch(repo);
+    return true;
+  }
+
+  /** Takes due repositories while this replica has room. */
+  tick(): Promise<void> {
+    this.ticking ??= (async () => {
+      try {
+        while (!this.closing && this.running.size < SYNCS_AT_ONCE) {
+          const repo = await this.claim();
+          if (!repo) break;
+          this.launch(repo);
+        }
+      } catch (err) {
+        this.onError(err);
+      } finally {
+        this.ticking = null;
+      }
+    })();
+    return this.ticking;
+  }
+
+  private launch(repo: ImportRepo): void {
+    const controller = new AbortController();
+    const done = this.start(repo, controller.signal)
+      .catch(this.onError)
+      .finally(() => {
+        this.running.delete(repo.id);
+        if (!this.closing) void this.tick();
+      });
+    this.running.set(repo.id, { controller, done });
+  }
+
+  /** Waits for the syncs in progress (tests, and a graceful stop after abort). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || this.ticking) {
+      await Promise.all([...this.running.values()].map((r) => r.done));
+      await this.ticking;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const r of this.running.values()) r.controller.abort(new Error('the server is shutting down'));
+    await this.idle();
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    importer: Importer;
+    secretBox: SecretBox | null;
+  }
+}
+
+export default fp(
+  async (app) => {
+    const { config, db } = app;
+    const box = config.secretKey ? new SecretBox(config.secretKey) : null;
+    const importer: Importer = new Importer(
+      async (repo, stop) => {
+        // The sync ends at its deadline, at shutdown, or when the lease is lost.
+        const signal = AbortSignal.any([stop, AbortSignal.timeout(config.imports.syncTimeoutMs)]);
+        const lease = new AbortController();
+        const renew = setInterval(() => {
+          renewLease(db, repo.id, importer.owner, LEASE_SECONDS)
+            .then((held) => {
+              if (!held) lease.abort(new Error('another replica took the repository over'));
+            })
+            .catch(() => undefined); // a passing database error: the next renewal tries again
+        }, RENEW_EVERY_MS);
+        renew.unref();
+        try {
+          const log = app.log.child({ repository: repo.name, workspaceId: repo.workspaceId });
+          const outcome = await syncRepository(
+            { db, blobs: app.blobs, config, box, log },
+            repo,
+            AbortSignal.any([signal, lease.signal]),
+          );
+          if (stop.aborted) {
+            await interruptSync(db, repo, importer.owner);
+          } else {
+            await finishSync(db, repo, importer.owner, outcome);
+          }
+          if (outcome.ok) log.info('repository sync finished');
+          else log.warn({ error: outcome.error }, 'repository sync failed');
+        } finally {
+          clearInterval(renew);
+        }
+      },
+      (repoId) => claimDue(db, importer.owner, LEASE_SECONDS, repoId),
+      (err) => app.log.error({ err }, 'repository sync scheduling failed'),
+    );
+    app.decorate('importer', importer);
+    app.decorate('secretBox', box);
+    let timer: NodeJS.Timeout | null = null;
+    app.addHook('onReady', async () => {
+      timer = setInterval(() => void importer.tick(), config.imports.pollMs);
+      timer.unref();
+      void importer.tick();
+    });
+    app.addHook('preClose', async () => {
+      if (timer) clearInterval(timer);
+      await importer.close();
+    });
+  },
+  { name: 'chartroom-importer', dependencies: ['chartroom-storage'] },
+);
