@@ -45,6 +45,7 @@ export function ociCodeOf(err: AppError): OciCode {
     case 'invalid-transition':
     case 'version-exists':
     case 'prov-exists':
+    case 'version-imported':
     case 'store-name-taken':
       return 'DENIED';
     case 'not-found':
