@@ -5,6 +5,10 @@ import type { Readable } from 'node:stream';
 import type { S3Config } from '../config.js';
 import { assertDigestOf, type BlobInfo, type BlobStore } from './blob-store.js';
 import { BLOB_PREFIX, blobKey, digestFromKey } from './keys.js';
+import { whenUnreachable } from '../unavailable.js';
+
+// Every call maps an outage of the S3 server to a 503 (src/unavailable.ts).
+const STORE = 'the blob store (S3)';
 
 function isNotFound(err: unknown): boolean {
   const code = (err as { code?: string }).code;
@@ -49,37 +53,47 @@ export class S3BlobStore implements BlobStore {
   async put(digest: string, data: Buffer): Promise<void> {
     assertDigestOf(digest, data);
     if (await this.has(digest)) return;
-    await this.client.putObject(this.bucket, blobKey(digest), data, data.length, {
-      'Content-Type': 'application/octet-stream',
-    });
+    await whenUnreachable(STORE, () =>
+      this.client.putObject(this.bucket, blobKey(digest), data, data.length, {
+        'Content-Type': 'application/octet-stream',
+      }),
+    );
   }
 
   async get(digest: string): Promise<Buffer | null> {
-    try {
-      return await readAll(await this.client.getObject(this.bucket, blobKey(digest)));
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
+    return whenUnreachable(STORE, async () => {
+      try {
+        return await readAll(await this.client.getObject(this.bucket, blobKey(digest)));
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
   }
 
   async has(digest: string): Promise<boolean> {
-    try {
-      await this.client.statObject(this.bucket, blobKey(digest));
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
+    return whenUnreachable(STORE, async () => {
+      try {
+        await this.client.statObject(this.bucket, blobKey(digest));
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    });
   }
 
   async delete(digest: string): Promise<void> {
-    await this.client.removeObject(this.bucket, blobKey(digest));
+    await whenUnreachable(STORE, () => this.client.removeObject(this.bucket, blobKey(digest)));
   }
 
   async *list(): AsyncIterable<BlobInfo> {
     const stream = this.client.listObjectsV2(this.bucket, BLOB_PREFIX, true);
-    for await (const item of stream as AsyncIterable<Minio.BucketItem>) {
+    const items = (stream as AsyncIterable<Minio.BucketItem>)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await whenUnreachable(STORE, () => items.next());
+      if (next.done) return;
+      const item = next.value;
       if (!item.name) continue;
       const digest = digestFromKey(item.name);
       if (!digest) continue;
@@ -105,7 +119,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   async ping(): Promise<void> {
-    if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} does not exist`);
+    const exists = await whenUnreachable(STORE, () => this.client.bucketExists(this.bucket));
+    if (!exists) throw new Error(`bucket ${this.bucket} does not exist`);
   }
 
   async close(): Promise<void> {}

@@ -5,6 +5,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { LRUCache } from 'lru-cache';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isUnreachable, whenUnreachable } from '../unavailable.js';
+
+const DATABASE = 'the database';
 
 export interface Queryable {
   /** Runs one parameterised statement and returns its rows. */
@@ -34,33 +37,39 @@ class PostgresDatabase implements Database {
   readonly engine = 'postgres' as const;
   constructor(private readonly pool: pg.Pool) {}
 
+  // Every call maps an outage (refused connection, a server restarting, a connection
+  // lost mid-query) to a 503: src/unavailable.ts.
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const res = await this.pool.query(sql, params);
-    return res.rows as T[];
+    return whenUnreachable(DATABASE, async () => (await this.pool.query(sql, params)).rows as T[]);
   }
 
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await whenUnreachable(DATABASE, () => this.pool.query(sql));
   }
 
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await whenUnreachable(DATABASE, () => this.pool.connect());
     const q: Queryable = {
-      query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+      query: <R>(sql: string, params: unknown[] = []) =>
+        whenUnreachable(DATABASE, async () => (await client.query(sql, params)).rows as R[]),
       exec: async (sql: string) => {
-        await client.query(sql);
+        await whenUnreachable(DATABASE, () => client.query(sql));
       },
     };
+    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await q.query('BEGIN');
       const result = await fn(q);
-      await client.query('COMMIT');
+      await q.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((e: unknown) => {
+        // A connection that cannot roll back is not handed to the next caller.
+        if (isUnreachable(e)) broken = e as Error;
+      });
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -158,7 +167,9 @@ const PGLITE_OPTIONS = { postgresqlconf: ['shared_buffers=16MB'] };
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
-    const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
+    // A Postgres that is down or restarting makes requests fail within seconds (503),
+    // instead of waiting for a connection for ever (node-postgres' default).
+    const pool = new pg.Pool({ connectionString: opts.url, max: 10, connectionTimeoutMillis: 5_000, keepAlive: true });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => undefined);
     const db = new PostgresDatabase(pool);

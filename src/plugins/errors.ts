@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toProblem } from '../errors.js';
 import { findLoneSurrogate } from '../text.js';
+import { isUnreachable, RETRY_AFTER_SECONDS } from '../unavailable.js';
 
 // Constraint violations that a race between two requests can cause (the loser of a
 // concurrent insert or delete) are conflicts, not server faults.
@@ -62,6 +63,10 @@ function fromFastifyError(err: FastifyError): AppError {
     // Body parse errors (bad JSON) and similar client faults from Fastify itself.
     return new AppError('bad-request', err.message);
   }
+  if (isUnreachable(err)) {
+    // An outage met outside the database and blob store wrappers (a stream cut short, say).
+    return new AppError('unavailable', 'a service the server depends on is unreachable; try again shortly');
+  }
   return new AppError('internal', 'the server failed to handle the request; see its log');
 }
 
@@ -89,6 +94,8 @@ export const sendChartMuseumError: SendError = (_request, reply, appErr) => {
 export function errorHandler(send: SendError) {
   return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const appErr = err instanceof AppError ? err : fromFastifyError(err);
+    // An outage (src/unavailable.ts) tells clients when to come back, whatever the API's shape.
+    if (appErr.status === 503) reply.header('Retry-After', String(appErr.extra.retryAfter ?? RETRY_AFTER_SECONDS));
     if (appErr.code === 'internal') request.log.error({ err }, 'request failed');
     else request.log.debug({ code: appErr.code, detail: appErr.detail }, 'request refused');
     return send(request, reply, appErr);

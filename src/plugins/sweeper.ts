@@ -1,4 +1,4 @@
-// Periodically expires abandoned OCI upload sessions, then removes blobs that no row
+// At start and then every hour, expires abandoned OCI upload sessions, then removes blobs that no row
 // references (left by crashed or abandoned uploads), and
 // the blob store's leftovers of crashed writes (temp files, incomplete multipart
 // uploads), once they are older than the grace period.
@@ -26,12 +26,21 @@ export default fp(
         app.log.warn({ err }, 'blob sweep failed; will retry');
       }
     };
+    let running: Promise<void> | null = null;
+    const sweepOnce = () => {
+      running ??= sweep().finally(() => (running = null));
+      return running;
+    };
     app.addHook('onReady', async () => {
-      timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
+      // Once at start as well: what a crash (kill -9 mid-upload) left behind goes as soon
+      // as it is older than the grace period, not an hour later.
+      void sweepOnce();
+      timer = setInterval(() => void sweepOnce(), SWEEP_EVERY_MS);
       timer.unref();
     });
-    app.addHook('onClose', async () => {
+    app.addHook('preClose', async () => {
       if (timer) clearInterval(timer);
+      await running;
     });
   },
   { name: 'chartroom-sweeper', dependencies: ['chartroom-storage'] },
