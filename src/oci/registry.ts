@@ -255,13 +255,24 @@ export async function putManifest(
       throw ociError('MANIFEST_INVALID', 'bad-request', `${d.digest} is ${bytes.length} bytes, not ${d.size}`);
     }
   }
+  let configDoc: unknown;
   try {
-    JSON.parse(config.toString('utf8'));
+    configDoc = JSON.parse(config.toString('utf8'));
   } catch {
     throw ociError('MANIFEST_INVALID', 'bad-request', `the config blob (${HELM_CONFIG}) is not JSON`);
   }
   const pkg = await ingestChart(chartBytes, { maxUploadBytes: deps.maxUploadBytes });
   const { name, version } = pkg.metadata;
+  // Clients read a chart's name and version from the config (helm show chart, registries'
+  // UIs): it must say what the chart layer holds.
+  const said = (configDoc ?? {}) as { name?: unknown; version?: unknown };
+  if (said.name !== name || said.version !== version) {
+    throw ociError(
+      'MANIFEST_INVALID',
+      'bad-request',
+      `the config blob names ${JSON.stringify(said.name)} ${JSON.stringify(said.version)}, but the chart layer is ${name} ${version}`,
+    );
+  }
   if (name !== repo.chart) {
     throw ociError(
       'NAME_INVALID',

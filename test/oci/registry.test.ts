@@ -163,6 +163,39 @@ t.test('limits and malformed input: early refusals with the spec codes, nothing 
     t.equal(res.statusCode, status, what);
     t.equal(res.json().errors[0].code, code, `${what}: ${code}`);
   }
+  // A config that names another chart than its layer holds.
+  const layer = makeChart({ name: 'limits', version: '1.0.0' });
+  const lying = Buffer.from('{"name":"something-else","version":"9.9.9","apiVersion":"v2"}');
+  for (const blob of [layer, lying]) {
+    const up = await app.inject({
+      method: 'POST',
+      url: `${repo}/blobs/uploads/?digest=sha256:${sha(blob)}`,
+      headers: octets,
+      payload: blob,
+    });
+    t.equal(up.statusCode, 201);
+  }
+  const mismatch = await put(
+    '1.0.0',
+    JSON.stringify({
+      schemaVersion: 2,
+      config: {
+        mediaType: 'application/vnd.cncf.helm.config.v1+json',
+        digest: `sha256:${sha(lying)}`,
+        size: lying.length,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+          digest: `sha256:${sha(layer)}`,
+          size: layer.length,
+        },
+      ],
+    }),
+  );
+  t.equal(mismatch.statusCode, 400);
+  t.match(mismatch.json().errors[0], { code: 'MANIFEST_INVALID', message: /config blob names "something-else"/ });
+
   const badDigest = await app.inject({ url: `${repo}/blobs/sha256:nothex`, headers: auth });
   t.equal(badDigest.statusCode, 400);
   t.equal(badDigest.json().errors[0].code, 'DIGEST_INVALID');
