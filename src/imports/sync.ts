@@ -3,7 +3,6 @@
 // versions not seen before through the same ingest and createDraft as an upload, and
 // record what happened. Every version is its own transaction, so a sync cut short by a
 // crash or a restart leaves only whole imports, and the next one takes up the rest.
-import yaml from 'js-yaml';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { BlobStore } from '../blobs/index.js';
@@ -13,15 +12,13 @@ import { ingestChart } from '../charts/ingest.js';
 import { sha256Hex } from '../blobs/index.js';
 import { createDraft } from '../versions/versions.js';
 import { releaseTrusted } from '../versions/transitions.js';
-import { isMapping } from '../charts/safe-yaml.js';
 import { fetchUpstream, UpstreamError, type FetchPolicy } from './fetch.js';
 import { OciClient, parseOciUrl } from './oci-source.js';
 import type { SecretBox, UpstreamCredentials } from './secrets.js';
 import { credentialsOf, recordRepoEvent, type ImportRepo, type SyncOutcome } from './repos.js';
+import { MAX_UPSTREAM_VERSIONS, parseIndexOffThread, type UpstreamVersion } from './index-parse.js';
 import { loadEntries, markGone, saveEntry, workspaceVersions, type EntryRow } from './entries.js';
 
-/** Versions an upstream may list: beyond this the index is refused (aliases can make a small YAML list millions). */
-export const MAX_UPSTREAM_VERSIONS = 200_000;
 /** Downloads at once in one sync. */
 const DOWNLOADS_AT_ONCE = 3;
 
@@ -31,16 +28,6 @@ export interface SyncDeps {
   config: Config;
   box: SecretBox | null;
   log: FastifyBaseLogger;
-}
-
-/** One version an upstream offers. */
-interface UpstreamVersion {
-  chart: string;
-  version: string;
-  /** sha256 hex from the index, when it has one. */
-  digest: string | null;
-  /** Where to get it: an absolute URL (classic), or the OCI tag. */
-  source: string;
 }
 
 /** The failure of one version: permanent ones are remembered, transient ones retried next sync. */
@@ -131,7 +118,7 @@ async function listClassic(
   if (res.status !== 200) {
     throw new UpstreamError(`${indexUrl} answered ${res.status}${statusHint(res.status)}`, res.status);
   }
-  const versions = parseIndex(res.body, res.url);
+  const versions = await parseIndexOffThread(res.body, res.url, policy.signal);
   const header = (name: string) => {
     const v = res.headers[name];
     return typeof v === 'string' ? v : null;
@@ -155,45 +142,6 @@ function statusHint(status: number): string {
   if (status === 401 || status === 403) return ' (check the repository username and password)';
   if (status === 404) return ' (is the URL the repository root, where index.yaml is?)';
   return '';
-}
-
-/**
- * The versions a Helm index lists: `entries` maps chart names to lists of entries with
- * name, version, urls and (usually) digest. Chart URLs are resolved against the index's
- * own URL, so relative and absolute ones both work.
- */
-export function parseIndex(body: Buffer, indexUrl: string): UpstreamVersion[] {
-  const text = body.toString('utf8');
-  let doc: unknown;
-  try {
-    doc = /^\s*\{/.test(text) ? JSON.parse(text) : yaml.load(text, { schema: yaml.DEFAULT_SCHEMA });
-  } catch (err) {
-    throw new UpstreamError(`the index is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (!isMapping(doc) || !isMapping(doc.entries)) {
-    throw new UpstreamError('the index has no "entries" mapping: is this a Helm repository?');
-  }
-  const out: UpstreamVersion[] = [];
-  for (const [chart, list] of Object.entries(doc.entries)) {
-    if (!Array.isArray(list)) continue;
-    for (const entry of list) {
-      if (out.length >= MAX_UPSTREAM_VERSIONS) {
-        throw new UpstreamError(`the index lists more than ${MAX_UPSTREAM_VERSIONS} versions`);
-      }
-      if (!isMapping(entry)) continue;
-      const version = typeof entry.version === 'string' ? entry.version : String(entry.version ?? '');
-      const urls = Array.isArray(entry.urls) ? entry.urls.filter((u): u is string => typeof u === 'string') : [];
-      const digest = typeof entry.digest === 'string' ? entry.digest.replace(/^sha256:/, '').toLowerCase() : null;
-      let source = '';
-      try {
-        source = urls[0] ? new URL(urls[0], indexUrl).toString() : '';
-      } catch {
-        source = '';
-      }
-      out.push({ chart, version, digest: digest && /^[0-9a-f]{64}$/.test(digest) ? digest : null, source });
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- OCI

@@ -457,4 +457,26 @@ t.test('refusals: private addresses, credentials without a key, bad input, overs
   const cut = await c2.settled('endless');
   t.equal(cut.status, 'failed');
   t.match(cut.lastError, /larger than 1 MiB/);
+
+  // A small YAML index whose aliases list 300,000 versions, and one that is not YAML.
+  const bombDir = await tempDir(t, 'chartroom-upstream-');
+  const items = Array.from({ length: 1000 }, (_, i) => `  - {name: a, version: 1.0.${i}, urls: [a-1.0.${i}.tgz]}`);
+  const keys = Array.from({ length: 300 }, (_, i) => `  k${i}: *x`);
+  await fs.writeFile(
+    path.join(bombDir, 'index.yaml'),
+    `apiVersion: v1\nlist: &x\n${items.join('\n')}\nentries:\n${keys.join('\n')}\n`,
+  );
+  const badDir = await tempDir(t, 'chartroom-upstream-');
+  await fs.writeFile(path.join(badDir, 'index.yaml'), 'entries: [unclosed\n');
+  for (const [name, dir, message] of [
+    ['bomb', bombDir, /more than 200000 versions/],
+    ['garbage', badDir, /not valid YAML or JSON/],
+  ] as const) {
+    const server = await staticServer(t, dir);
+    await c2.add({ name, url: server.url });
+    const r = await c2.settled(name);
+    t.equal(r.status, 'failed', name);
+    t.match(r.lastError, message);
+  }
+  t.equal((await c2.call('GET', '/healthz')).status, 200, 'the server is fine');
 });
