@@ -9,6 +9,7 @@ import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import sweeper from './plugins/sweeper.js';
 import importer from './plugins/importer.js';
+import appMetrics from './plugins/app-metrics.js';
 import unreadBodies from './plugins/unread-bodies.js';
 import opsRoutes from './routes/ops.js';
 import helmRepoRoutes from './routes/helm-repo.js';
@@ -134,6 +135,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     endpoint: { url: '/metrics', method: 'GET', config: { access: access.public } },
     clearRegisterOnInit: true,
   });
+  await app.register(appMetrics);
 
   // Raw chart uploads (`curl --data-binary @chart.tgz`) arrive with many content
   // types; the body is handed over as a stream and ingest enforces the limits.

@@ -138,6 +138,8 @@ export class IndexService {
   private readonly inFlight = new Map<string, Promise<IndexSnapshot>>();
   /** Fragments rendered by this replica, per repository (observable by tests and metrics). */
   readonly rendered = new Map<string, number>();
+  /** Told of every refresh: which kind of repository, how long it took, how many names it re-rendered (metrics). */
+  observe: ((repository: 'workspace' | 'store', seconds: number, renderedNames: number) => void) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -178,6 +180,8 @@ export class IndexService {
   }
 
   private async refresh(repo: RepoRef, key: string, at: RepoRevision, source: RenderSource): Promise<IndexSnapshot> {
+    const started = process.hrtime.bigint();
+    const renderedBefore = this.rendered.get(key) ?? 0;
     const previous = this.repos.get(key);
     const column = this.opts.format === 'json' ? 'json' : 'yaml';
     const base = source.baseUrl;
@@ -213,6 +217,11 @@ export class IndexService {
       paged.parts(at.revisedAt),
     );
     this.repos.set(key, { revision: at.revision, paged, snapshot });
+    this.observe?.(
+      'store' in repo ? 'store' : 'workspace',
+      Number(process.hrtime.bigint() - started) / 1e9,
+      (this.rendered.get(key) ?? 0) - renderedBefore,
+    );
     return snapshot;
   }
 

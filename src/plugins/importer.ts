@@ -110,6 +110,7 @@ export default fp(
             .catch(() => undefined); // a passing database error: the next renewal tries again
         }, RENEW_EVERY_MS);
         renew.unref();
+        const started = Date.now();
         try {
           const log = app.log.child({ repository: repo.name, workspaceId: repo.workspaceId });
           const outcome = await syncRepository(
@@ -122,6 +123,10 @@ export default fp(
           } else {
             await finishSync(db, repo, importer.owner, outcome);
           }
+          app.chartroomMetrics.syncFinished(
+            stop.aborted ? 'interrupted' : outcome.ok ? 'successful' : 'failed',
+            (Date.now() - started) / 1000,
+          );
           if (outcome.ok) log.info('repository sync finished');
           else log.warn({ error: outcome.error }, 'repository sync failed');
         } finally {

@@ -22,8 +22,10 @@ export default fp(
         if (removed.blobs > 0 || removed.leftovers > 0) {
           app.log.info(removed, 'swept unreferenced blobs and leftovers of crashed writes');
         }
+        app.chartroomMetrics.sweepFinished('ok', { ...removed, uploads: expired.uploads });
       } catch (err) {
         app.log.warn({ err }, 'blob sweep failed; will retry');
+        app.chartroomMetrics.sweepFinished('failed', { blobs: 0, leftovers: 0, uploads: 0 });
       }
     };
     let running: Promise<void> | null = null;

@@ -359,6 +359,21 @@ t.test('an OCI chart in docker-registry, pushed by helm', async (t) => {
   }
   const again = await c.sync('redis-oci');
   t.equal(again.counts.imported, 2, 'nothing imported twice');
+
+  // What operators watch (docs/operations.md): syncs, index refreshes, sweeps.
+  await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: { authorization: adminAuth } });
+  // The counter moves just after the status the test waited for: give it a moment.
+  let metrics = '';
+  for (let i = 0; i < 50 && !/chartroom_import_sync_seconds_count 3/.test(metrics); i++) {
+    metrics = (await app.inject({ url: '/metrics' })).body;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.match(metrics, /chartroom_import_syncs_total\{outcome="successful"\} 3/, 'three syncs');
+  t.match(metrics, /chartroom_import_sync_seconds_count 3/);
+  t.match(metrics, /chartroom_import_repositories_failing 0/);
+  t.match(metrics, /chartroom_index_refresh_seconds_count\{repository="workspace"\} [1-9]/);
+  t.match(metrics, /chartroom_index_fragments_rendered_total\{repository="workspace"\} [1-9]/);
+  t.match(metrics, /chartroom_blob_sweeps_total\{outcome="ok"\} 1/, 'the sweep at start ran');
 });
 
 t.test('refusals: private addresses, credentials without a key, bad input, oversized index', async (t) => {
