@@ -208,8 +208,11 @@ const ociRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     },
   );
 
-  /** Verifies the bytes against the digest, stores the blob and links it to the repository. */
-  async function storeBlob(hex: string, bytes: Buffer, repo: WorkspaceRepo): Promise<void> {
+  /**
+   * Verifies the bytes against the digest, stores the blob and links it to the repository,
+   * ending the upload session it came from (if any) in the same transaction.
+   */
+  async function storeBlob(hex: string, bytes: Buffer, repo: WorkspaceRepo, session?: string): Promise<void> {
     if (bytes.length > app.config.maxUploadBytes) {
       throw ociError(
         'SIZE_INVALID',
@@ -219,14 +222,15 @@ const ociRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     }
     checkDigest(hex, bytes);
     await app.blobs.put(hex, bytes);
-    await linkStored(hex, bytes, repo);
+    await linkStored(hex, bytes, repo, session);
   }
 
   /** Links a stored blob to the repository, making sure it is still there (a sweep may race). */
-  async function linkStored(hex: string, bytes: Buffer, repo: WorkspaceRepo): Promise<void> {
+  async function linkStored(hex: string, bytes: Buffer, repo: WorkspaceRepo, session?: string): Promise<void> {
     await app.db.tx(async (q) => {
       await ensureBlob(q, app.blobs, hex, bytes);
       await linkBlob(q, repo.workspaceId, repo.chart, hex, bytes.length);
+      if (session !== undefined) await endUpload(q, session);
     });
   }
 
@@ -268,16 +272,25 @@ const ociRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
       const hex = parseDigest(request.query.digest);
       const data = bodyBytes(request);
       const start = data.length > 0 ? chunkStart(request) : null;
-      const bytes = await app.db.tx(async (q) => {
-        const s = await getUpload(q, repo.workspaceId, repo.chart, request.params.uuid, { forUpdate: true });
-        const all = await appendChunk(q, s, start ?? s.size, data, app.config.maxUploadBytes);
-        const whole = await uploadBytes(q, all);
-        // Checked before the transaction ends, so a wrong digest keeps the last chunk out.
-        checkDigest(hex, whole);
-        return whole;
-      });
-      await storeBlob(hex, bytes, repo);
-      await app.db.tx((q) => endUpload(q, request.params.uuid));
+      const uuid = request.params.uuid;
+      const session = await getUpload(app.db, repo.workspaceId, repo.chart, uuid);
+      let bytes: Buffer;
+      if (session.size === 0 && (start ?? 0) === 0) {
+        // The whole blob in this one request (how Helm and oras push): it never needs to
+        // pass through the session's chunks in the database.
+        bytes = data;
+        checkDigest(hex, bytes);
+      } else {
+        bytes = await app.db.tx(async (q) => {
+          const s = await getUpload(q, repo.workspaceId, repo.chart, uuid, { forUpdate: true });
+          const all = await appendChunk(q, s, start ?? s.size, data, app.config.maxUploadBytes);
+          const whole = await uploadBytes(q, all);
+          // Checked before the transaction ends, so a wrong digest keeps the last chunk out.
+          checkDigest(hex, whole);
+          return whole;
+        });
+      }
+      await storeBlob(hex, bytes, repo, uuid);
       return created(reply, repo, 'blobs', hex);
     },
   );
