@@ -12,7 +12,7 @@ export async function lockDigest(q: Queryable, digest: string): Promise<void> {
  * Whether any row points at the blob. The one query that names other aggregates'
  * tables by design: versions, apps, categories and oci all store blobs through this module,
  * so it cannot import their fragments (that would be an import cycle). A new column
- * that holds a digest must be added here too.
+ * that holds a digest must be added here too, and to listBlobReferences below.
  */
 export async function blobReferenced(q: Queryable, digest: string): Promise<boolean> {
   const rows = await q.query(
@@ -24,6 +24,94 @@ export async function blobReferenced(q: Queryable, digest: string): Promise<bool
     [digest],
   );
   return rows.length > 0;
+}
+
+/** One row's use of a blob, as the consistency check (check.ts) reports it. */
+export interface BlobReference {
+  digest: string;
+  /** The blob's length as the row records it; null where the row records none. */
+  size: number | null;
+  /** The row, for people: "app demo/redis 17.11.6 package". */
+  what: string;
+}
+
+interface ReferenceRow {
+  digest: string;
+  size: number | null;
+  what: string;
+}
+
+interface ManifestRow {
+  version_id: number;
+  digest: string;
+  body: Uint8Array;
+  blobs: string[];
+  what: string;
+}
+
+/** Manifests read at a time: their bodies are small, but there is one or more per version. */
+const MANIFEST_BATCH = 500;
+
+/**
+ * Every reference to a blob, from the same columns blobReferenced reads (a new column
+ * that holds a digest must be added to both). OCI manifests record their blobs' sizes
+ * only in their bodies, so those are read here in batches rather than in SQL, where one
+ * unreadable body would fail the whole listing.
+ */
+export async function listBlobReferences(q: Queryable): Promise<BlobReference[]> {
+  const version = `'app ' || w.name || '/' || a.name || ' ' || v.version`;
+  const out: BlobReference[] = await q.query<ReferenceRow>(
+    `SELECT v.digest, v.size::float8 AS size, ${version} || ' package' AS what
+       FROM app_versions v JOIN apps a ON a.id = v.app_id JOIN workspaces w ON w.id = a.workspace_id
+     UNION ALL
+     SELECT v.prov_digest, v.prov_size::float8, ${version} || ' provenance'
+       FROM app_versions v JOIN apps a ON a.id = v.app_id JOIN workspaces w ON w.id = a.workspace_id
+      WHERE v.prov_digest IS NOT NULL
+     UNION ALL
+     SELECT a.icon_digest, NULL, 'app ' || w.name || '/' || a.name || ' icon'
+       FROM apps a JOIN workspaces w ON w.id = a.workspace_id WHERE a.icon_digest IS NOT NULL
+     UNION ALL
+     SELECT c.icon_digest, NULL, 'category ' || c.name || ' icon' FROM categories c WHERE c.icon_digest IS NOT NULL
+     UNION ALL
+     SELECT l.digest, l.size::float8, 'OCI blob link in workspaces/' || w.name || '/' || l.repository
+       FROM oci_blob_links l JOIN workspaces w ON w.id = l.workspace_id`,
+  );
+  let after: [number, string] = [-1, ''];
+  for (;;) {
+    const rows = await q.query<ManifestRow>(
+      `SELECT m.version_id, m.digest, m.body, m.blobs, ${version} || ' OCI manifest sha256:' || m.digest AS what
+         FROM oci_manifests m JOIN app_versions v ON v.id = m.version_id
+         JOIN apps a ON a.id = v.app_id JOIN workspaces w ON w.id = a.workspace_id
+        WHERE (m.version_id, m.digest) > ($1, $2)
+        ORDER BY m.version_id, m.digest LIMIT ${MANIFEST_BATCH}`,
+      after,
+    );
+    for (const m of rows) {
+      const sizes = descriptorSizes(m.body);
+      for (const digest of m.blobs) out.push({ digest, size: sizes.get(digest) ?? null, what: m.what });
+    }
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < MANIFEST_BATCH) return out;
+    after = [last.version_id, last.digest];
+  }
+}
+
+/** The sizes a manifest's config and layer descriptors give their sha256 blobs. */
+function descriptorSizes(body: Uint8Array): Map<string, number> {
+  const sizes = new Map<string, number>();
+  let doc: { config?: unknown; layers?: unknown };
+  try {
+    doc = JSON.parse(Buffer.from(body).toString('utf8')) as typeof doc;
+  } catch {
+    return sizes; // the check then verifies the digest alone
+  }
+  const layers = Array.isArray(doc.layers) ? doc.layers : [];
+  for (const d of [doc.config, ...layers] as Array<{ digest?: unknown; size?: unknown } | undefined>) {
+    if (typeof d?.digest === 'string' && d.digest.startsWith('sha256:') && typeof d.size === 'number') {
+      sizes.set(d.digest.slice('sha256:'.length), d.size);
+    }
+  }
+  return sizes;
 }
 
 /** Inside a transaction: deletes the blob when nothing references it any more. */

@@ -451,3 +451,9 @@ export async function interruptSync(q: Queryable, repo: ImportRepo, owner: strin
     [repo.id, owner],
   );
 }
+
+/** Repositories whose last sync failed, across replicas (a metric). */
+export async function countFailing(q: Queryable): Promise<number> {
+  const rows = await q.query<{ n: number }>("SELECT count(*)::int AS n FROM import_repos WHERE status = 'failed'");
+  return rows[0]?.n ?? 0;
+}

@@ -5,6 +5,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type * as PromClient from 'prom-client';
+import { countFailing } from '../imports/repos.js';
 
 export interface ChartroomMetrics {
   syncFinished(outcome: 'successful' | 'failed' | 'interrupted', seconds: number): void;
@@ -48,10 +49,7 @@ export default fp(
       name: FAILING,
       help: 'Imported repositories whose last sync failed (all replicas, read from the database)',
       async collect() {
-        const rows = await app.db
-          .query<{ n: number }>("SELECT count(*)::int AS n FROM import_repos WHERE status = 'failed'")
-          .catch(() => [{ n: Number.NaN }]);
-        this.set(rows[0]?.n ?? 0);
+        this.set(await countFailing(app.db).catch(() => Number.NaN));
       },
     });
     const sweeps = new client.Counter({
