@@ -1,9 +1,15 @@
 # syntax=docker/dockerfile:1
 # Chartroom: build the TypeScript, then a slim runtime image with production
 # dependencies only, running as the unprivileged `node` user.
+#
+# Node 26 is the Active LTS (since 2026-10-28, supported until April 2029); Node 20
+# reached end of life in April 2026. trixie-slim (Debian 13) is the official image's
+# default Debian for Node 26; bookworm is past its regular security support. The
+# tests run on Node 20 (package.json's engines floor is 20.19), the image on the
+# newest LTS. Keep both stages on the same tag.
 
 # --- build ---------------------------------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +19,7 @@ COPY src ./src
 RUN npm run build
 
 # --- runtime -------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:26-trixie-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
