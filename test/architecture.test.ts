@@ -17,6 +17,7 @@ const OWNERS: Record<string, string> = {
   users: 'accounts',
   roles: 'accounts',
   access_tokens: 'accounts',
+  sign_in_failures: 'accounts',
   workspaces: 'workspaces',
   workspace_members: 'workspaces',
   apps: 'apps',

@@ -15,6 +15,7 @@ import {
 } from './passwords.js';
 import { workspaceRoleAtLeast, type Permission, type WorkspaceRole } from './permissions.js';
 import { looksLikeToken, userForToken } from './tokens.js';
+import { blockedUntilOf, signInBlockedUntil } from './rate-limit.js';
 
 export interface Principal {
   userId: number;
@@ -62,8 +63,15 @@ interface UserAuthRow {
   permissions: string[];
 }
 
-const USER_AUTH_SELECT = `SELECT u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
-  FROM users u JOIN roles r ON r.name = u.platform_role`;
+// The user row and, in the same query, when the attempt's sign-in limits lift ($2 holds
+// its keys, see rate-limit.ts): a sign-in pays no round trip for its limits. Always one
+// row; the user's columns are null when no user matches.
+const userWithLimits = (match: string): string =>
+  `SELECT l.blocked_until, u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
+   FROM ${blockedUntilOf('$2')} l
+   LEFT JOIN (users u JOIN roles r ON r.name = u.platform_role) ON ${match}`;
+const USER_BY_NAME = userWithLimits('u.username = $1');
+const USER_BY_ID = userWithLimits('u.id = $1');
 
 // Helm sends Basic credentials on every request; scrypt costs a few hundred
 // milliseconds on purpose, so a successful check is remembered for a short while
@@ -115,29 +123,69 @@ function toPrincipal(user: UserAuthRow, via: Principal['via'], expiresAt: Date |
   };
 }
 
+/** What the database holds for one sign-in attempt: read once (and memoised on the
+ * embedded engine, see src/plugins/auth.ts), then judged by checkCredentials. */
+export interface StoredCredentials {
+  /** The user the credentials name (by username, or as a token's owner); null when none. */
+  user: UserAuthRow | null;
+  /** Set when the secret is a live token, of `user`. */
+  token: { expiresAt: Date | null } | null;
+  /** When the latest of the attempt's sign-in limits lifts; null when none holds. */
+  blockedUntil: Date | null;
+}
+
+async function userRow(
+  db: Queryable,
+  sql: string,
+  match: string | number | null,
+  limitKeys: string[],
+): Promise<{ user: UserAuthRow | null; blockedUntil: Date | null }> {
+  const [row] = await db.query<Partial<UserAuthRow> & { blocked_until: Date | null }>(sql, [match, limitKeys]);
+  const blockedUntil = row?.blocked_until ?? null;
+  return { user: row?.id == null ? null : (row as UserAuthRow), blockedUntil };
+}
+
 /**
- * Checks credentials against the database; null when they do not match an enabled
- * user. A token works as a Bearer token and as the password of HTTP Basic (with its
- * owner's username), which is how `helm repo add --password <token>` uses it.
+ * Reads what the credentials name, with when the sign-in limits of `limitKeys`
+ * (SignInLimiter.keys) lift, in the same query as the user. Checks no secret, so the
+ * caller can refuse a limited attempt before paying for scrypt.
  */
-export async function authenticate(
+export async function findCredentials(
   db: Queryable,
   creds: Credentials,
-  cost: ScryptCost = DEFAULT_SCRYPT_COST,
-): Promise<Principal | null> {
+  limitKeys: string[],
+): Promise<StoredCredentials> {
   if (creds.scheme === 'bearer' || looksLikeToken(creds.secret)) {
     const token = await userForToken(db, creds.secret);
     if (token !== null) {
-      const rows = await db.query<UserAuthRow>(`${USER_AUTH_SELECT} WHERE u.id = $1`, [token.userId]);
-      const user = rows[0];
-      if (!user || user.disabled) return null;
-      if (creds.username !== null && creds.username !== user.username) return null;
-      return toPrincipal(user, 'token', token.expiresAt);
+      const found = await userRow(db, USER_BY_ID, token.userId, limitKeys);
+      return { ...found, token: { expiresAt: token.expiresAt } };
     }
-    if (creds.scheme === 'bearer') return null;
+    if (creds.scheme === 'bearer') {
+      return { user: null, token: null, blockedUntil: await signInBlockedUntil(db, limitKeys) };
+    }
   }
-  const rows = await db.query<UserAuthRow>(`${USER_AUTH_SELECT} WHERE u.username = $1`, [creds.username]);
-  const user = rows[0];
+  return { ...(await userRow(db, USER_BY_NAME, creds.username, limitKeys)), token: null };
+}
+
+/**
+ * Judges credentials against what findCredentials read; null when they do not match an
+ * enabled user. A token works as a Bearer token and as the password of HTTP Basic (with
+ * its owner's username), which is how `helm repo add --password <token>` uses it.
+ */
+export async function checkCredentials(
+  db: Queryable,
+  creds: Credentials,
+  stored: StoredCredentials,
+  cost: ScryptCost = DEFAULT_SCRYPT_COST,
+): Promise<Principal | null> {
+  const user = stored.user;
+  if (stored.token) {
+    if (!user || user.disabled) return null;
+    if (creds.username !== null && creds.username !== user.username) return null;
+    return toPrincipal(user, 'token', stored.token.expiresAt);
+  }
+  if (creds.scheme === 'bearer') return null;
   if (!user) {
     await verifyPassword(creds.secret, await dummyPasswordHash(cost)); // same time as a real refusal
     return null;

@@ -41,11 +41,16 @@ export async function listMigrations(dir: string): Promise<Migration[]> {
 /** Applies pending migrations; returns the names applied now. Throws MigrationError. */
 export async function migrate(db: Database, dir = defaultMigrationsDir): Promise<string[]> {
   const migrations = await listMigrations(dir);
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY,
-    name text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
+  // Under the lock too: two replicas creating the table at once on an empty database
+  // would otherwise collide in the catalog (duplicate key on pg_type).
+  await db.tx(async (q) => {
+    await q.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await q.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  });
   const applied: string[] = [];
   for (const m of migrations) {
     const sql = await fs.readFile(m.file, 'utf8');

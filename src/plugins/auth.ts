@@ -1,12 +1,13 @@
 // Resolves the caller on every request. Wrong credentials answer 401 at once, on
 // every route; missing credentials leave request.principal null for routes to judge.
-// Failed sign-ins are rate-limited (src/accounts/rate-limit.ts).
+// Failed sign-ins are rate-limited for the whole deployment (src/accounts/rate-limit.ts):
+// the limits are read with the user, before any secret is checked.
 import fp from 'fastify-plugin';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { allowsAnonymous, caller } from '../http/access.js';
-import { authenticate, parseAuthorization, type Principal } from '../accounts/principal.js';
+import { checkCredentials, findCredentials, parseAuthorization, type Principal } from '../accounts/principal.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../accounts/passwords.js';
 import { SignInLimiter, type SignInLimits } from '../accounts/rate-limit.js';
 
@@ -18,9 +19,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
     /** Refuses (429) a password check for `username` while its sign-in limits hold. */
-    checkSignInLimit(reply: FastifyReply, username: string): void;
+    checkSignInLimit(reply: FastifyReply, username: string): Promise<void>;
     /** Counts a failed password check made by a route (e.g. a wrong current password). */
-    recordFailedSignIn(username: string): void;
+    recordFailedSignIn(username: string): Promise<void>;
   }
 }
 
@@ -31,23 +32,25 @@ export interface AuthOptions {
 
 export default fp<AuthOptions>(
   async (app, opts) => {
-    const limiter = new SignInLimiter(opts.signInLimits);
+    const limiter = new SignInLimiter(app.db, opts.signInLimits);
     const cost = opts.scryptCost ?? DEFAULT_SCRYPT_COST;
     app.decorate('scryptCost', cost);
 
-    const refuseIfLimited = (reply: FastifyReply, username: string | null, address: string): void => {
-      const wait = limiter.blockedFor(username, address);
+    const refuseFor = (reply: FastifyReply, wait: number): void => {
       if (wait > 0) {
         reply.header('Retry-After', String(wait));
         throw new AppError('rate-limited', `too many failed sign-ins; try again in ${wait} seconds`);
       }
     };
     app.decorateRequest('principal', null);
-    app.decorateRequest('checkSignInLimit', function (this: FastifyRequest, reply: FastifyReply, username: string) {
-      refuseIfLimited(reply, username, this.ip);
-    });
-    app.decorateRequest('recordFailedSignIn', function (this: FastifyRequest, username: string) {
-      limiter.recordFailure(username, this.ip);
+    app.decorateRequest(
+      'checkSignInLimit',
+      async function (this: FastifyRequest, reply: FastifyReply, username: string) {
+        refuseFor(reply, await limiter.blockedFor(username, this.ip));
+      },
+    );
+    app.decorateRequest('recordFailedSignIn', async function (this: FastifyRequest, username: string) {
+      await limiter.recordFailure(username, this.ip);
     });
     app.addHook('onRequest', async (request, reply) => {
       const creds = parseAuthorization(request.headers.authorization);
@@ -63,16 +66,24 @@ export default fp<AuthOptions>(
         }
         return;
       }
-      refuseIfLimited(reply, creds.username, request.ip);
-      // Memoised until the next write on the embedded engine (see Database.cached);
+      // One read gives the user (or token) and the attempt's limits. Memoised until the
+      // next write on the embedded engine (see Database.cached): every failure recorded
+      // is a write, so a memoised limit is never stale, and the time it lifts is compared
+      // with the clock here. The limits depend on the address, so it is part of the key;
       // the key is a digest, so no secret is kept in memory as a map key.
       const key = `auth:${createHash('sha256')
-        .update(`${creds.scheme}\0${creds.username ?? ''}\0${creds.secret}`)
+        .update(`${creds.scheme}\0${creds.username ?? ''}\0${creds.secret}\0${request.ip}`)
         .digest('hex')}`;
-      let principal = await app.db.cached(key, () => authenticate(app.db, creds, cost));
+      const stored = await app.db.cached(key, () =>
+        findCredentials(app.db, creds, limiter.keys(creds.username, request.ip)),
+      );
+      // Refused before the secret is checked: the right password waits too (a limit that
+      // let it through would tell a guesser when they are right), and scrypt is not paid.
+      refuseFor(reply, limiter.secondsUntil(stored.blockedUntil));
+      let principal = await checkCredentials(app.db, creds, stored, cost);
       if (principal?.expiresAt && principal.expiresAt.getTime() <= Date.now()) principal = null;
       if (!principal) {
-        limiter.recordFailure(creds.username, request.ip);
+        await limiter.recordFailure(creds.username, request.ip);
         const who = creds.username ? `user ${JSON.stringify(creds.username)}` : 'the token';
         // Which account failed and how, never the secret nor anything computed from it:
         // even a short unsalted digest lets a leaked log be checked against guesses.

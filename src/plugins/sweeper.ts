@@ -1,10 +1,12 @@
 // At start and then every hour, expires abandoned OCI upload sessions, then removes blobs that no row
 // references (left by crashed or abandoned uploads), and
 // the blob store's leftovers of crashed writes (temp files, incomplete multipart
-// uploads), once they are older than the grace period.
+// uploads), once they are older than the grace period. It also drops failed sign-ins
+// whose window has passed (sign-ins prune as they go; this covers quiet times).
 import fp from 'fastify-plugin';
 import { sweepOrphanBlobs } from '../blobs/references.js';
 import { expireUploads } from '../oci/uploads.js';
+import { pruneSignInFailures } from '../accounts/rate-limit.js';
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
@@ -26,6 +28,12 @@ export default fp(
       } catch (err) {
         app.log.warn({ err }, 'blob sweep failed; will retry');
         app.chartroomMetrics.sweepFinished('failed', { blobs: 0, leftovers: 0, uploads: 0 });
+      }
+      try {
+        const failures = await pruneSignInFailures(app.db);
+        if (failures > 0) app.log.info({ failures }, 'pruned expired failed sign-ins');
+      } catch (err) {
+        app.log.warn({ err }, 'pruning failed sign-ins failed; will retry');
       }
     };
     let running: Promise<void> | null = null;

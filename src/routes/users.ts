@@ -25,11 +25,11 @@ const userRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
       const p = requirePasswordSignIn(request, 'changing your password');
       // Checking `current` is a password guess: limited per the signed-in user, whatever
       // name the Authorization header carried.
-      request.checkSignInLimit(reply, p.username);
+      await request.checkSignInLimit(reply, p.username);
       await changeOwnPassword(app.db, p.userId, request.body.current, request.body.new, app.scryptCost).catch(
-        (err: unknown) => {
+        async (err: unknown) => {
           // A wrong current password is a failed sign-in: it counts toward the limits.
-          if (err instanceof AppError && err.code === 'forbidden') request.recordFailedSignIn(p.username);
+          if (err instanceof AppError && err.code === 'forbidden') await request.recordFailedSignIn(p.username);
           throw err;
         },
       );

@@ -8,6 +8,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { freshDatabase, tempDir, TEST_SCRYPT_COST } from '../helpers/app.js';
 import { ensureAdmin } from '../../src/accounts/bootstrap.js';
+import { migrate } from '../../src/db/migrate.js';
 
 const admin = { authorization: adminAuth };
 
@@ -447,32 +448,51 @@ t.test('failed sign-ins are rate-limited, per user and address, and the limit li
   t.equal((await app.inject({ url: '/api/v1/me', headers: admin })).statusCode, 200, 'the limit lifts by itself');
 });
 
-t.test('the limiter counts per user, per address, and forgets old failures', async (t) => {
-  let now = 0;
-  const l = new SignInLimiter(
-    {
-      perUserAndAddress: { max: 2, windowMs: 100 },
-      perUser: { max: 3, windowMs: 100 },
-      perAddress: { max: 4, windowMs: 100 },
-    },
-    () => now,
-  );
-  l.recordFailure('a', 'ip1');
-  l.recordFailure('a', 'ip1');
-  t.ok(l.blockedFor('a', 'ip1') > 0);
-  t.equal(l.blockedFor('a', 'ip2'), 0);
-  l.recordFailure('a', 'ip2');
-  t.ok(l.blockedFor('a', 'ip3') > 0, 'per-user limit across addresses');
-  t.equal(l.blockedFor('b', 'ip3'), 0);
-  l.recordFailure('c', 'ip9');
-  l.recordFailure('d', 'ip9');
-  l.recordFailure('e', 'ip9');
-  l.recordFailure('f', 'ip9');
-  t.ok(l.blockedFor('g', 'ip9') > 0, 'per-address limit across users');
-  now = 101;
-  t.equal(l.blockedFor('a', 'ip1'), 0);
-  t.equal(l.blockedFor('g', 'ip9'), 0);
-});
+for (const engine of engines()) {
+  t.test(`${engine}: the limiter counts per user, per address, and forgets old failures`, async (t) => {
+    const db = await freshDatabase(t, engine);
+    await migrate(db);
+    let now = 0;
+    const l = new SignInLimiter(
+      db,
+      {
+        perUserAndAddress: { max: 2, windowMs: 100 },
+        perUser: { max: 3, windowMs: 100 },
+        perAddress: { max: 4, windowMs: 100 },
+      },
+      { clock: () => now },
+    );
+    await l.recordFailure('a', 'ip1');
+    await l.recordFailure('a', 'ip1');
+    t.ok((await l.blockedFor('a', 'ip1')) > 0);
+    t.equal(await l.blockedFor('a', 'ip2'), 0);
+    await l.recordFailure('a', 'ip2');
+    t.ok((await l.blockedFor('a', 'ip3')) > 0, 'per-user limit across addresses');
+    t.equal(await l.blockedFor('b', 'ip3'), 0);
+    await l.recordFailure('c', 'ip9');
+    await l.recordFailure('d', 'ip9');
+    await l.recordFailure('e', 'ip9');
+    await l.recordFailure('f', 'ip9');
+    t.ok((await l.blockedFor('g', 'ip9')) > 0, 'per-address limit across users');
+    t.equal(await l.blockedFor(null, 'ip9'), 1, 'a token from that address too; Retry-After in whole seconds');
+    now = 101;
+    t.equal(await l.blockedFor('a', 'ip1'), 0);
+    t.equal(await l.blockedFor('g', 'ip9'), 0);
+    // A sliding window: only failures inside it count, and the oldest deciding one sets the wait.
+    now = 10_000;
+    await l.recordFailure('h', 'ip5');
+    now = 10_150;
+    await l.recordFailure('h', 'ip5');
+    t.equal(await l.blockedFor('h', 'ip5'), 0, 'a failure older than the window no longer counts');
+    now = 10_200;
+    await l.recordFailure('h', 'ip5');
+    t.equal(await l.blockedFor('h', 'ip5'), 1, 'two inside the window: limited');
+    now = 10_249;
+    t.ok((await l.blockedFor('h', 'ip5')) > 0, 'until the older of the two leaves it…');
+    now = 10_250;
+    t.equal(await l.blockedFor('h', 'ip5'), 0, '…and no longer');
+  });
+}
 
 t.test('passwords and tokens never reach the log', async (t) => {
   const { app, lines } = await testAppWithLog(t);

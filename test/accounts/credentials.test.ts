@@ -7,7 +7,9 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { ensureAdmin } from '../../src/accounts/bootstrap.js';
 import { DEFAULT_SCRYPT_COST, hashPassword, needsRehash, verifyPassword } from '../../src/accounts/passwords.js';
-import { defaultSignInLimits, MAX_KEYS, SignInLimiter } from '../../src/accounts/rate-limit.js';
+import { defaultSignInLimits, pruneSignInFailures, SignInLimiter } from '../../src/accounts/rate-limit.js';
+import { migrate } from '../../src/db/migrate.js';
+import { engines } from '../helpers/env.js';
 
 const admin = { authorization: adminAuth };
 const SIGN_IN_WITH_PASSWORD = /needs a sign-in with your password, not a token/;
@@ -158,30 +160,73 @@ t.test('failed sign-ins log who failed, never the secret or a digest of it', asy
   }
 });
 
-t.test('a flood of new addresses does not lift a limit that holds', async (t) => {
+for (const engine of engines()) {
+  t.test(`${engine}: a flood of new addresses does not lift a limit that holds; storage stays bounded`, async (t) => {
+    const db = await freshDatabase(t, engine);
+    await migrate(db);
+    // A small cap (MAX_KEYS in production), so that the flood outgrows it several times
+    // over quickly. The clock moves a millisecond per reading, as a real one moves
+    // between failures.
+    const maxKeys = 200;
+    let now = 0;
+    const l = new SignInLimiter(db, defaultSignInLimits, { clock: () => now++, maxKeys });
+    const fail = (user: string, address: string) => l.recordFailure(user, address);
+    const limits = defaultSignInLimits;
+    for (let i = 0; i < limits.perUserAndAddress.max; i++) await fail('victim', '192.0.2.1');
+    for (let i = 0; i < limits.perUser.max; i++) await fail('target', `198.51.100.${i}`);
+    for (let i = 0; i < limits.perAddress.max; i++) await fail(`name-${i}`, '203.0.113.9');
+    const setUp = now;
+    const holding = async () => [
+      await l.blockedFor('victim', '192.0.2.1'),
+      await l.blockedFor('target', '192.0.2.200'),
+      await l.blockedFor('anyone', '203.0.113.9'),
+    ];
+    t.ok(
+      (await holding()).every((s) => s > 0),
+      'all three limits hold',
+    );
+    now = 1000;
+    // One failure each from far more distinct addresses (and usernames) than a tier keeps.
+    for (let i = 0; i < 3 * maxKeys; i++) await fail(`flood-${i}`, `flood-${i}`);
+    const [userAndAddress, user, address] = await holding();
+    t.ok(userAndAddress! > 0, 'per user and address still holds');
+    t.ok(user! > 0, 'per user still holds');
+    t.ok(address! > 0, 'per address still holds');
+    const rows = async () =>
+      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sign_in_failures'))[0]?.n ?? -1;
+    // The counting tier keeps maxKeys rows, plus what arrives between two prunes (a tenth
+    // of the cap in failures, three rows at most each); the blocked tier holds 3 here.
+    const bound = maxKeys + 3 * (maxKeys / 10) + 3;
+    const kept = await rows();
+    t.ok(kept <= bound && kept >= maxKeys, `the table stays bounded (${kept} rows, at most ${bound})`);
+    now = setUp + limits.perUser.windowMs;
+    t.same(await holding(), [0, 0, 0], 'the limits still lift with time');
+    now += limits.perUser.windowMs;
+    t.ok((await pruneSignInFailures(db, now, maxKeys)) > 0, 'a prune removes what the windows left behind');
+    t.equal(await rows(), 0, 'nothing is kept once every window has passed');
+  });
+}
+
+t.test('blocked keys are capped apart from counting ones, those lifting soonest going first', async (t) => {
+  const db = await freshDatabase(t, 'pglite');
+  await migrate(db);
   let now = 0;
-  const l = new SignInLimiter(defaultSignInLimits, () => now);
-  for (let i = 0; i < defaultSignInLimits.perUserAndAddress.max; i++) l.recordFailure('victim', '192.0.2.1');
-  for (let i = 0; i < defaultSignInLimits.perUser.max; i++) l.recordFailure('target', `198.51.100.${i}`);
-  for (let i = 0; i < defaultSignInLimits.perAddress.max; i++) l.recordFailure(`name-${i}`, '203.0.113.9');
-  const before = [
-    l.blockedFor('victim', '192.0.2.1'),
-    l.blockedFor('target', '192.0.2.200'),
-    l.blockedFor('anyone', '203.0.113.9'),
-  ];
-  t.ok(
-    before.every((s) => s > 0),
-    'all three limits hold',
+  const rule = { max: 1, windowMs: 60_000 }; // every failure blocks its keys at once
+  const l = new SignInLimiter(
+    db,
+    { perUserAndAddress: rule, perUser: rule, perAddress: rule },
+    { clock: () => now, maxKeys: 10 },
   );
-  now = 1000;
-  // One failure each from more distinct addresses (and usernames) than a window remembers.
-  for (let i = 0; i <= MAX_KEYS + 10; i++) l.recordFailure(`flood-${i}`, `flood-${i}`);
-  t.ok(l.blockedFor('victim', '192.0.2.1') > 0, 'per user and address still holds');
-  t.ok(l.blockedFor('target', '192.0.2.200') > 0, 'per user still holds');
-  t.ok(l.blockedFor('anyone', '203.0.113.9') > 0, 'per address still holds');
-  now = defaultSignInLimits.perUser.windowMs + 1;
-  t.equal(l.blockedFor('victim', '192.0.2.1'), 0, 'the limits still lift with time');
-  t.equal(l.blockedFor('target', '192.0.2.200'), 0);
+  for (let i = 0; i < 12; i++) {
+    now = i * 10;
+    await l.recordFailure(null, `192.0.2.${i}`); // two keys each: (no user, address) and address
+  }
+  // The limiter prunes every tenth of its cap in failures: here after each one.
+  const [rows] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM sign_in_failures');
+  t.equal(rows?.n, 10, 'beyond the cap of 10 blocked keys, the rest went');
+  t.equal(await l.blockedFor(null, '192.0.2.11'), 60, 'the newest limits hold');
+  t.ok((await l.blockedFor(null, '192.0.2.7')) > 0);
+  t.equal(await l.blockedFor(null, '192.0.2.6'), 0, 'those lifting soonest went first');
 });
 
 t.test('passwords are hashed at OWASP cost, and weaker hashes are redone at sign-in', async (t) => {
