@@ -23,6 +23,7 @@ import reviewRoutes from './routes/reviews.js';
 import categoryRoutes from './routes/categories.js';
 import { storeApiRoutes, storeRepoRoutes } from './routes/store.js';
 import docs from './plugins/docs.js';
+import consolePlugin from './plugins/console.js';
 import userRoutes from './routes/users.js';
 import roleRoutes from './routes/roles.js';
 import type { SignInLimits } from './accounts/rate-limit.js';
@@ -50,6 +51,8 @@ export interface BuildOptions {
   /** scrypt cost for new password hashes. Tests only: production never sets it and gets
    * OWASP's minimum (N=2^17, r=8, p=1); a hash below the cost in force is redone at sign-in. */
   scryptCost?: ScryptCost;
+  /** Where the built web console is (dist/console by default). */
+  consoleDir?: string;
 }
 
 // Every operation's request schema comes from the contract (src/http/contract.generated.ts,
@@ -159,5 +162,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(categoryRoutes, { prefix: '/api/v1/categories' });
   await app.register(storeApiRoutes, { prefix: '/api/v1/store/apps' });
   await app.register(docs);
+  await app.register(consolePlugin, { dir: opts.consoleDir });
   return app;
 }

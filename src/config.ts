@@ -39,6 +39,15 @@ export interface Config {
   /** Key material for secrets at rest (import credentials); null: no credentials can be stored. */
   secretKey: string | null;
   imports: ImportLimits;
+  sessions: SessionLimits;
+}
+
+/** How long web console sessions last (SPEC section 13). */
+export interface SessionLimits {
+  /** A session ends this long after sign-in, however much it is used (ms). */
+  maxAgeMs: number;
+  /** ... and after this long without a request (ms). */
+  idleMs: number;
 }
 
 /** Limits on importing third-party repositories (SPEC section 12). */
@@ -220,6 +229,20 @@ export const configSchema = {
       default: 30,
       description: 'how often a replica looks for repositories due for a sync',
     },
+    CHARTROOM_SESSION_HOURS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 720,
+      default: 12,
+      description: 'a console session ends this long after sign-in',
+    },
+    CHARTROOM_SESSION_IDLE_MINUTES: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 43200,
+      default: 120,
+      description: 'a console session ends after this long unused',
+    },
     LOG_LEVEL: {
       type: 'string',
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -365,6 +388,10 @@ export function loadConfig(env: Env = process.env): Config {
       requestTimeoutMs: e.CHARTROOM_IMPORT_REQUEST_TIMEOUT_SECONDS * 1000,
       syncTimeoutMs: e.CHARTROOM_IMPORT_SYNC_TIMEOUT_SECONDS * 1000,
       pollMs: e.CHARTROOM_IMPORT_POLL_SECONDS * 1000,
+    },
+    sessions: {
+      maxAgeMs: e.CHARTROOM_SESSION_HOURS * 3600 * 1000,
+      idleMs: e.CHARTROOM_SESSION_IDLE_MINUTES * 60 * 1000,
     },
   };
 }

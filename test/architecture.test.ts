@@ -18,6 +18,7 @@ const OWNERS: Record<string, string> = {
   roles: 'accounts',
   access_tokens: 'accounts',
   sign_in_failures: 'accounts',
+  sessions: 'accounts',
   workspaces: 'workspaces',
   workspace_members: 'workspaces',
   apps: 'apps',

@@ -26,7 +26,7 @@ export interface Principal {
   expiresAt: Date | null;
   /** What the caller signed in with. Only a password may manage tokens or set passwords
    * (see requirePasswordSignIn), so a token, however short-lived, cannot outlive itself. */
-  via: 'password' | 'token';
+  via: 'password' | 'token' | 'session';
 }
 
 export interface Credentials {
@@ -54,7 +54,7 @@ export function parseAuthorization(header: string | undefined): Credentials | nu
   throw new AppError('unauthorized', `the ${scheme} authorization scheme is not supported; use Basic or Bearer`);
 }
 
-interface UserAuthRow {
+export interface UserAuthRow {
   id: number;
   username: string;
   password_hash: string;
@@ -112,7 +112,7 @@ async function rehashIfWeak(db: Queryable, user: UserAuthRow, secret: string, co
 }
 const rehashing = new Map<number, Promise<void>>();
 
-function toPrincipal(user: UserAuthRow, via: Principal['via'], expiresAt: Date | null = null): Principal {
+export function toPrincipal(user: UserAuthRow, via: Principal['via'], expiresAt: Date | null = null): Principal {
   return {
     userId: user.id,
     username: user.username,

@@ -1,4 +1,5 @@
 // Users: accounts with a platform role. Usernames are DNS-label-like.
+import { endUserSessions } from './sessions.js';
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { DEFAULT_SCRYPT_COST, hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
@@ -207,6 +208,9 @@ export async function updateUser(
        WHERE id = $1 RETURNING ${COLUMNS}`,
       [row.id, patch.role ?? null, patch.displayName ?? null, patch.email ?? null, patch.disabled ?? null, hash],
     );
+    // Disabling ends the user's console sessions (they are refused at once anyway, and
+    // must not come back on re-enabling); so does a password set by an administrator.
+    if (patch.disabled === true || hash !== null) await endUserSessions(q, row.id);
     return toUser(updated[0] as UserRow);
   });
 }
@@ -227,6 +231,8 @@ export async function changeOwnPassword(
   current: string,
   next: string,
   cost: ScryptCost = DEFAULT_SCRYPT_COST,
+  /** The console session making the change, kept; the user's other sessions end. */
+  keepSession: string | null = null,
 ): Promise<void> {
   checkPassword(next);
   const rows = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [userId]);
@@ -235,8 +241,9 @@ export async function changeOwnPassword(
     throw new AppError('forbidden', 'the current password is not correct');
   }
   if (current === next) throw new AppError('validation-failed', 'the new password must differ from the current one');
-  await db.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [
-    userId,
-    await hashPassword(next, cost),
-  ]);
+  const hash = await hashPassword(next, cost);
+  await db.tx(async (q) => {
+    await q.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [userId, hash]);
+    await endUserSessions(q, userId, keepSession);
+  });
 }

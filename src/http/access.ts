@@ -110,7 +110,8 @@ export function versionScope(request: FastifyRequest): VersionScope {
  */
 export function requirePasswordSignIn(request: FastifyRequest, what: string): Principal {
   const p = caller(request);
-  if (p.via !== 'password') {
+  // A console session was opened with the password (and its writes are CSRF-checked).
+  if (p.via === 'token') {
     throw new AppError(
       'forbidden',
       `${what} needs a sign-in with your password, not a token: sign in with HTTP Basic and your username and password`,

@@ -2,6 +2,18 @@
 // YAML and run `npm run contract`. Each operation: the request schema Fastify validates
 // (params, querystring, JSON body), $refs inlined, from which handlers get their types.
 
+/** GET / */
+export const getConsole = {} as const;
+
+/** GET /assets/{file} */
+export const getConsoleAsset = {
+  params: {
+    type: 'object',
+    required: ['file'],
+    properties: { file: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,200}$' } },
+  },
+} as const;
+
 /** GET /healthz */
 export const getHealth = {} as const;
 
@@ -19,6 +31,22 @@ export const getDocs = {} as const;
 
 /** GET /api/v1/me */
 export const getMe = {} as const;
+
+/** POST /api/v1/session */
+export const signIn = {
+  body: {
+    type: 'object',
+    required: ['username', 'password'],
+    properties: {
+      username: { type: 'string', minLength: 1, maxLength: 253 },
+      password: { type: 'string', minLength: 1, maxLength: 1024 },
+    },
+    additionalProperties: false,
+  },
+} as const;
+
+/** DELETE /api/v1/session */
+export const signOut = {} as const;
 
 /** PUT /api/v1/me/password */
 export const changeMyPassword = {
@@ -915,12 +943,16 @@ export const ociStoreReferrers = {
 
 /** Where each operation is served; src/app.ts checks that every route uses its own operation's schema. */
 export const operationRoutes = {
+  getConsole: 'GET /',
+  getConsoleAsset: 'GET /assets/{file}',
   getHealth: 'GET /healthz',
   getReadiness: 'GET /readyz',
   getMetrics: 'GET /metrics',
   getOpenApiDocument: 'GET /openapi.json',
   getDocs: 'GET /docs',
   getMe: 'GET /api/v1/me',
+  signIn: 'POST /api/v1/session',
+  signOut: 'DELETE /api/v1/session',
   changeMyPassword: 'PUT /api/v1/me/password',
   listMyTokens: 'GET /api/v1/me/tokens',
   createMyToken: 'POST /api/v1/me/tokens',

@@ -7,7 +7,15 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { allowsAnonymous, caller } from '../http/access.js';
-import { checkCredentials, findCredentials, parseAuthorization, type Principal } from '../accounts/principal.js';
+import {
+  checkCredentials,
+  findCredentials,
+  parseAuthorization,
+  type Credentials,
+  type Principal,
+} from '../accounts/principal.js';
+import { findSession, sessionCookie, sessionPrincipal } from '../accounts/sessions.js';
+import { requireSameOrigin, SAFE_METHODS } from '../http/same-origin.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../accounts/passwords.js';
 import { SignInLimiter, type SignInLimits } from '../accounts/rate-limit.js';
 
@@ -22,6 +30,11 @@ declare module 'fastify' {
     checkSignInLimit(reply: FastifyReply, username: string): Promise<void>;
     /** Counts a failed password check made by a route (e.g. a wrong current password). */
     recordFailedSignIn(username: string): Promise<void>;
+    /** Checks a username and password under the sign-in limits, exactly as HTTP Basic is
+     * checked (a failure counts; a token is not a password here). 401 / 429 on refusal. */
+    signInWithPassword(reply: FastifyReply, username: string, password: string): Promise<Principal>;
+    /** The console session secret the request came with, when it was signed in by one. */
+    sessionSecret: string | null;
   }
 }
 
@@ -52,20 +65,10 @@ export default fp<AuthOptions>(
     app.decorateRequest('recordFailedSignIn', async function (this: FastifyRequest, username: string) {
       await limiter.recordFailure(username, this.ip);
     });
-    app.addHook('onRequest', async (request, reply) => {
-      const creds = parseAuthorization(request.headers.authorization);
-      if (!creds) {
-        // Secure by default: a route is closed to anonymous callers unless it says it is
-        // public, and they hear 401 before anything about their input. (Unmatched URLs
-        // fall through to the 404 handler.)
-        if (
-          request.routeOptions.url !== undefined &&
-          !allowsAnonymous(request.routeOptions.config.access, app.config.storePublic)
-        ) {
-          caller(request);
-        }
-        return;
-      }
+    app.decorateRequest('sessionSecret', null);
+
+    /** The principal for credentials, or 401 / 429; one read of the user and the limits. */
+    const authenticate = async (request: FastifyRequest, reply: FastifyReply, creds: Credentials) => {
       // One read gives the user (or token) and the attempt's limits. Memoised until the
       // next write on the embedded engine (see Database.cached): every failure recorded
       // is a write, so a memoised limit is never stale, and the time it lifts is compared
@@ -90,7 +93,49 @@ export default fp<AuthOptions>(
         request.log.info({ user: creds.username, scheme: creds.scheme }, 'sign-in failed');
         throw new AppError('unauthorized', `the credentials for ${who} are not valid`);
       }
-      request.principal = principal;
+      return principal;
+    };
+
+    app.decorateRequest(
+      'signInWithPassword',
+      async function (this: FastifyRequest, reply: FastifyReply, username: string, password: string) {
+        const principal = await authenticate(this, reply, { scheme: 'basic', username, secret: password });
+        if (principal.via !== 'password') {
+          throw new AppError('unauthorized', 'sign in with your password; a token cannot open a console session');
+        }
+        return principal;
+      },
+    );
+
+    app.addHook('onRequest', async (request, reply) => {
+      const creds = parseAuthorization(request.headers.authorization);
+      if (!creds) {
+        const secret = sessionCookie(request.headers.cookie);
+        if (secret) {
+          const key = `session:${createHash('sha256').update(secret).digest('hex')}`;
+          const row = await app.db.cached(key, () => findSession(app.db, secret));
+          const principal = await sessionPrincipal(app.db, secret, row, app.config.sessions);
+          if (principal) {
+            // A cookie is sent by the browser whoever asks it to: a write made with one
+            // must come from the console itself (SameSite=Lax stops most of the rest).
+            if (!SAFE_METHODS.has(request.method)) requireSameOrigin(request, app.config.publicUrl);
+            request.principal = principal;
+            request.sessionSecret = secret;
+            return;
+          }
+        }
+        // Secure by default: a route is closed to anonymous callers unless it says it is
+        // public, and they hear 401 before anything about their input. (Unmatched URLs
+        // fall through to the 404 handler.)
+        if (
+          request.routeOptions.url !== undefined &&
+          !allowsAnonymous(request.routeOptions.config.access, app.config.storePublic)
+        ) {
+          caller(request);
+        }
+        return;
+      }
+      request.principal = await authenticate(request, reply, creds);
     });
   },
   { name: 'chartroom-auth', dependencies: ['chartroom-storage'] },

@@ -74,7 +74,11 @@ type SendError = (request: FastifyRequest, reply: FastifyReply, appErr: AppError
 
 /** An RFC 9457 problem (application/problem+json). */
 export const sendProblem: SendError = (request, reply, appErr) => {
-  if (appErr.status === 401) reply.header('WWW-Authenticate', 'Basic realm="chartroom"');
+  // Not to the web console (it says so in a header): the browser would open its own
+  // password dialog over the console's sign-in page.
+  if (appErr.status === 401 && request.headers['x-chartroom-console'] === undefined) {
+    reply.header('WWW-Authenticate', 'Basic realm="chartroom"');
+  }
   return reply
     .code(appErr.status)
     .type('application/problem+json; charset=utf-8')

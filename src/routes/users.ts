@@ -8,9 +8,36 @@ import { createToken, listTokens, revokeToken } from '../accounts/tokens.js';
 import { listMemberships } from '../workspaces/members.js';
 import { decodeCursor, encodeCursor } from './paging.js';
 import { access, caller, requirePasswordSignIn } from '../http/access.js';
+import { createSession, endSession, SESSION_COOKIE, sessionCookie } from '../accounts/sessions.js';
+import type { FastifyRequest } from 'fastify';
+import { requireSameOrigin } from '../http/same-origin.js';
 import * as contract from '../http/contract.generated.js';
 
 const userRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
+  /** The session cookie's attributes: Secure whenever the console is reached over https. */
+  const cookie = (request: FastifyRequest, value: string, maxAgeSeconds: number): string => {
+    const secure = request.protocol === 'https' || app.config.publicUrl?.startsWith('https:') === true;
+    return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  };
+
+  app.post('/session', { schema: contract.signIn, config: { access: access.public } }, async (request, reply) => {
+    // A sign-in forced on the browser by another site would sign the victim in as the
+    // attacker: refused like any cross-origin write.
+    if (request.headers.origin !== undefined) requireSameOrigin(request, app.config.publicUrl);
+    const principal = await request.signInWithPassword(reply, request.body.username, request.body.password);
+    const session = await createSession(app.db, principal.userId, app.config.sessions);
+    reply.header('Set-Cookie', cookie(request, session.secret, Math.floor(app.config.sessions.maxAgeMs / 1000)));
+    reply.header('Cache-Control', 'no-store');
+    return reply.code(201).send({ username: principal.username, expiresAt: session.expiresAt.toISOString() });
+  });
+
+  app.delete('/session', { schema: contract.signOut, config: { access: access.public } }, async (request, reply) => {
+    const secret = request.sessionSecret ?? sessionCookie(request.headers.cookie);
+    if (secret) await endSession(app.db, secret);
+    reply.header('Set-Cookie', cookie(request, '', 0));
+    return reply.code(204).send();
+  });
+
   app.get('/me', { schema: contract.getMe, config: { access: access.signedIn } }, async (request) => {
     const p = caller(request);
     const user = await getUser(app.db, p.username);
@@ -26,13 +53,18 @@ const userRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
       // Checking `current` is a password guess: limited per the signed-in user, whatever
       // name the Authorization header carried.
       await request.checkSignInLimit(reply, p.username);
-      await changeOwnPassword(app.db, p.userId, request.body.current, request.body.new, app.scryptCost).catch(
-        async (err: unknown) => {
-          // A wrong current password is a failed sign-in: it counts toward the limits.
-          if (err instanceof AppError && err.code === 'forbidden') await request.recordFailedSignIn(p.username);
-          throw err;
-        },
-      );
+      await changeOwnPassword(
+        app.db,
+        p.userId,
+        request.body.current,
+        request.body.new,
+        app.scryptCost,
+        request.sessionSecret,
+      ).catch(async (err: unknown) => {
+        // A wrong current password is a failed sign-in: it counts toward the limits.
+        if (err instanceof AppError && err.code === 'forbidden') await request.recordFailedSignIn(p.username);
+        throw err;
+      });
       return reply.code(204).send();
     },
   );

@@ -118,6 +118,9 @@ export async function testApp(
     logLines?: string[];
     /** An open database to use (several apps on one database); otherwise a fresh one. */
     db?: Database;
+    /** The built console to serve; by default none (the page answers 503), so that a
+     * test's results do not depend on whether `npm run build` ran. */
+    consoleDir?: string;
   } = {},
 ): Promise<TestApp> {
   const env = { ...(await storeEnv(t, opts.store ?? 'disk')), LOG_LEVEL: 'silent', ...opts.env };
@@ -135,7 +138,13 @@ export async function testApp(
         }),
       }
     : false;
-  const app = await buildApp(config, { db, logger, onRoute: opts.onRoute, scryptCost: TEST_SCRYPT_COST });
+  const app = await buildApp(config, {
+    db,
+    logger,
+    onRoute: opts.onRoute,
+    scryptCost: TEST_SCRYPT_COST,
+    consoleDir: opts.consoleDir ?? path.join(os.tmpdir(), 'chartroom-no-console'),
+  });
   t.teardown(() => app.close());
   await app.ready();
   await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);

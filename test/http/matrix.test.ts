@@ -373,6 +373,21 @@ const rows: Row[] = [
   },
   { route: 'GET /openapi.json', url: () => '/openapi.json', ok: 200 },
   { route: 'GET /docs', url: () => '/docs', ok: 200 },
+  // The console: testApp builds no console, so its page is 503 and an asset 404, to everyone.
+  { route: 'GET /', url: () => '/', ok: 503 },
+  { route: 'GET /assets/:file', url: () => '/assets/index-0.js', ok: 404 },
+  // Signing in is open to all (the body's credentials decide; here each persona's own,
+  // the admin's for the anonymous caller); signing out without a session is a no-op.
+  {
+    route: 'POST /api/v1/session',
+    url: () => '/api/v1/session',
+    body: (p) => {
+      const who = p === 'anonymous' ? 'admin' : p;
+      return json({ username: who, password: people.passwords.get(who) });
+    },
+    ok: 201,
+  },
+  { route: 'DELETE /api/v1/session', url: () => '/api/v1/session', ok: 204 },
   // Last: it changes the caller's password (the new one is used from then on).
   {
     route: 'PUT /api/v1/me/password',

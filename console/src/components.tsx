@@ -1,0 +1,181 @@
+// Pieces every view uses. Text from charts and users is only ever rendered as text
+// (Preact escapes it); the one place HTML is made, Markdown, sanitizes it.
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren, JSX } from 'preact';
+import { ApiError } from './api.ts';
+
+/** Loads data for a view; `reload` runs it again (after an action). */
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
+  const seq = useRef(0);
+  const run = useCallback(() => {
+    const mine = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => mine === seq.current && setState({ data, loading: false }),
+      (error: Error) => mine === seq.current && setState({ error, loading: false }),
+    );
+    // The caller lists what `load` depends on, as with useEffect.
+  }, deps);
+  useEffect(run, [run]);
+  return { ...state, reload: run };
+}
+
+/** Runs an action, keeping its error (shown as the API's message) and a busy flag. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const run = useCallback(async (action: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      setError(err as Error);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, clear: () => setError(null) };
+}
+
+/** The API's refusal, as it worded it, announced to screen readers. */
+export function ErrorMessage({ error }: { error: Error | null | undefined }) {
+  if (!error) return null;
+  const code = error instanceof ApiError && error.code !== 'http-error' ? ` (${error.code})` : '';
+  return (
+    <p class="error" role="alert">
+      {error.message}
+      {code}
+    </p>
+  );
+}
+
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return (
+    <p class="muted" role="status">
+      {what}…
+    </p>
+  );
+}
+
+/** The usual shape of a view's data: loading, refusal, or the content. */
+export function Loaded<T>({
+  state,
+  children,
+}: {
+  state: { data?: T; error?: Error; loading: boolean };
+  children: (data: T) => ComponentChildren;
+}) {
+  if (state.error) return <ErrorMessage error={state.error} />;
+  if (state.data === undefined) return <Loading />;
+  return <>{children(state.data)}</>;
+}
+
+const STATE_LABELS: Record<string, string> = {
+  draft: 'Draft',
+  submitted: 'Submitted',
+  passed: 'Passed',
+  rejected: 'Rejected',
+  active: 'Active',
+  suspended: 'Suspended',
+};
+
+export function StateBadge({ state }: { state: string }) {
+  return <span class={`badge badge-${state}`}>{STATE_LABELS[state] ?? state}</span>;
+}
+
+/** An app or category icon through <img> from the icon routes, never inlined; a letter
+ * tile when there is none or it fails to load. */
+export function Icon({ src, name, size = 48 }: { src: string | null | undefined; name: string; size?: number }) {
+  const [failed, setFailed] = useState(false);
+  useEffect(() => setFailed(false), [src]);
+  const style = { width: `${size}px`, height: `${size}px` };
+  if (!src || failed) {
+    return (
+      <span class="icon icon-letter" style={style} aria-hidden="true">
+        {name.slice(0, 1).toUpperCase()}
+      </span>
+    );
+  }
+  return <img class="icon" src={src} alt="" width={size} height={size} onError={() => setFailed(true)} />;
+}
+
+/** A command with a copy button. */
+export function CopyCommand({ label, command }: { label: string; command: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async (): Promise<void> => {
+    try {
+      await navigator.clipboard.writeText(command);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      setCopied(false);
+    }
+  };
+  return (
+    <div class="copy">
+      <span class="copy-label">{label}</span>
+      <code>{command}</code>
+      <button type="button" class="secondary small" onClick={copy} aria-label={`Copy: ${label}`}>
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+      <span class="visually-hidden" role="status">
+        {copied ? 'Copied to the clipboard' : ''}
+      </span>
+    </div>
+  );
+}
+
+/** A progress bar for long actions (uploads, syncs). */
+export function Progress({ label, value }: { label: string; value: number | null }) {
+  return (
+    <div class="progress">
+      <label>
+        {label}
+        {value === null ? <progress /> : <progress max={1} value={value} />}
+      </label>
+    </div>
+  );
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** A labelled form field; `hint` is tied to the input for screen readers. */
+export function Field({
+  label,
+  hint,
+  children,
+  id,
+}: {
+  label: string;
+  hint?: string;
+  id: string;
+  children: JSX.Element;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children}
+      {hint && (
+        <small id={`${id}-hint`} class="muted">
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** A page's title, also set as the document title. */
+export function PageTitle({ children, title }: { children: ComponentChildren; title: string }) {
+  useEffect(() => {
+    document.title = `${title} · Chartroom`;
+  }, [title]);
+  return <h1 tabIndex={-1}>{children}</h1>;
+}

@@ -1,0 +1,33 @@
+// README markdown, rendered safely: markdown-it with raw HTML off (tags show as text),
+// links only to absolute http(s) and mailto targets (a relative or `#` link means nothing
+// inside the console, whose own addresses are hash routes), then DOMPurify over the result
+// all the same. Images are dropped: a README's images would be fetched from anywhere
+// (a tracker) and the Content-Security-Policy refuses them anyway.
+import MarkdownIt from 'markdown-it';
+import DOMPurify from 'dompurify';
+import { useMemo } from 'preact/hooks';
+
+const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
+const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
+md.validateLink = (url: string) => SAFE_LINK.test(url.trim());
+
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A') {
+    node.setAttribute('rel', 'noopener noreferrer nofollow');
+    node.setAttribute('target', '_blank');
+  }
+});
+
+export function renderMarkdown(source: string): string {
+  return DOMPurify.sanitize(md.render(source), {
+    FORBID_TAGS: ['img', 'style', 'form', 'input', 'button', 'iframe', 'svg', 'math'],
+    FORBID_ATTR: ['style'],
+    ALLOWED_URI_REGEXP: SAFE_LINK,
+  });
+}
+
+export function Markdown({ source }: { source: string }) {
+  const html = useMemo(() => renderMarkdown(source), [source]);
+  // Sanitized above: the one place the console sets HTML.
+  return <div class="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
+}
