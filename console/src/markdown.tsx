@@ -10,8 +10,19 @@ import { useMemo } from 'preact/hooks';
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
 const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
 md.validateLink = (url: string) => SAFE_LINK.test(url.trim());
+// A README's headings sit under the page's own (h1, then the README's h2 section): its
+// `#` becomes h3, and so on down to h6, so the page keeps one outline.
+md.core.ruler.push('nest_headings', (state) => {
+  for (const token of state.tokens) {
+    if (token.type === 'heading_open' || token.type === 'heading_close') {
+      token.tag = `h${Math.min(6, Number(token.tag.slice(1)) + 2)}`;
+    }
+  }
+});
 
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  // A code block scrolls sideways: keyboard users must be able to reach it to scroll.
+  if (node.tagName === 'PRE') node.setAttribute('tabindex', '0');
   if (node.tagName === 'A') {
     node.setAttribute('rel', 'noopener noreferrer nofollow');
     node.setAttribute('target', '_blank');

@@ -62,3 +62,27 @@ export function sof(marker: number, width: number, height: number): number[] {
 export function jpeg(width: number, height: number, marker = 0xc0): Buffer {
   return Buffer.from([...SOI, ...APP0, ...DQT, ...DHT, ...sof(marker, width, height), ...SOS, ...SCAN, ...EOI]);
 }
+
+/** An RGB PNG: a filled circle of `rgb` on white (an icon that looks like one in screenshots). */
+export function badgePng(size: number, rgb: [number, number, number]): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  const row = 1 + size * 3;
+  const raw = Buffer.alloc(size * row, 0xff);
+  const r = size / 2;
+  for (let y = 0; y < size; y++) {
+    raw[y * row] = 0; // filter type "none"
+    for (let x = 0; x < size; x++) {
+      if ((x - r + 0.5) ** 2 + (y - r + 0.5) ** 2 <= (r * 0.9) ** 2) raw.set(rgb, y * row + 1 + x * 3);
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
