@@ -4,7 +4,11 @@ import neostandard from 'neostandard';
 const unused = { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true };
 
 export default [
-  ...neostandard({ ts: true, noStyle: true, ignores: ['dist/**', 'coverage/**', '.tap/**', 'node_modules/**'] }),
+  ...neostandard({
+    ts: true,
+    noStyle: true,
+    ignores: ['dist/**', 'coverage/**', '.tap/**', 'node_modules/**', 'test-results/**'],
+  }),
   {
     rules: {
       // `void promise` marks a promise deliberately not awaited.

@@ -21,8 +21,8 @@ lack() { # lack <what> <why>
 }
 
 [ -d node_modules ] || npm ci --no-audit --no-fund || exit 1
-say "type-checking"
-npx tsc -p tsconfig.json || exit 1
+say "type-checking and building (server and web console)"
+npm run build --silent || exit 1
 say "linting (eslint) and checking the format (prettier)"
 npm run lint --silent || { say "lint or format check failed: npm run format fixes most of it"; exit 1; }
 
@@ -52,6 +52,11 @@ have_upstreams=1
 for b in python3 nginx htpasswd docker-registry; do
   command -v "$b" >/dev/null || [ -x "/usr/sbin/$b" ] || { have_upstreams=0; lack upstreams "$b missing (apt-get install nginx apache2-utils docker-registry)"; break; }
 done
+
+# --- a real browser for the web console suites (Debian's chromium) -------------
+have_chromium=1
+export CHARTROOM_CHROMIUM="${CHARTROOM_CHROMIUM:-/usr/bin/chromium}"
+[ -x "$CHARTROOM_CHROMIUM" ] || { have_chromium=0; lack chromium "no browser at $CHARTROOM_CHROMIUM (apt-get install chromium)"; }
 
 # --- Postgres ---------------------------------------------------------------
 pg_url="${CHARTROOM_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -89,7 +94,7 @@ else
 fi
 
 # --- choose suites ------------------------------------------------------------
-# A test file declares what it needs in a line "// requires: postgres, s3, helm, oci, upstreams".
+# A test file declares what it needs in a line "// requires: postgres, s3, helm, oci, upstreams, chromium".
 files=()
 skipped=()
 if [ $# -gt 0 ]; then candidates=("$@"); else mapfile -t candidates < <(find test -name '*.test.ts' | sort); fi
@@ -105,6 +110,7 @@ for f in "${candidates[@]}"; do
       oci) [ -n "${CHARTROOM_ORAS:-}" ] || ok=0 ;;
       upstreams) [ "$have_upstreams" = 1 ] || ok=0 ;;
       corpus) [ -f "$CHARTROOM_CORPUS/MANIFEST.tsv" ] || ok=0 ;;
+      chromium) [ "$have_chromium" = 1 ] || ok=0 ;;
     esac
   done
   if [ $ok = 1 ]; then files+=("$f"); else skipped+=("$f (needs: $needs)"); fi

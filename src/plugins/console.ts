@@ -1,12 +1,15 @@
 // The web console (SPEC section 13): the page at / and its assets, as `npm run build`
-// leaves them in dist/console (vite.config.ts). Everything is read, and compressed with
-// gzip and brotli, once at start: a fixed, small set of files, so memory stays bounded.
+// leaves them in dist/console (vite.config.ts). The files are read once at start; each is
+// compressed with gzip or brotli the first time a client accepts that (on libuv's thread
+// pool, off the event loop; brotli at its best quality takes about half a second for the
+// bundle), then kept: a fixed, small set of files, so memory stays bounded.
 // The console only calls the REST API; this plugin serves files and nothing else.
 import fp from 'fastify-plugin';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { access } from '../http/access.js';
@@ -46,12 +49,21 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
 interface ConsoleFile {
   type: string;
   etag: string;
   identity: Buffer;
-  gzip: Buffer;
-  br: Buffer;
+  gzip: () => Promise<Buffer>;
+  br: () => Promise<Buffer>;
+}
+
+/** Runs `make` once, on first use; later calls share its result. */
+function once(make: () => Promise<Buffer>): () => Promise<Buffer> {
+  let made: Promise<Buffer> | null = null;
+  return () => (made ??= make());
 }
 
 function load(file: string): ConsoleFile {
@@ -60,8 +72,8 @@ function load(file: string): ConsoleFile {
     type: TYPES[path.extname(file)] ?? 'application/octet-stream',
     etag: `"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`,
     identity,
-    gzip: gzipSync(identity, { level: 9 }),
-    br: brotliCompressSync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }),
+    gzip: once(() => gzipAsync(identity, { level: 9 })),
+    br: once(() => brotliAsync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } })),
   };
 }
 
@@ -77,7 +89,12 @@ function loadBuild(dir: string): { page: ConsoleFile; assets: Map<string, Consol
   return { page: load(index), assets };
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, file: ConsoleFile, cacheControl: string): FastifyReply {
+async function send(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: ConsoleFile,
+  cacheControl: string,
+): Promise<FastifyReply> {
   reply.headers(SECURITY_HEADERS);
   reply.header('Cache-Control', cacheControl).header('ETag', file.etag).header('Vary', 'Accept-Encoding');
   const inm = request.headers['if-none-match'];
@@ -86,8 +103,8 @@ function send(request: FastifyRequest, reply: FastifyReply, file: ConsoleFile, c
   }
   reply.type(file.type);
   const accepts = String(request.headers['accept-encoding'] ?? '');
-  if (/\bbr\b/.test(accepts)) return reply.header('Content-Encoding', 'br').send(file.br);
-  if (/\bgzip\b/.test(accepts)) return reply.header('Content-Encoding', 'gzip').send(file.gzip);
+  if (/\bbr\b/.test(accepts)) return reply.header('Content-Encoding', 'br').send(await file.br());
+  if (/\bgzip\b/.test(accepts)) return reply.header('Content-Encoding', 'gzip').send(await file.gzip());
   return reply.send(file.identity);
 }
 

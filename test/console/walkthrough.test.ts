@@ -56,7 +56,8 @@ t.test('the seed walk-through, by clicking', async (t) => {
     await checkAccessibility(t, cp.page, name);
     await screenshot(cp.page, name);
   };
-  const heading = (page: Page, name: string | RegExp) => page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+  const heading = (page: Page, name: string | RegExp) =>
+    page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
   const versionActions = (page: Page, version: string) => page.getByRole('group', { name: `Actions for ${version}` });
   const versionRow = (page: Page, version: string) =>
     page.getByRole('row').filter({ has: page.getByRole('link', { name: version, exact: true }) });
@@ -116,10 +117,10 @@ t.test('the seed walk-through, by clicking', async (t) => {
   }
   await look(admin, 'platform-members');
   const members = await api('/api/v1/workspaces/demo/members');
-  t.same(
-    members.json.items.map((m: { username: string; role: string }) => `${m.username}:${m.role}`).sort(),
-    ['isv:workspace-admin', 'reviewer:workspace-viewer'],
-  );
+  t.same(members.json.items.map((m: { username: string; role: string }) => `${m.username}:${m.role}`).sort(), [
+    'isv:workspace-admin',
+    'reviewer:workspace-viewer',
+  ]);
 
   // --- 2. The ISV uploads redis 17.11.6 with a 96×96 icon, edits its information and
   // submits it for review. -----------------------------------------------------------
@@ -138,7 +139,11 @@ t.test('the seed walk-through, by clicking', async (t) => {
   const appIcon = i.locator('main img.icon').first();
   await appIcon.waitFor();
   t.equal(await appIcon.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), 96, 'the icon shows');
-  t.match(await appIcon.getAttribute('src'), /\/api\/v1\/workspaces\/demo\/apps\/redis\/icon/, 'through the icon route');
+  t.match(
+    await appIcon.getAttribute('src'),
+    /\/api\/v1\/workspaces\/demo\/apps\/redis\/icon/,
+    'through the icon route',
+  );
   await t.resolves(versionActions(i, '17.11.6').getByRole('button', { name: 'Submit for Review' }).waitFor());
 
   await i.getByRole('button', { name: 'Edit Information' }).click();
@@ -191,7 +196,10 @@ t.test('the seed walk-through, by clicking', async (t) => {
   await v.getByRole('link', { name: /redis/ }).first().click();
   await heading(v, 'redis');
   await v.getByText(`helm repo add store ${server.url}/store`).waitFor();
-  await v.getByText(`oci://${new URL(server.url).host}/store/redis`).first().waitFor();
+  await v
+    .getByText(`oci://${new URL(server.url).host}/store/redis`)
+    .first()
+    .waitFor();
   await v.getByRole('heading', { name: 'values.yaml' }).waitFor();
   await look(visitor, 'store-app');
 
@@ -258,7 +266,10 @@ t.test('the seed walk-through, by clicking', async (t) => {
   await redisBlock.getByRole('button', { name: 'Activate App' }).waitFor();
   t.same(await storeVersions(), [], 'a suspended app leaves the store index');
   await v.goto('/#/store');
-  await v.getByRole('status').filter({ hasText: /^0 apps/ }).waitFor();
+  await v
+    .getByRole('status')
+    .filter({ hasText: /^0 apps/ })
+    .waitFor();
   await redisBlock.getByRole('button', { name: 'Activate App' }).click();
   await redisBlock.getByRole('button', { name: 'Suspend App' }).waitFor();
   t.same(await storeVersions(), ['17.14.6', '17.11.6'], 'activated: back in the index');
