@@ -29,8 +29,11 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   }
 });
 
+/** HTML comments, which a README's readers never see (with raw HTML off they would show). */
+const COMMENT_RE = /<!--[\s\S]*?(?:-->|$)/g;
+
 export function renderMarkdown(source: string): string {
-  return DOMPurify.sanitize(md.render(source), {
+  return DOMPurify.sanitize(md.render(source.replace(COMMENT_RE, '')), {
     FORBID_TAGS: ['img', 'style', 'form', 'input', 'button', 'iframe', 'svg', 'math'],
     FORBID_ATTR: ['style'],
     ALLOWED_URI_REGEXP: SAFE_LINK,
