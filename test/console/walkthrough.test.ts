@@ -104,6 +104,8 @@ t.test('the seed walk-through, by clicking', async (t) => {
   await a.getByLabel('Name', { exact: true }).fill('demo');
   await a.getByLabel('Display name', { exact: true }).fill('Demo ISV');
   await a.getByRole('button', { name: 'Create Workspace' }).click();
+  await a.getByRole('link', { name: 'demo', exact: true }).waitFor();
+  await look(admin, 'platform-workspaces');
   await a.getByRole('link', { name: 'demo', exact: true }).click();
   await heading(a, 'Members of demo');
   for (const [username, wsRole] of [
@@ -299,12 +301,21 @@ t.test('the seed walk-through, by clicking', async (t) => {
   await heading(i, 'Your Account');
   await look(isv, 'account');
 
-  // On a phone: the store, an app and the workspace stay legible without sideways scrolling.
+  // On a phone: the store, an app, the workspace and the review pages stay legible
+  // without sideways scrolling.
   const phone = await openConsole(browser, server.url, PHONE);
-  for (const [hash, name] of [
+  const phoneViews = [
     ['/#/store', 'phone-store'],
     ['/#/store/apps/redis', 'phone-store-app'],
-  ] as const) {
+    ['/#/sign-in', 'phone-sign-in'],
+    ['/#/workspaces/demo', 'phone-workspace'],
+    ['/#/workspaces/demo/apps/redis', 'phone-app-template'],
+    ['/#/reviews?status=processed', 'phone-review-queue'],
+    ['/#/reviews/demo/redis/17.14.6', 'phone-review-version'],
+    ['/#/manage/apps', 'phone-store-management'],
+  ] as const;
+  for (const [hash, name] of phoneViews) {
+    if (hash === '/#/workspaces/demo') await signInThroughForm(phone.page, 'reviewer', 'reviewer-password');
     await phone.page.goto(hash);
     await phone.page.getByRole('heading', { level: 1 }).first().waitFor();
     await phone.page.waitForLoadState('networkidle');

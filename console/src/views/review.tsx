@@ -92,7 +92,7 @@ export function Reviews({ status, q }: { status: string; q: string }) {
           return (
             <>
               <div class="table-wrap">
-                <table class="review-queue">
+                <table class="review-queue stack-table">
                   <thead>
                     <tr>
                       <th scope="col">App</th>
@@ -108,22 +108,22 @@ export function Reviews({ status, q }: { status: string; q: string }) {
                   <tbody>
                     {items.map((r) => (
                       <tr key={`${r.app.workspace}/${r.app.name}/${r.version.version}`}>
-                        <td>
+                        <td data-label="App">
                           <span class="app-cell">
                             <Icon src={r.app.icon} name={r.app.name} size={28} />
                             <span>{r.app.name}</span>
                           </span>
                         </td>
-                        <td>{r.version.version}</td>
-                        <td>{r.app.workspace}</td>
-                        <td>
+                        <td data-label="Version">{r.version.version}</td>
+                        <td data-label="Workspace">{r.app.workspace}</td>
+                        <td data-label={which === 'unprocessed' ? 'Submitted' : 'Reviewed'}>
                           {formatTime(
                             which === 'unprocessed'
                               ? r.version.submittedAt
                               : (r.version.reviewedAt ?? r.version.updatedAt),
                           )}
                         </td>
-                        <td>
+                        <td data-label="State">
                           <StateBadge state={r.version.state} />
                         </td>
                         <td>
