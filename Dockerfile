@@ -13,9 +13,11 @@ FROM node:26-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json vite.config.ts ./
 COPY src ./src
-# tsconfig's rootDir is ".", so the compiled server lands in dist/src/.
+COPY console ./console
+# tsconfig's rootDir is ".", so the compiled server lands in dist/src/; the web console
+# (Vite) in dist/console/, which the server serves at /.
 RUN npm run build
 
 # --- runtime -------------------------------------------------------------------

@@ -116,10 +116,11 @@ export interface ConsoleOptions {
 export default fp<ConsoleOptions>(
   async (app, opts) => {
     const build = loadBuild(opts.dir ?? projectPath('dist', 'console'));
-    if (!build) app.log.warn('the web console is not built (run `npm run build`); / answers 503');
+    if (!build) app.log.warn('the web console is not built (run `npm run build`); / answers 404');
 
     app.get('/', { schema: contract.getConsole, config: { access: access.public } }, async (request, reply) => {
-      if (!build) throw new AppError('unavailable', 'the web console is not built: run `npm run build`');
+      // Not a server fault (a 5xx would page someone): this build has no console.
+      if (!build) throw new AppError('not-found', 'the web console is not built: run `npm run build`');
       // Never cached: it names the current build's assets.
       return send(request, reply, build.page, 'no-cache');
     });

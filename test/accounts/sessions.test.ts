@@ -337,6 +337,6 @@ t.test('the console page and assets', async (t) => {
   // Without a build, the page says what to do.
   const bare = await testApp(t);
   res = await bare.app.inject({ url: '/' });
-  t.equal(res.statusCode, 503);
+  t.equal(res.statusCode, 404);
   t.match(res.json().detail, /npm run build/);
 });

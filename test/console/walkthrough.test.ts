@@ -237,8 +237,22 @@ t.test('the seed walk-through, by clicking', async (t) => {
   await v.getByRole('link', { name: /redis/ }).first().waitFor();
 
   // --- 6. The ISV adds 17.14.6 and it goes through review. ---------------------------
+  // This time by dragging the package onto the drop zone, as a browser delivers a drop.
   await i.reload();
-  await i.getByLabel('Chart package (.tgz)').setInputFiles(path.join(charts, 'redis-17.14.6.tgz'));
+  const dropzone = i.locator('.dropzone').first();
+  await dropzone.waitFor();
+  const bytes = (await fs.readFile(path.join(charts, 'redis-17.14.6.tgz'))).toString('base64');
+  const dragged = await i.evaluateHandle((b64) => {
+    const data = new DataTransfer();
+    const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    data.items.add(new File([raw], 'redis-17.14.6.tgz', { type: 'application/gzip' }));
+    return data;
+  }, bytes);
+  await dropzone.dispatchEvent('dragenter', { dataTransfer: dragged });
+  t.match(await dropzone.getAttribute('class'), /\bover\b/, 'the drop zone shows it will take the file');
+  await dropzone.dispatchEvent('drop', { dataTransfer: dragged });
+  t.notMatch(await dropzone.getAttribute('class'), /\bover\b/);
+  await i.getByText('redis-17.14.6.tgz').first().waitFor();
   await i.getByLabel('Update log').fill('Redis 7.0.12');
   await i.getByRole('button', { name: 'Upload Version' }).click();
   await versionActions(i, '17.14.6').getByRole('button', { name: 'Submit for Review' }).click();

@@ -290,6 +290,7 @@ for (const { label, bin } of helmBinaries()) {
               syncTimeoutSeconds: 900,
               pollSeconds: 15,
             },
+            sessions: { hours: 8, idleMinutes: 30 },
           },
         }),
       );
@@ -343,6 +344,7 @@ for (const { label, bin } of helmBinaries()) {
           secretKey: secrets.secretKey,
         },
         imports: { allowPrivate: true, maxIndexBytes: 128 * 1024 * 1024, pollMs: 15_000 },
+        sessions: { maxAgeMs: 8 * 3600_000, idleMs: 30 * 60_000 },
       });
 
       // Every variable Chartroom reads can be set: this rendering and the embedded one
