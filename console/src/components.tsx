@@ -1,6 +1,6 @@
 // Pieces every view uses. Text from charts and users is only ever rendered as text
 // (Preact escapes it); the one place HTML is made, Markdown, sanitizes it.
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren, JSX } from 'preact';
 import { ApiError } from './api.ts';
 
@@ -178,4 +178,160 @@ export function PageTitle({ children, title }: { children: ComponentChildren; ti
     document.title = `${title} · Chartroom`;
   }, [title]);
   return <h1 tabIndex={-1}>{children}</h1>;
+}
+
+/**
+ * A button that asks again inline before a destructive action (no browser dialogs).
+ * `onConfirm` resolves true when done; the question then closes.
+ */
+export function ConfirmButton({
+  label,
+  question,
+  confirmLabel,
+  busy,
+  onConfirm,
+}: {
+  label: string;
+  question: string;
+  confirmLabel: string;
+  busy: boolean;
+  onConfirm: () => Promise<boolean>;
+}) {
+  const [open, setOpen] = useState(false);
+  const yes = useRef<HTMLButtonElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
+  useLayoutEffect(() => {
+    if (open) yes.current?.focus();
+    else if (wasOpen.current) opener.current?.focus();
+    wasOpen.current = open;
+  }, [open]);
+  if (!open) {
+    return (
+      <button ref={opener} type="button" class="secondary small" disabled={busy} onClick={() => setOpen(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span class="confirm" role="group" aria-label={question}>
+      <span>{question}</span>
+      <button
+        ref={yes}
+        type="button"
+        class="danger small"
+        disabled={busy}
+        onClick={async () => {
+          if (await onConfirm()) setOpen(false);
+        }}
+      >
+        {busy ? 'Working…' : confirmLabel}
+      </button>
+      <button type="button" class="secondary small" disabled={busy} onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+/** A status line after something was made or changed. */
+export function Notice({ children }: { children: ComponentChildren }) {
+  if (!children) return null;
+  return (
+    <p class="notice" role="status">
+      {children}
+    </p>
+  );
+}
+
+/** A page's tab bar; a tab given as false (not allowed to the caller) is left out. */
+export function Tabs({
+  label,
+  tabs,
+}: {
+  label: string;
+  tabs: ({ href: string; label: string; current: boolean } | false)[];
+}) {
+  return (
+    <nav aria-label={label}>
+      <ul class="tabs">
+        {tabs.map(
+          (t) =>
+            t && (
+              <li key={t.href}>
+                <a href={t.href} aria-current={t.current ? 'page' : undefined}>
+                  {t.label}
+                </a>
+              </li>
+            ),
+        )}
+      </ul>
+    </nav>
+  );
+}
+
+/** A scrollable table with a row of column headings. */
+export function DataTable({
+  columns,
+  children,
+  class: className,
+  caption,
+}: {
+  columns: ComponentChildren[];
+  children: ComponentChildren;
+  class?: string;
+  caption?: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class={className}>
+        {caption && <caption class="visually-hidden">{caption}</caption>}
+        <thead>
+          <tr>
+            {columns.map((c, i) => (
+              <th key={i} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The pages of a list after its first: `reset` with the first page's cursor, then `ShowMore` fetches on. */
+export function usePages<T>() {
+  const [more, setMore] = useState<{ items: T[]; next: string | null }>({ items: [], next: null });
+  const action = useAction();
+  const reset = useCallback((next: string | null) => setMore({ items: [], next }), []);
+  const load = (fetch: (cursor: string) => Promise<{ items: T[]; nextCursor: string | null }>) =>
+    action.run(async () => {
+      const page = await fetch(more.next!);
+      setMore((m) => ({ items: [...m.items, ...page.items], next: page.nextCursor }));
+    });
+  return { ...more, action, reset, load };
+}
+
+/** The "Show more" button under a paged list, and the refusal when a page fails. */
+export function ShowMore<T>({
+  pages,
+  fetch,
+}: {
+  pages: ReturnType<typeof usePages<T>>;
+  fetch: (cursor: string) => Promise<{ items: T[]; nextCursor: string | null }>;
+}) {
+  return (
+    <>
+      <ErrorMessage error={pages.action.error} />
+      {pages.next && (
+        <p>
+          <button type="button" class="secondary" disabled={pages.action.busy} onClick={() => pages.load(fetch)}>
+            {pages.action.busy ? 'Loading…' : 'Show more'}
+          </button>
+        </p>
+      )}
+    </>
+  );
 }

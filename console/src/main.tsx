@@ -8,10 +8,15 @@ import { Loading } from './components.tsx';
 import { SignIn } from './views/sign-in.tsx';
 import { Store, StoreApp } from './views/store.tsx';
 import { Workspaces, WorkspaceHome } from './views/workspace.tsx';
-import { AppTemplate, AppVersion } from './views/app-template.tsx';
-import { Reviews, ReviewVersion } from './views/review.tsx';
-import { Categories, StoreManagement } from './views/manage.tsx';
-import { Users, Roles, PlatformWorkspaces, WorkspaceMembers } from './views/platform.tsx';
+import { AppTemplate } from './views/app-template.tsx';
+import { AppVersion } from './views/app-version.tsx';
+import { Reviews } from './views/review.tsx';
+import { ReviewVersion } from './views/review-version.tsx';
+import { Categories } from './views/categories.tsx';
+import { StoreManagement } from './views/store-apps.tsx';
+import { Users } from './views/users.tsx';
+import { Roles } from './views/roles.tsx';
+import { PlatformWorkspaces, WorkspaceMembers } from './views/platform.tsx';
 import { Account } from './views/account.tsx';
 
 function NotFound() {

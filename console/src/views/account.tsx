@@ -3,18 +3,19 @@
 import { useState } from 'preact/hooks';
 import { api, path, type NewToken, type Token, type TokenList } from '../api.ts';
 import {
+  ConfirmButton,
   CopyCommand,
   ErrorMessage,
   Field,
   formatTime,
   Loaded,
+  Notice,
   PageTitle,
   useAction,
   useAsync,
 } from '../components.tsx';
 import { href } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { ConfirmButton, Notice } from './manage.tsx';
 
 function ChangePassword() {
   const action = useAction();

@@ -1,54 +1,15 @@
-// An app template in its workspace: info and icon, its versions with exactly the actions
-// the API allows on each, new versions, the audit timeline and how to test-install it;
-// and one version with its chart files. The API decides; refusals show as it words them.
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { JSX } from 'preact';
-import {
-  api,
-  ApiError,
-  path,
-  text,
-  type App,
-  type AppDetail,
-  type AppPatch,
-  type AuditEvent,
-  type CategoryList,
-  type EventList,
-  type Version,
-  type VersionActionRequest,
-  type VersionList,
-} from '../api.ts';
-import {
-  CopyCommand,
-  ErrorMessage,
-  formatTime,
-  Icon,
-  Loaded,
-  PageTitle,
-  StateBadge,
-  useAction,
-  useAsync,
-} from '../components.tsx';
-import { Markdown } from '../markdown.tsx';
-import { href, navigate } from '../router.ts';
+// An app template in its workspace: its information, its versions with exactly the
+// actions the API allows on each, new versions, the audit timeline and how to test-install it.
+import { useState } from 'preact/hooks';
+import { api, path, type AppDetail, type AuditEvent, type EventList, type VersionList } from '../api.ts';
+import { CopyCommand, ErrorMessage, formatTime, Loaded, StateBadge, useAction, useAsync } from '../components.tsx';
+import { href } from '../router.ts';
 import { useSession } from '../session.tsx';
-import { ChartUpload, formatSize, useWorkspaceRole } from './workspace.tsx';
-
-type LifecycleAction = VersionActionRequest['action'];
-
-/** The buttons for lifecycle actions, in the order they read best; `replace` has its own form. */
-const ACTION_LABELS: [LifecycleAction, string][] = [
-  ['submit', 'Submit for Review'],
-  ['cancel', 'Cancel Submission'],
-  ['pass', 'Pass'],
-  ['reject', 'Reject'],
-  ['release', 'Release to Store'],
-  ['suspend', 'Suspend Version'],
-  ['activate', 'Activate Version'],
-];
-
-const versionPath = (ws: string, app: string, version: string): string =>
-  path`/api/v1/workspaces/${ws}/apps/${app}/versions/${version}`;
+import { AppInfo } from './app-info.tsx';
+import { ChartUpload } from './chart-upload.tsx';
+import { HeadRow, ItemsOrNone } from './parts.tsx';
+import { VersionActions } from './version-actions.tsx';
+import { useWorkspaceRole } from './workspace.tsx';
 
 export function AppTemplate({ ws, app }: { ws: string; app: string }) {
   const detail = useAsync(() => api<AppDetail>(path`/api/v1/workspaces/${ws}/apps/${app}`), [ws, app]);
@@ -80,46 +41,33 @@ export function AppTemplate({ ws, app }: { ws: string; app: string }) {
       </Loaded>
 
       <h2>Versions</h2>
-      <Loaded state={versions}>
-        {(data) =>
-          data.items.length === 0 ? (
-            <p class="muted">This app has no versions.</p>
-          ) : (
-            <div class="table-wrap">
-              <table class="versions-table stack-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">App version</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Updated</th>
-                    <th scope="col">Actions</th>
+      <ItemsOrNone state={versions} none="This app has no versions.">
+        {(items) => (
+          <div class="table-wrap">
+            <table class="versions-table stack-table">
+              <HeadRow columns={['Version', 'App version', 'State', 'Created', 'Updated', 'Actions']} />
+              <tbody>
+                {items.map((v) => (
+                  <tr key={v.version}>
+                    <td data-label="Version">
+                      <a href={href('workspaces', ws, 'apps', app, 'versions', v.version)}>{v.version}</a>
+                    </td>
+                    <td data-label="App version">{v.appVersion || '—'}</td>
+                    <td data-label="State">
+                      <StateBadge state={v.state} />
+                    </td>
+                    <td data-label="Created">{formatTime(v.createdAt)}</td>
+                    <td data-label="Updated">{formatTime(v.updatedAt)}</td>
+                    <td data-label="Actions">
+                      <VersionActions ws={ws} app={app} version={v} onDone={afterChange} />
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((v) => (
-                    <tr key={v.version}>
-                      <td data-label="Version">
-                        <a href={href('workspaces', ws, 'apps', app, 'versions', v.version)}>{v.version}</a>
-                      </td>
-                      <td data-label="App version">{v.appVersion || '—'}</td>
-                      <td data-label="State">
-                        <StateBadge state={v.state} />
-                      </td>
-                      <td data-label="Created">{formatTime(v.createdAt)}</td>
-                      <td data-label="Updated">{formatTime(v.updatedAt)}</td>
-                      <td data-label="Actions">
-                        <VersionActions ws={ws} app={app} version={v} onDone={afterChange} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
-      </Loaded>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </ItemsOrNone>
 
       {canWrite && (
         <>
@@ -141,7 +89,7 @@ export function AppTemplate({ ws, app }: { ws: string; app: string }) {
   );
 }
 
-function TestInstall({ ws, app, version }: { ws: string; app: string; version: string | undefined }) {
+export function TestInstall({ ws, app, version }: { ws: string; app: string; version: string | undefined }) {
   const creds = '--username <your-username> --password <your-token>';
   return (
     <div class="panel">
@@ -155,223 +103,6 @@ function TestInstall({ ws, app, version }: { ws: string; app: string; version: s
         command={`helm install my-${app} ${ws}/${app}${version ? ` --version ${version}` : ''} --devel ${creds}`}
       />
     </div>
-  );
-}
-
-function AppInfo({
-  ws,
-  app,
-  canEdit,
-  canWrite,
-  onChanged,
-}: {
-  ws: string;
-  app: AppDetail;
-  canEdit: boolean;
-  canWrite: boolean;
-  onChanged: () => void;
-}) {
-  const [editing, setEditing] = useState(false);
-  const [iconBump, setIconBump] = useState(0);
-  const iconAction = useAction();
-  // After a new icon, ask for it again rather than show the one the browser holds.
-  const iconSrc = app.icon && iconBump ? `${app.icon}${app.icon.includes('?') ? '&' : '?'}v=${iconBump}` : app.icon;
-  return (
-    <>
-      <div class="app-head">
-        <Icon src={iconSrc} name={app.name} size={72} />
-        <div>
-          <PageTitle title={app.name}>{app.name}</PageTitle>
-          {app.abstraction && <p class="muted">{app.abstraction}</p>}
-        </div>
-      </div>
-      <dl class="facts">
-        <dt>Workspace</dt>
-        <dd>{app.workspace}</dd>
-        <dt>Description</dt>
-        <dd class="pre-line">{app.description || <span class="muted">None</span>}</dd>
-        <dt>Abstraction</dt>
-        <dd>{app.abstraction || <span class="muted">None</span>}</dd>
-        <dt>Home</dt>
-        <dd>
-          {app.home ? (
-            /^https?:\/\//i.test(app.home) ? (
-              <a href={app.home} rel="noopener noreferrer nofollow" target="_blank">
-                {app.home}
-              </a>
-            ) : (
-              app.home
-            )
-          ) : (
-            <span class="muted">None</span>
-          )}
-        </dd>
-        <dt>Category</dt>
-        <dd>{app.category?.name ?? <span class="muted">None yet (needed before submitting)</span>}</dd>
-        <dt>Suspended</dt>
-        <dd>{app.suspended ? <span class="badge badge-suspended">Suspended: hidden from the store</span> : 'No'}</dd>
-        <dt>Created</dt>
-        <dd>{formatTime(app.createdAt)}</dd>
-        <dt>Updated</dt>
-        <dd>{formatTime(app.updatedAt)}</dd>
-      </dl>
-      {canEdit && !editing && (
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => setEditing(true)}>
-            Edit Information
-          </button>
-        </div>
-      )}
-      {editing && (
-        <EditInfo
-          ws={ws}
-          app={app}
-          onDone={(changed) => {
-            setEditing(false);
-            if (changed) onChanged();
-          }}
-        />
-      )}
-      {canWrite && (
-        <div class="field icon-changer">
-          <label for="app-icon">Change icon</label>
-          <input
-            id="app-icon"
-            type="file"
-            accept="image/png,image/jpeg,image/svg+xml,.png,.jpg,.jpeg,.svg"
-            aria-describedby="app-icon-hint"
-            disabled={iconAction.busy}
-            onChange={async (e) => {
-              const input = e.currentTarget;
-              const file = input.files?.[0];
-              if (!file) return;
-              const ok = await iconAction.run(() =>
-                api<App>(path`/api/v1/workspaces/${ws}/apps/${app.name}/icon`, {
-                  method: 'PUT',
-                  body: file,
-                  headers: { 'content-type': file.type || 'application/octet-stream' },
-                }),
-              );
-              input.value = '';
-              if (ok) {
-                setIconBump((n) => n + 1);
-                onChanged();
-              }
-            }}
-          />
-          <small id="app-icon-hint" class="muted">
-            PNG, JPEG or SVG, at most 96×96 pixels and 64 KiB. It is uploaded as soon as you choose it.
-          </small>
-          {iconAction.busy && (
-            <span class="muted" role="status">
-              Uploading icon…
-            </span>
-          )}
-          <ErrorMessage error={iconAction.error} />
-        </div>
-      )}
-    </>
-  );
-}
-
-function EditInfo({ ws, app, onDone }: { ws: string; app: AppDetail; onDone: (changed: boolean) => void }) {
-  const categories = useAsync(() => api<CategoryList>('/api/v1/categories'), []);
-  const [description, setDescription] = useState(app.description);
-  const [abstraction, setAbstraction] = useState(app.abstraction);
-  const [home, setHome] = useState(app.home);
-  const [category, setCategory] = useState(app.category ? String(app.category.id) : '');
-  const action = useAction();
-  return (
-    <form
-      class="panel edit-info"
-      aria-labelledby="edit-info-heading"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        // Only what changed: a reviewer may change the category alone.
-        const patch: AppPatch = {};
-        if (description !== app.description) patch.description = description;
-        if (abstraction !== app.abstraction) patch.abstraction = abstraction;
-        if (home.trim() !== app.home) patch.home = home.trim();
-        if (category && category !== String(app.category?.id ?? '')) patch.category = Number(category);
-        if (Object.keys(patch).length === 0) {
-          onDone(false);
-          return;
-        }
-        if (
-          await action.run(() =>
-            api<App>(path`/api/v1/workspaces/${ws}/apps/${app.name}`, { method: 'PATCH', json: patch }),
-          )
-        ) {
-          onDone(true);
-        }
-      }}
-    >
-      <h2 id="edit-info-heading">Edit Information</h2>
-      <div class="field">
-        <label for="edit-description">Description</label>
-        <textarea
-          id="edit-description"
-          maxLength={10000}
-          value={description}
-          onInput={(e) => setDescription(e.currentTarget.value)}
-        />
-      </div>
-      <div class="field">
-        <label for="edit-abstraction">Abstraction</label>
-        <input
-          id="edit-abstraction"
-          maxLength={200}
-          value={abstraction}
-          aria-describedby="edit-abstraction-hint"
-          onInput={(e) => setAbstraction(e.currentTarget.value)}
-        />
-        <small id="edit-abstraction-hint" class="muted">
-          A one-line summary for the store.
-        </small>
-      </div>
-      <div class="field">
-        <label for="edit-home">Home</label>
-        <input
-          id="edit-home"
-          type="url"
-          maxLength={2000}
-          value={home}
-          placeholder="https://"
-          aria-describedby="edit-home-hint"
-          onInput={(e) => setHome(e.currentTarget.value)}
-        />
-        <small id="edit-home-hint" class="muted">
-          An http(s) address, or empty.
-        </small>
-      </div>
-      <div class="field">
-        <label for="edit-category">Category</label>
-        <select id="edit-category" value={category} onChange={(e) => setCategory(e.currentTarget.value)}>
-          {!app.category && <option value="">Choose a category</option>}
-          {app.category && !categories.data && <option value={String(app.category.id)}>{app.category.name}</option>}
-          {categories.data?.items.map((c) => (
-            <option key={c.id} value={String(c.id)}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-        {categories.loading && !categories.data && (
-          <small class="muted" role="status">
-            Loading categories…
-          </small>
-        )}
-        <ErrorMessage error={categories.error} />
-      </div>
-      <ErrorMessage error={action.error} />
-      <div class="actions">
-        <button type="submit" disabled={action.busy}>
-          {action.busy ? 'Saving…' : 'Save'}
-        </button>
-        <button type="button" class="secondary" disabled={action.busy} onClick={() => onDone(false)}>
-          Cancel
-        </button>
-      </div>
-    </form>
   );
 }
 
@@ -397,191 +128,6 @@ function NewVersion({ ws, app, onUploaded }: { ws: string; app: string; onUpload
   );
 }
 
-/**
- * Exactly the actions the API lists for the caller on this version: the lifecycle
- * buttons, `reject` with its required reason, and `delete` behind an inline confirmation.
- */
-export function VersionActions({
-  ws,
-  app,
-  version,
-  onDone,
-  onDeleted,
-}: {
-  ws: string;
-  app: string;
-  version: Version;
-  onDone: () => void;
-  onDeleted?: () => void;
-}) {
-  const action = useAction();
-  const [mode, setMode] = useState<'buttons' | 'reject' | 'delete'>('buttons');
-  const [reason, setReason] = useState('');
-  const [pending, setPending] = useState<string | null>(null);
-  const [done, setDone] = useState('');
-  const group = useRef<HTMLDivElement>(null);
-  const reasonInput = useRef<HTMLTextAreaElement>(null);
-  const keepButton = useRef<HTMLButtonElement>(null);
-  // Keyboard users land where the next step is: the reason, the safe choice, or back on
-  // the group once the buttons it holds have changed.
-  const lastMode = useRef(mode);
-  useLayoutEffect(() => {
-    if (mode === 'reject') reasonInput.current?.focus();
-    else if (mode === 'delete') keepButton.current?.focus();
-    else if (lastMode.current !== 'buttons') group.current?.focus();
-    lastMode.current = mode;
-  }, [mode]);
-  const finished = (what: string): void => {
-    setDone(`${v}: ${what}`);
-    group.current?.focus();
-  };
-  const allowed = version.allowedActions as string[];
-  const v = version.version;
-  const url = versionPath(ws, app, v);
-  const act = async (name: LifecycleAction, message?: string): Promise<void> => {
-    setPending(name);
-    const body: VersionActionRequest = message ? { action: name, message } : { action: name };
-    const ok = await action.run(() => api<Version>(`${url}/actions`, { method: 'POST', json: body }));
-    setPending(null);
-    if (ok) {
-      setMode('buttons');
-      setReason('');
-      finished(`${ACTION_LABELS.find(([a]) => a === name)?.[1] ?? name}: done`);
-      onDone();
-    } else {
-      // The buttons were disabled while busy, so focus fell away: bring it back to the
-      // group, where the refusal is.
-      group.current?.focus();
-    }
-  };
-  const buttons = ACTION_LABELS.filter(([name]) => allowed.includes(name));
-  const canDelete = allowed.includes('delete');
-  const reasonId = `reject-reason-${app}-${v}`.replace(/[^A-Za-z0-9_-]/g, '-');
-  return (
-    <div class="version-actions" role="group" aria-label={`Actions for ${v}`} ref={group} tabIndex={-1}>
-      {mode === 'buttons' && (
-        <div class="actions">
-          {buttons.map(([name, label]) => (
-            <button
-              key={name}
-              type="button"
-              class={name === 'reject' ? 'secondary small' : 'small'}
-              disabled={action.busy}
-              aria-busy={pending === name ? 'true' : undefined}
-              onClick={() => {
-                if (name === 'reject') {
-                  action.clear();
-                  setMode('reject');
-                } else void act(name);
-              }}
-            >
-              {label}
-            </button>
-          ))}
-          {canDelete && (
-            <button
-              type="button"
-              class="secondary small"
-              disabled={action.busy}
-              onClick={() => {
-                action.clear();
-                setMode('delete');
-              }}
-            >
-              Delete
-            </button>
-          )}
-          {buttons.length === 0 && !canDelete && <span class="muted">No actions</span>}
-          {action.busy && pending && (
-            <span class="muted" role="status">
-              Working…
-            </span>
-          )}
-        </div>
-      )}
-      {mode === 'reject' && (
-        <form
-          class="reject-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (reason.trim()) void act('reject', reason.trim());
-          }}
-        >
-          <div class="field">
-            <label for={reasonId}>Reason</label>
-            <textarea
-              ref={reasonInput}
-              id={reasonId}
-              required
-              maxLength={5000}
-              value={reason}
-              aria-describedby={`${reasonId}-hint`}
-              onInput={(e) => setReason(e.currentTarget.value)}
-            />
-            <small id={`${reasonId}-hint`} class="muted">
-              Tell the uploader what to fix in {v}.
-            </small>
-          </div>
-          <div class="actions">
-            <button type="submit" class="danger small" disabled={action.busy}>
-              {action.busy ? 'Rejecting…' : 'Reject'}
-            </button>
-            <button
-              type="button"
-              class="secondary small"
-              disabled={action.busy}
-              onClick={() => {
-                action.clear();
-                setMode('buttons');
-              }}
-            >
-              Back
-            </button>
-          </div>
-        </form>
-      )}
-      {mode === 'delete' && (
-        <div class="actions confirm">
-          <span>Really delete {v}?</span>
-          <button
-            type="button"
-            class="danger small"
-            disabled={action.busy}
-            onClick={async () => {
-              setPending('delete');
-              const ok = await action.run(() => api(url, { method: 'DELETE' }));
-              setPending(null);
-              if (ok) {
-                setMode('buttons');
-                if (onDeleted) onDeleted();
-                else onDone();
-              } else group.current?.focus();
-            }}
-          >
-            {action.busy ? 'Deleting…' : 'Delete'}
-          </button>
-          <button
-            ref={keepButton}
-            type="button"
-            class="secondary small"
-            disabled={action.busy}
-            onClick={() => {
-              action.clear();
-              setMode('buttons');
-            }}
-          >
-            Keep
-          </button>
-        </div>
-      )}
-      <ErrorMessage error={action.error} />
-      <span class="visually-hidden" role="status">
-        {done}
-      </span>
-    </div>
-  );
-}
-
 const EVENT_LABELS: Record<string, string> = {
   upload: 'Uploaded',
   replace: 'Replaced package',
@@ -600,7 +146,7 @@ const EVENT_LABELS: Record<string, string> = {
 };
 
 /** Audit events, newest first, with older pages on request. */
-function Timeline({ url }: { url: string }) {
+export function Timeline({ url }: { url: string }) {
   const [cursor, setCursor] = useState<string | null>(null);
   const [older, setOlder] = useState<AuditEvent[]>([]);
   const first = useAsync(() => api<EventList>(url), [url]);
@@ -661,249 +207,6 @@ function Timeline({ url }: { url: string }) {
           </>
         );
       }}
-    </Loaded>
-  );
-}
-
-// ---------------------------------------------------------------------------------------
-// One version
-
-export function AppVersion({ ws, app, version }: { ws: string; app: string; version: string }) {
-  const v = useAsync(() => api<Version>(versionPath(ws, app, version)), [ws, app, version]);
-  const [eventsKey, setEventsKey] = useState(0);
-  const afterChange = (): void => {
-    v.reload();
-    setEventsKey((k) => k + 1);
-  };
-  return (
-    <article>
-      <p>
-        <a href={href('workspaces', ws)}>{ws}</a> / <a href={href('workspaces', ws, 'apps', app)}>{app}</a>
-      </p>
-      <Loaded state={v}>
-        {(data) => (
-          <>
-            <div class="app-head">
-              <div>
-                <PageTitle title={`${app} ${data.version}`}>
-                  {app} {data.version}
-                </PageTitle>
-                <p>
-                  <StateBadge state={data.state} />
-                  {data.metadata.description && <span class="muted"> {data.metadata.description}</span>}
-                </p>
-              </div>
-            </div>
-            <VersionActions
-              ws={ws}
-              app={app}
-              version={data}
-              onDone={afterChange}
-              onDeleted={() => navigate(href('workspaces', ws, 'apps', app))}
-            />
-            {(data.allowedActions as string[]).includes('replace') && (
-              <details class="replace">
-                <summary>Replace Package</summary>
-                <p class="muted">
-                  A package of the same chart name and version. The version becomes a draft again; its update log is
-                  kept unless you give a new one.
-                </p>
-                <ChartUpload
-                  idPrefix="replace-package"
-                  url={`${versionPath(ws, app, version)}/package`}
-                  method="PUT"
-                  submitLabel="Replace Package"
-                  onUploaded={(_r, _i, setNote) => {
-                    setNote(
-                      <p class="notice" role="status">
-                        Package replaced.
-                      </p>,
-                    );
-                    afterChange();
-                  }}
-                />
-              </details>
-            )}
-            <VersionFacts version={data} />
-            <h2>Update log</h2>
-            {data.updateLog ? (
-              <pre class="update-log" tabIndex={0}>
-                {data.updateLog}
-              </pre>
-            ) : (
-              <p class="muted">No update log.</p>
-            )}
-            <h2>Test-install</h2>
-            <TestInstall ws={ws} app={app} version={data.version} />
-          </>
-        )}
-      </Loaded>
-      <h2>README</h2>
-      <ChartFile
-        ws={ws}
-        app={app}
-        version={version}
-        name="README.md"
-        render={(s) => (
-          <div class="file-box" tabIndex={0} role="region" aria-label="README">
-            <Markdown source={s} />
-          </div>
-        )}
-      />
-      <h2>values.yaml</h2>
-      <ChartFile ws={ws} app={app} version={version} name="values.yaml" />
-      <h2>Chart.yaml</h2>
-      <ChartFile ws={ws} app={app} version={version} name="Chart.yaml" />
-      <details class="schema">
-        <summary>values.schema.json</summary>
-        <ChartFile ws={ws} app={app} version={version} name="values.schema.json" />
-      </details>
-      <h2>Events</h2>
-      <Timeline key={eventsKey} url={`${versionPath(ws, app, version)}/events`} />
-    </article>
-  );
-}
-
-function VersionFacts({ version: v }: { version: Version }) {
-  const m = v.metadata;
-  return (
-    <dl class="facts">
-      <dt>State</dt>
-      <dd>
-        <StateBadge state={v.state} />
-      </dd>
-      <dt>Chart version</dt>
-      <dd>{v.version}</dd>
-      <dt>App version</dt>
-      <dd>{v.appVersion || '—'}</dd>
-      <dt>Digest</dt>
-      <dd>
-        <code class="digest">sha256:{v.digest}</code>
-      </dd>
-      <dt>Size</dt>
-      <dd>{formatSize(v.size)}</dd>
-      <dt>Provenance</dt>
-      <dd>{v.hasProvenance ? 'Signed (.prov uploaded)' : 'None'}</dd>
-      <dt>Uploaded by</dt>
-      <dd>{v.uploadedBy ?? <span class="muted">a deleted user</span>}</dd>
-      <dt>Created</dt>
-      <dd>{formatTime(v.createdAt)}</dd>
-      <dt>Updated</dt>
-      <dd>{formatTime(v.updatedAt)}</dd>
-      <dt>Submitted</dt>
-      <dd>{formatTime(v.submittedAt)}</dd>
-      <dt>Reviewed</dt>
-      <dd>{formatTime(v.reviewedAt)}</dd>
-      <dt>Released</dt>
-      <dd>{formatTime(v.releasedAt)}</dd>
-      <dt>Chart API</dt>
-      <dd>
-        {m.apiVersion}
-        {m.type ? ` · ${m.type}` : ''}
-        {m.deprecated ? ' · deprecated' : ''}
-      </dd>
-      {m.kubeVersion && (
-        <>
-          <dt>Kubernetes</dt>
-          <dd>{m.kubeVersion}</dd>
-        </>
-      )}
-      {m.home && (
-        <>
-          <dt>Home</dt>
-          <dd>
-            <a
-              href={/^https?:\/\//i.test(m.home) ? m.home : undefined}
-              rel="noopener noreferrer nofollow"
-              target="_blank"
-            >
-              {m.home}
-            </a>
-          </dd>
-        </>
-      )}
-      {m.keywords && m.keywords.length > 0 && (
-        <>
-          <dt>Keywords</dt>
-          <dd>{m.keywords.join(', ')}</dd>
-        </>
-      )}
-      {m.maintainers && m.maintainers.length > 0 && (
-        <>
-          <dt>Maintainers</dt>
-          <dd>{m.maintainers.map((x) => x.name + (x.email ? ` <${x.email}>` : '')).join(', ')}</dd>
-        </>
-      )}
-      {m.sources && m.sources.length > 0 && (
-        <>
-          <dt>Sources</dt>
-          <dd>
-            <ul class="plain">
-              {m.sources.map((s) => (
-                <li key={s}>
-                  <a href={/^https?:\/\//i.test(s) ? s : undefined} rel="noopener noreferrer nofollow" target="_blank">
-                    {s}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </dd>
-        </>
-      )}
-      {m.dependencies && m.dependencies.length > 0 && (
-        <>
-          <dt>Dependencies</dt>
-          <dd>
-            <ul class="plain">
-              {m.dependencies.map((d) => (
-                <li key={`${d.name}:${d.alias ?? ''}`}>
-                  {d.name} {d.version}
-                  {d.repository ? <span class="muted"> from {d.repository}</span> : null}
-                </li>
-              ))}
-            </ul>
-          </dd>
-        </>
-      )}
-    </dl>
-  );
-}
-
-/** One file of the chart, as text (or rendered, for the README); a 404 means the chart has none. */
-function ChartFile({
-  ws,
-  app,
-  version,
-  name,
-  render,
-}: {
-  ws: string;
-  app: string;
-  version: string;
-  name: string;
-  render?: (source: string) => JSX.Element;
-}) {
-  const file = useAsync(async () => {
-    try {
-      return { source: await text(`${versionPath(ws, app, version)}/files/${encodeURIComponent(name)}`) };
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return { source: null };
-      throw err;
-    }
-  }, [ws, app, version, name]);
-  return (
-    <Loaded state={file}>
-      {({ source }) =>
-        source === null ? (
-          <p class="muted">This chart has no {name}.</p>
-        ) : render ? (
-          render(source)
-        ) : (
-          <pre tabIndex={0} aria-label={name}>
-            {source}
-          </pre>
-        )
-      }
     </Loaded>
   );
 }
