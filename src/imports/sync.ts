@@ -15,7 +15,9 @@ import { releaseTrusted } from '../versions/transitions.js';
 import { fetchUpstream, UpstreamError, type FetchPolicy } from './fetch.js';
 import { OciClient, parseOciUrl } from './oci-source.js';
 import type { SecretBox, UpstreamCredentials } from './secrets.js';
-import { credentialsOf, recordRepoEvent, type ImportRepo, type SyncOutcome } from './repos.js';
+import { credentialsOf, type ImportRepo } from './repos.js';
+import { recordRepoEvent } from './repo-events.js';
+import type { SyncOutcome } from './schedule.js';
 import { MAX_UPSTREAM_VERSIONS, parseIndexOffThread, type UpstreamVersion } from './index-parse.js';
 import { loadEntries, markGone, saveEntry, workspaceVersions, type EntryRow } from './entries.js';
 

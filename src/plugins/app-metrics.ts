@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type * as PromClient from 'prom-client';
-import { countFailing } from '../imports/repos.js';
+import { countFailing } from '../imports/schedule.js';
 
 export interface ChartroomMetrics {
   syncFinished(outcome: 'successful' | 'failed' | 'interrupted', seconds: number): void;

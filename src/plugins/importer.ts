@@ -7,7 +7,8 @@ import fp from 'fastify-plugin';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../imports/secrets.js';
-import { claimDue, finishSync, interruptSync, renewLease, type ImportRepo } from '../imports/repos.js';
+import type { ImportRepo } from '../imports/repos.js';
+import { claimDue, finishSync, interruptSync, renewLease } from '../imports/schedule.js';
 import { syncRepository } from '../imports/sync.js';
 
 /** How long a lease lasts without renewal, and how often a running sync renews it. */

@@ -11,13 +11,13 @@ import {
   createRepo,
   deleteRepo,
   getRepo,
-  listRepoEvents,
   listRepos,
-  makeDue,
   updateRepo,
   type ImportRepo,
   type RepoCounts,
 } from '../imports/repos.js';
+import { listRepoEvents } from '../imports/repo-events.js';
+import { makeDue } from '../imports/schedule.js';
 import { eventsCursor, eventsPage } from './paging.js';
 
 function repoJson(r: ImportRepo, counts: RepoCounts | undefined, syncing: boolean) {
