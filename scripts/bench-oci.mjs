@@ -28,16 +28,15 @@
 // Chartroom server, e.g. "--cpu-prof --cpu-prof-dir=DIR"), BENCH_DATABASE_URL
 // (postgres://… of an empty database: Chartroom on Postgres as one more column; the
 // Postgres server's own CPU is then not in the CPU rows).
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
+import { benchKit, cpuSecondsOf, freePort, memoryOf } from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverScript = path.join(root, 'dist/src/server.js');
@@ -203,22 +202,12 @@ const charts = [...corpus, ...synthetic];
 const chartBytes = charts.reduce((n, c) => n + c.body.length + c.config.length + c.manifest.length, 0);
 const TAGS_REPO = synthetic.length > 0 ? synthetic[0].name : corpus[0].name;
 
-// ---------------------------------------------------------------- HTTP client
+// ---------------------------------------------------------------- client and processes
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(CONCURRENCY, ...PUSH_CONCURRENCY) * 2 });
-
-function request(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const { request, startProcess, waitReady, tempDir, cleanup } = benchKit({
+  label: 'bench-oci',
+  maxSockets: Math.max(CONCURRENCY, ...PUSH_CONCURRENCY) * 2,
+});
 
 /** A request that must answer `expect`; anything else throws with the server's words. */
 async function must(expect, what, url, options) {
@@ -229,99 +218,7 @@ async function must(expect, what, url, options) {
   return res;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const msSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-
-// ---------------------------------------------------------------- processes
-
-const cleanups = [];
-
-function startProcess(label, cmd, args, env) {
-  let out = '';
-  const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (d) => {
-    out += d.toString();
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-    if (!done) {
-      process.stderr.write(`bench-oci: ${label} did not stop within 15 s of SIGTERM; killing it\n`);
-      proc.kill('SIGKILL');
-      await exited;
-    }
-  };
-  cleanups.push(stop);
-  return { label, proc, logs: () => out, stop };
-}
-
-async function waitReady(p, url) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (p.proc.exitCode !== null) throw new Error(`${p.label} exited with ${p.proc.exitCode}:\n${p.logs()}`);
-    try {
-      const res = await request(url);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${p.label} did not become ready:\n${p.logs()}`);
-    await sleep(100);
-  }
-}
-
-function tempDir(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function cleanup() {
-  // processes first (they were registered after their directories), then directories
-  for (const fn of cleanups.splice(0).reverse()) {
-    try {
-      await fn();
-    } catch (err) {
-      process.stderr.write(`bench-oci: cleanup: ${err.message}\n`);
-    }
-  }
-  agent.destroy();
-}
-
-function memoryOf(pid) {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-  } catch {
-    return { rss: NaN, peak: NaN };
-  }
-}
-
-function cpuSecondsOf(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
-  } catch {
-    return NaN;
-  }
-}
 
 // ---------------------------------------------------------------- servers
 

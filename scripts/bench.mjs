@@ -20,11 +20,11 @@
 // the embedded PGlite; the Postgres server's own CPU is then not in the CPU rows).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import yaml from 'js-yaml';
+import { benchKit, cpuSecondsOf, freePort, memoryOf } from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverScript = path.join(root, 'dist/src/server.js');
@@ -118,115 +118,12 @@ for (let n = 0; n < SYNTH_NAMES; n++) {
 }
 const lateCharts = Array.from({ length: AFTER_WRITE + 1 }, (_, i) => syntheticChart('bench-late', `0.1.${i}`));
 
-// ---------------------------------------------------------------- HTTP client
+// ---------------------------------------------------------------- client and processes
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
-
-function request(url, { method = 'GET', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------- processes
-
-const cleanups = [];
-
-function startProcess(label, cmd, args, env) {
-  let out = '';
-  const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (d) => {
-    out += d.toString();
-    if (out.length > 200_000) out = out.slice(-100_000); // ChartMuseum logs every request
-  };
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-    if (!done) {
-      process.stderr.write(`bench: ${label} did not stop within 15 s of SIGTERM; killing it\n`);
-      proc.kill('SIGKILL');
-      await exited;
-    }
-  };
-  cleanups.push(stop);
-  return { label, proc, logs: () => out, stop };
-}
-
-async function waitReady(p, url) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (p.proc.exitCode !== null) throw new Error(`${p.label} exited with ${p.proc.exitCode}:\n${p.logs()}`);
-    try {
-      const res = await request(url);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${p.label} did not become ready:\n${p.logs()}`);
-    await sleep(100);
-  }
-}
-
-function tempDir(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function cleanup() {
-  // processes first (they were registered after their directories), then directories
-  for (const fn of cleanups.splice(0).reverse()) {
-    try {
-      await fn();
-    } catch (err) {
-      process.stderr.write(`bench: cleanup: ${err.message}\n`);
-    }
-  }
-  agent.destroy();
-}
-
-function memoryOf(pid) {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-  } catch {
-    return { rss: NaN, peak: NaN };
-  }
-}
-
-function cpuSecondsOf(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
-  } catch {
-    return NaN;
-  }
-}
+const { request, startProcess, waitReady, tempDir, cleanup } = benchKit({
+  label: 'bench',
+  maxSockets: CONCURRENCY * 2,
+});
 
 // ---------------------------------------------------------------- servers
 
@@ -384,10 +281,13 @@ async function measureLoad(server, url, headers, expectStatus) {
   return r;
 }
 
-function countEntries(indexText) {
-  // entries are list items whose keys include `digest:`; one per chart version
-  return (indexText.match(/^\s+digest: /gm) ?? []).length;
+/** Chart versions in an index, in either form a server sends (YAML, or JSON, which is YAML too). */
+function indexVersions(indexText) {
+  const entries = yaml.load(indexText)?.entries ?? {};
+  return Object.entries(entries).flatMap(([name, list]) => (list ?? []).map((v) => `${name}@${v.version}`));
 }
+
+const countEntries = (indexText) => indexVersions(indexText).length;
 
 async function benchServer(server) {
   const r = { name: server.name };
@@ -434,7 +334,7 @@ async function benchServer(server) {
     afterWrite.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (res.status !== 200) throw new Error(`${server.name}: index after write: ${res.status}`);
     // A server that is not read-your-writes answers an index without the chart just uploaded.
-    if (!res.body.includes(`version: 0.1.${i}\n`)) stale++;
+    if (!indexVersions(res.body.toString('utf8')).includes(`bench-late@0.1.${i}`)) stale++;
   }
   const sortedAfter = [...afterWrite].sort((a, b) => a - b);
   r.afterWrite = {
