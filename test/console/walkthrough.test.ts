@@ -30,7 +30,11 @@ import {
 t.setTimeout(15 * 60_000);
 
 t.test('the seed walk-through, by clicking', async (t) => {
-  const server = await startServer(t, await serverEnv(t, 'pglite', 'disk'));
+  // Imports may reach loopback: the last step imports this server's own store.
+  const server = await startServer(t, {
+    ...(await serverEnv(t, 'pglite', 'disk')),
+    CHARTROOM_IMPORT_ALLOW_PRIVATE: 'true',
+  });
   const browser = await launchBrowser(t);
   const work = await tempDir(t);
   const charts = path.join(corpusDir(), 'charts');
@@ -54,11 +58,33 @@ t.test('the seed walk-through, by clicking', async (t) => {
   /** Checks a view with axe-core and saves its screenshot. */
   const look = async (cp: ConsolePage, name: string) => {
     await checkAccessibility(t, cp.page, name);
+    await cp.page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(cp.page, name);
   };
   const heading = (page: Page, name: string | RegExp) =>
     page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
   const versionActions = (page: Page, version: string) => page.getByRole('group', { name: `Actions for ${version}` });
+  const LABELS: Record<string, string> = {
+    submit: 'Submit for Review',
+    cancel: 'Cancel Submission',
+    pass: 'Pass',
+    reject: 'Reject',
+    release: 'Release to Store',
+    suspend: 'Suspend Version',
+    activate: 'Activate Version',
+  };
+  /** The version's buttons are exactly what the API's allowedActions says for this caller. */
+  const checkActions = async (page: Page, auth: string, version: string) => {
+    const res = await fetch(`${server.url}/api/v1/workspaces/demo/apps/redis/versions/${version}`, {
+      headers: { authorization: auth },
+    });
+    const allowed = ((await res.json()) as { allowedActions: string[] }).allowedActions;
+    const wanted = allowed.filter((a) => a in LABELS).map((a) => LABELS[a]);
+    if (allowed.includes('delete')) wanted.push('Delete');
+    const shown = await versionActions(page, version).getByRole('button').allInnerTexts();
+    t.same(shown.map((x) => x.trim()).sort(), wanted.sort(), `${version}: exactly the actions the API allows`);
+  };
+  const isvAuth = `Basic ${Buffer.from('isv:isv-password').toString('base64')}`;
   const versionRow = (page: Page, version: string) =>
     page.getByRole('row').filter({ has: page.getByRole('link', { name: version, exact: true }) });
 
@@ -147,6 +173,14 @@ t.test('the seed walk-through, by clicking', async (t) => {
     'through the icon route',
   );
   await t.resolves(versionActions(i, '17.11.6').getByRole('button', { name: 'Submit for Review' }).waitFor());
+  await checkActions(i, isvAuth, '17.11.6');
+
+  // The same version again is refused, and the page says what the API said.
+  await i.getByLabel('Chart package (.tgz)').setInputFiles(path.join(charts, 'redis-17.11.6.tgz'));
+  await i.getByRole('button', { name: 'Upload Version' }).click();
+  const refusal = i.getByRole('alert').filter({ hasText: /17\.11\.6/ });
+  await refusal.waitFor();
+  t.match(await refusal.innerText(), /already exists|version-exists/, 'the refusal is the API message');
 
   await i.getByRole('button', { name: 'Edit Information' }).click();
   await i.getByLabel('Description', { exact: true }).fill('Redis, an in-memory data store');
@@ -163,6 +197,8 @@ t.test('the seed walk-through, by clicking', async (t) => {
   await versionActions(i, '17.11.6').getByRole('button', { name: 'Submit for Review' }).click();
   await versionActions(i, '17.11.6').getByRole('button', { name: 'Cancel Submission' }).waitFor();
   t.equal((await api('/api/v1/workspaces/demo/apps/redis/versions/17.11.6')).json.state, 'submitted');
+  await checkActions(i, isvAuth, '17.11.6');
+  await i.locator('.timeline').getByText('Submitted for review').first().waitFor();
   t.same(await storeVersions(), [], 'nothing is in the store yet');
 
   // --- 3. The reviewer passes it from the "Unprocessed" queue. -----------------------
@@ -258,6 +294,23 @@ t.test('the seed walk-through, by clicking', async (t) => {
   await versionActions(i, '17.14.6').getByRole('button', { name: 'Submit for Review' }).click();
   await versionActions(i, '17.14.6').getByRole('button', { name: 'Cancel Submission' }).waitFor();
 
+  // First the reviewer rejects it: a reason is required.
+  await r.goto('/#/reviews');
+  await r.getByRole('link', { name: 'Review redis 17.14.6' }).click();
+  await r.getByRole('button', { name: 'Reject', exact: true }).click();
+  const confirm = r.getByRole('button', { name: 'Confirm Rejection' });
+  t.equal(await confirm.isDisabled(), true, 'no rejection without a reason');
+  await r.getByLabel('Reason').fill('Please describe the Redis 7.0.12 changes in the update log');
+  await confirm.click();
+  await r.getByRole('link', { name: /Back to the queue/ }).waitFor();
+  t.equal((await api('/api/v1/workspaces/demo/apps/redis/versions/17.14.6')).json.state, 'rejected');
+  // The ISV sees why in the timeline, and submits again.
+  await i.reload();
+  await i.locator('.timeline').getByText('Please describe the Redis 7.0.12 changes in the update log').waitFor();
+  await checkActions(i, isvAuth, '17.14.6');
+  await versionActions(i, '17.14.6').getByRole('button', { name: 'Submit for Review' }).click();
+  await versionActions(i, '17.14.6').getByRole('button', { name: 'Cancel Submission' }).waitFor();
+
   await r.goto('/#/reviews');
   await r.getByRole('link', { name: 'Review redis 17.14.6' }).click();
   const diff = r.locator('pre.diff');
@@ -304,16 +357,52 @@ t.test('the seed walk-through, by clicking', async (t) => {
   await helm.run(['pull', 'store/redis', '--version', '17.14.6', '--destination', work]);
   t.ok((await fs.stat(path.join(work, 'redis-17.14.6.tgz'))).size > 0, 'helm pulls the released chart');
 
-  // The remaining views, for the screenshots and axe.
-  await i.goto('/#/workspaces/demo?tab=repos');
+  // An ISV mirrors a third-party repository (here this store) into another workspace
+  // and watches the sync end.
+  for (const [method, p, body] of [
+    ['POST', '/api/v1/workspaces', { name: 'mirror' }],
+    ['PUT', '/api/v1/workspaces/mirror/members/isv', { role: 'workspace-admin' }],
+  ] as const) {
+    const res = await fetch(`${server.url}${p}`, {
+      method,
+      headers: { authorization: adminAuth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    t.ok(res.ok, `${method} ${p}`);
+  }
+  await i.goto('/#/workspaces/mirror?tab=repos');
   await i.getByRole('heading', { name: 'Add Repository' }).waitFor();
+  await i.getByLabel('Name', { exact: true }).fill('upstream');
+  await i.getByLabel('URL', { exact: true }).fill(`${server.url}/store/`);
+  await i.getByRole('button', { name: 'Add Repository' }).click();
+  const repoBlock = i.locator('article.repo').filter({ hasText: 'upstream' });
+  await repoBlock.getByText('Successful', { exact: true }).waitFor({ timeout: 60_000 });
+  await repoBlock.getByText('2 imported, 0 failed', { exact: false }).waitFor();
   await look(isv, 'workspace-repositories');
+  const mirrored = await api('/api/v1/workspaces/mirror/apps/redis/versions');
+  t.same(
+    mirrored.json.items.map((x: { version: string; state: string }) => `${x.version}:${x.state}`).sort(),
+    ['17.11.6:draft', '17.14.6:draft'],
+    'both store versions were imported as drafts for review',
+  );
+
+  // The remaining views, for the screenshots and axe.
   await i.goto('/#/workspaces/demo');
   await i.getByRole('link', { name: 'redis', exact: true }).first().waitFor();
   await look(isv, 'workspace-app-templates');
   await i.goto('/#/account');
   await heading(i, 'Your Account');
+  await i.getByLabel('Name', { exact: true }).fill('ci');
+  await i.getByRole('button', { name: 'Create Token' }).click();
+  await i.getByText('Copy it now: it will not be shown again').waitFor();
+  const token = (await i.locator('.new-token code').innerText()).trim();
+  const asToken = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+  t.equal(asToken.status, 200, 'the token shown works as a Bearer token');
   await look(isv, 'account');
+  await i.reload();
+  await heading(i, 'Your Account');
+  await i.getByRole('rowheader', { name: 'ci', exact: true }).waitFor();
+  t.notMatch(await i.locator('main').innerText(), new RegExp(token), 'and is never shown again');
 
   // On a phone: the store, an app, the workspace and the review pages stay legible
   // without sideways scrolling.
