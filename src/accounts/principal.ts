@@ -2,7 +2,7 @@
 // password) or a Bearer token, then consulted by every route.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Queryable } from '../db/database.js';
+import { prepared, type Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { Actor } from '../lifecycle/state-machine.js';
 import {
@@ -70,8 +70,9 @@ const userWithLimits = (match: string): string =>
   `SELECT l.blocked_until, u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
    FROM ${blockedUntilOf('$2')} l
    LEFT JOIN (users u JOIN roles r ON r.name = u.platform_role) ON ${match}`;
-const USER_BY_NAME = userWithLimits('u.username = $1');
-const USER_BY_ID = userWithLimits('u.id = $1');
+// Run on every authenticated request: prepared once per connection on Postgres.
+const USER_BY_NAME = prepared(userWithLimits('u.username = $1'));
+const USER_BY_ID = prepared(userWithLimits('u.id = $1'));
 
 // Helm sends Basic credentials on every request; scrypt costs a few hundred
 // milliseconds on purpose, so a successful check is remembered for a short while

@@ -4,7 +4,7 @@
 // it at once on every replica. A session ends after its maximum age, or sooner when
 // unused for the idle time.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../db/database.js';
+import { prepared, type Queryable } from '../db/database.js';
 import type { SessionLimits } from '../config.js';
 import { toPrincipal, type Principal, type UserAuthRow } from './principal.js';
 
@@ -43,15 +43,17 @@ interface SessionRow extends UserAuthRow {
   last_seen_at: Date;
 }
 
+// Run on every console request: prepared once per connection on Postgres.
+const SESSION_WITH_USER = prepared(
+  `SELECT s.expires_at, s.last_seen_at, u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
+   FROM sessions s JOIN users u ON u.id = s.user_id JOIN roles r ON r.name = u.platform_role
+   WHERE s.id_hash = $1`,
+);
+
 /** The session's stored row with its user; null when there is none. */
 export async function findSession(db: Queryable, secret: string): Promise<SessionRow | null> {
   if (!SECRET_RE.test(secret)) return null;
-  const [row] = await db.query<SessionRow>(
-    `SELECT s.expires_at, s.last_seen_at, u.id, u.username, u.password_hash, u.disabled, u.platform_role, r.permissions
-     FROM sessions s JOIN users u ON u.id = s.user_id JOIN roles r ON r.name = u.platform_role
-     WHERE s.id_hash = $1`,
-    [hashOf(secret)],
-  );
+  const [row] = await db.query<SessionRow>(SESSION_WITH_USER, [hashOf(secret)]);
   return row ?? null;
 }
 

@@ -2,7 +2,7 @@
 // Stored as the sha256 of the whole token; the first 12 characters are kept to
 // help people tell their tokens apart.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../db/database.js';
+import { prepared, type Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 
 export const TOKEN_PREFIX = 'crt_';
@@ -73,6 +73,11 @@ export async function revokeToken(q: Queryable, userId: number, id: number): Pro
   if (rows.length === 0) throw new AppError('not-found', `token ${id} not found`);
 }
 
+// Run on every request made with a token: prepared once per connection on Postgres.
+const TOKEN_BY_HASH = prepared(
+  'SELECT id, user_id, last_used_at, expires_at FROM access_tokens WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > now())',
+);
+
 /** The user a live token belongs to (and when the token expires), or null; records when it was last used. */
 export async function userForToken(
   q: Queryable,
@@ -80,7 +85,7 @@ export async function userForToken(
 ): Promise<{ userId: number; expiresAt: Date | null } | null> {
   if (!looksLikeToken(token)) return null;
   const rows = await q.query<{ id: number; user_id: number; last_used_at: Date | null; expires_at: Date | null }>(
-    'SELECT id, user_id, last_used_at, expires_at FROM access_tokens WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > now())',
+    TOKEN_BY_HASH,
     [hashToken(token)],
   );
   const row = rows[0];

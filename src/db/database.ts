@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { LRUCache } from 'lru-cache';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isUnreachable, whenUnreachable } from '../unavailable.js';
@@ -30,6 +31,26 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/** Statements marked by `prepared`, with their names. */
+const PREPARED = new Map<string, string>();
+
+/**
+ * Marks a statement that runs on (nearly) every request, such as the credential lookups:
+ * on Postgres it is prepared once per connection under a name derived from its text, so
+ * the server parses and plans it once rather than on every call. Returns the text as it
+ * is; PGlite runs it as any other.
+ */
+export function prepared(sql: string): string {
+  if (!PREPARED.has(sql)) PREPARED.set(sql, `chartroom_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
+  return sql;
+}
+
+/** What node-postgres is given for a statement: a named query when it was marked. */
+function pgQuery(sql: string, params: unknown[]): pg.QueryConfig {
+  const name = PREPARED.get(sql);
+  return name ? { name, text: sql, values: params } : { text: sql, values: params };
+}
+
 // COUNT(*) and bigint columns come back as strings from node-postgres; queries cast
 // to int where a number is wanted, so both engines return the same JS types.
 
@@ -40,7 +61,7 @@ class PostgresDatabase implements Database {
   // Every call maps an outage (refused connection, a server restarting, a connection
   // lost mid-query) to a 503: src/unavailable.ts.
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return whenUnreachable(DATABASE, async () => (await this.pool.query(sql, params)).rows as T[]);
+    return whenUnreachable(DATABASE, async () => (await this.pool.query(pgQuery(sql, params))).rows as T[]);
   }
 
   async exec(sql: string): Promise<void> {
@@ -51,7 +72,7 @@ class PostgresDatabase implements Database {
     const client = await whenUnreachable(DATABASE, () => this.pool.connect());
     const q: Queryable = {
       query: <R>(sql: string, params: unknown[] = []) =>
-        whenUnreachable(DATABASE, async () => (await client.query(sql, params)).rows as R[]),
+        whenUnreachable(DATABASE, async () => (await client.query(pgQuery(sql, params))).rows as R[]),
       exec: async (sql: string) => {
         await whenUnreachable(DATABASE, () => client.query(sql));
       },
