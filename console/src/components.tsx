@@ -286,15 +286,7 @@ export function DataTable({
     <div class="table-wrap">
       <table class={className}>
         {caption && <caption class="visually-hidden">{caption}</caption>}
-        <thead>
-          <tr>
-            {columns.map((c, i) => (
-              <th key={i} scope="col">
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <HeadRow columns={columns} />
         <tbody>{children}</tbody>
       </table>
     </div>
@@ -333,5 +325,38 @@ export function ShowMore<T>({
         </p>
       )}
     </>
+  );
+}
+
+/** A loaded list's items, or a muted line saying there are none. */
+export function ItemsOrNone<T>({
+  state,
+  none,
+  children,
+}: {
+  state: { data?: { items: T[] }; error?: Error; loading: boolean };
+  none: string;
+  children: (items: T[]) => ComponentChildren;
+}) {
+  return (
+    <Loaded state={state}>
+      {(data) => (data.items.length === 0 ? <p class="muted">{none}</p> : children(data.items))}
+    </Loaded>
+  );
+}
+
+/** A table's head: column headings by name, after any given first. */
+export function HeadRow({ columns, children }: { columns: ComponentChildren[]; children?: ComponentChildren }) {
+  return (
+    <thead>
+      <tr>
+        {children}
+        {columns.map((c, i) => (
+          <th key={i} scope="col">
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
   );
 }

@@ -277,3 +277,29 @@ export function SearchForm({
     </form>
   );
 }
+
+/** A form's last rows: the refusal, then its submit button (worded for while it is busy)
+ * and any other buttons. */
+export function SubmitRow({
+  action,
+  label,
+  busyLabel,
+  children,
+}: {
+  action: { busy: boolean; error: Error | null };
+  label: string;
+  busyLabel: string;
+  children?: ComponentChildren;
+}) {
+  return (
+    <>
+      <ErrorMessage error={action.error} />
+      <div class="actions">
+        <button type="submit" disabled={action.busy}>
+          {action.busy ? busyLabel : label}
+        </button>
+        {children}
+      </div>
+    </>
+  );
+}

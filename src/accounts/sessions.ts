@@ -17,6 +17,12 @@ const TOUCH_EVERY_MS = 60_000;
 
 const hashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
+/** What identifies a session in the table (the digest of its secret); null for a value
+ * no session of ours can have, so no query is made for it. */
+export function sessionId(secret: string): string | null {
+  return SECRET_RE.test(secret) ? hashOf(secret) : null;
+}
+
 export interface NewSession {
   secret: string;
   expiresAt: Date;
@@ -50,10 +56,9 @@ const SESSION_WITH_USER = prepared(
    WHERE s.id_hash = $1`,
 );
 
-/** The session's stored row with its user; null when there is none. */
-export async function findSession(db: Queryable, secret: string): Promise<SessionRow | null> {
-  if (!SECRET_RE.test(secret)) return null;
-  const [row] = await db.query<SessionRow>(SESSION_WITH_USER, [hashOf(secret)]);
+/** The session's stored row with its user, by the digest of its secret (sessionId). */
+export async function findSession(db: Queryable, id: string): Promise<SessionRow | null> {
+  const [row] = await db.query<SessionRow>(SESSION_WITH_USER, [id]);
   return row ?? null;
 }
 
@@ -63,7 +68,7 @@ export async function findSession(db: Queryable, secret: string): Promise<Sessio
  */
 export async function sessionPrincipal(
   db: Queryable,
-  secret: string,
+  id: string,
   row: SessionRow | null,
   limits: SessionLimits,
 ): Promise<Principal | null> {
@@ -71,7 +76,7 @@ export async function sessionPrincipal(
   const now = Date.now();
   if (row.expires_at.getTime() <= now || row.last_seen_at.getTime() + limits.idleMs <= now) return null;
   if (now - row.last_seen_at.getTime() >= TOUCH_EVERY_MS) {
-    await db.query('UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1', [hashOf(secret)]);
+    await db.query('UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1', [id]);
   }
   return toPrincipal(row, 'session');
 }

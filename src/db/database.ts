@@ -37,8 +37,8 @@ const PREPARED = new Map<string, string>();
 /**
  * Marks a statement that runs on (nearly) every request, such as the credential lookups:
  * on Postgres it is prepared once per connection under a name derived from its text, so
- * the server parses and plans it once rather than on every call. Returns the text as it
- * is; PGlite runs it as any other.
+ * the server parses and plans it once rather than on every call. Returns the text
+ * unchanged; PGlite runs it like every other statement.
  */
 export function prepared(sql: string): string {
   if (!PREPARED.has(sql)) PREPARED.set(sql, `chartroom_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);

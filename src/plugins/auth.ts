@@ -14,7 +14,7 @@ import {
   type Credentials,
   type Principal,
 } from '../accounts/principal.js';
-import { findSession, sessionCookie, sessionPrincipal } from '../accounts/sessions.js';
+import { findSession, sessionCookie, sessionId, sessionPrincipal } from '../accounts/sessions.js';
 import { requireSameOrigin, SAFE_METHODS } from '../http/same-origin.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../accounts/passwords.js';
 import { SignInLimiter, type SignInLimits } from '../accounts/rate-limit.js';
@@ -111,10 +111,10 @@ export default fp<AuthOptions>(
       const creds = parseAuthorization(request.headers.authorization);
       if (!creds) {
         const secret = sessionCookie(request.headers.cookie);
-        if (secret) {
-          const key = `session:${createHash('sha256').update(secret).digest('hex')}`;
-          const row = await app.db.cached(key, () => findSession(app.db, secret));
-          const principal = await sessionPrincipal(app.db, secret, row, app.config.sessions);
+        const id = secret ? sessionId(secret) : null;
+        if (secret && id) {
+          const row = await app.db.cached(`session:${id}`, () => findSession(app.db, id));
+          const principal = await sessionPrincipal(app.db, id, row, app.config.sessions);
           if (principal) {
             // A cookie is sent by the browser whoever asks it to: a write made with one
             // must come from the console itself (SameSite=Lax stops most of the rest).

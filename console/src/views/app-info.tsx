@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, path, type App, type AppDetail, type AppPatch, type CategoryList } from '../api.ts';
 import { ErrorMessage, Field, formatTime, Icon, PageTitle, useAction, useAsync } from '../components.tsx';
 import { ICON_ACCEPT, putIcon } from './chart-upload.tsx';
-import { SubmitRow } from './parts.tsx';
+import { SubmitRow } from '../forms.tsx';
 
 export function AppInfo({
   ws,

@@ -2,12 +2,21 @@
 // actions the API allows on each, new versions, the audit timeline and how to test-install it.
 import { useState } from 'preact/hooks';
 import { api, path, type AppDetail, type AuditEvent, type EventList, type VersionList } from '../api.ts';
-import { CopyCommand, ErrorMessage, formatTime, Loaded, StateBadge, useAction, useAsync } from '../components.tsx';
+import {
+  CopyCommand,
+  ErrorMessage,
+  formatTime,
+  HeadRow,
+  ItemsOrNone,
+  Loaded,
+  StateBadge,
+  useAction,
+  useAsync,
+} from '../components.tsx';
 import { href } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { AppInfo } from './app-info.tsx';
 import { ChartUpload } from './chart-upload.tsx';
-import { HeadRow, ItemsOrNone } from './parts.tsx';
 import { VersionActions } from './version-actions.tsx';
 import { useWorkspaceRole } from './workspace.tsx';
 

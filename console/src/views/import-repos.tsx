@@ -11,8 +11,8 @@ import {
   type ImportRepoList,
   type WorkspaceRole,
 } from '../api.ts';
-import { ErrorMessage, Field, formatTime, Progress, useAction, useAsync } from '../components.tsx';
-import { ItemsOrNone, SubmitRow } from './parts.tsx';
+import { ErrorMessage, Field, formatTime, ItemsOrNone, Progress, useAction, useAsync } from '../components.tsx';
+import { SubmitRow } from '../forms.tsx';
 
 const REPO_STATUS: Record<ImportRepo['status'], string> = {
   pending: 'Pending',

@@ -10,12 +10,21 @@ import {
   type WorkspaceList,
   type WorkspaceRole,
 } from '../api.ts';
-import { ErrorMessage, formatTime, Icon, Loaded, PageTitle, StateBadge, useAsync } from '../components.tsx';
+import {
+  ErrorMessage,
+  formatTime,
+  HeadRow,
+  Icon,
+  ItemsOrNone,
+  Loaded,
+  PageTitle,
+  StateBadge,
+  useAsync,
+} from '../components.tsx';
 import { href, hrefWith, navigate } from '../router.ts';
 import { useSession } from '../session.tsx';
 import { ChartUpload, putIcon } from './chart-upload.tsx';
 import { ReposTab } from './import-repos.tsx';
-import { HeadRow, ItemsOrNone } from './parts.tsx';
 
 /** A workspace's details and the caller's role in it: what the API says (a platform
  * permission may grant one without membership), else the membership from /me. */
