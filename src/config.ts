@@ -28,6 +28,8 @@ export interface Config {
   indexFormat: 'json' | 'yaml';
   /** Bytes of rendered indexes held in memory. */
   indexCacheBytes: number;
+  /** Plain bytes above which an index is held compressed only. */
+  indexPlainMaxBytes: number;
   maxUploadBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
@@ -190,6 +192,14 @@ export const configSchema = {
       maximum: 65536,
       default: 256,
       description: 'memory for rendered indexes across repositories; the least recently served go first',
+    },
+    CHARTROOM_INDEX_PLAIN_MB: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65536,
+      default: 32,
+      description:
+        'an index larger than this is held compressed only (about a tenth of the memory); answers without gzip inflate it as they are sent',
     },
     CHARTROOM_SECRET_KEY: {
       type: 'string',
@@ -376,6 +386,7 @@ export function loadConfig(env: Env = process.env): Config {
     storePublic: e.CHARTROOM_STORE_PUBLIC,
     indexFormat: e.CHARTROOM_INDEX_FORMAT,
     indexCacheBytes: e.CHARTROOM_INDEX_CACHE_MB * 1024 * 1024,
+    indexPlainMaxBytes: e.CHARTROOM_INDEX_PLAIN_MB * 1024 * 1024,
     trustProxy: e.CHARTROOM_TRUST_PROXY,
     maxUploadBytes: e.CHARTROOM_MAX_UPLOAD_BYTES,
     logLevel: e.LOG_LEVEL,

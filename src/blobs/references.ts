@@ -12,7 +12,7 @@ export async function lockDigest(q: Queryable, digest: string): Promise<void> {
  * Whether any row points at the blob. The one query that names other aggregates'
  * tables by design: versions, apps, categories and oci all store blobs through this module,
  * so it cannot import their fragments (that would be an import cycle). A new column
- * that holds a digest must be added here too, and to listBlobReferences below.
+ * that holds a digest must be added here too, to referencedAmong and to listBlobReferences.
  */
 export async function blobReferenced(q: Queryable, digest: string): Promise<boolean> {
   const rows = await q.query(
@@ -54,7 +54,7 @@ const MANIFEST_BATCH = 500;
 
 /**
  * Every reference to a blob, from the same columns blobReferenced reads (a new column
- * that holds a digest must be added to both). OCI manifests record their blobs' sizes
+ * that holds a digest must be added to all three). OCI manifests record their blobs' sizes
  * only in their bodies, so those are read here in batches rather than in SQL, where one
  * unreadable body would fail the whole listing.
  */
@@ -136,23 +136,60 @@ export async function ensureBlob(q: Queryable, blobs: BlobStore, digest: string,
   if (!(await blobs.has(digest))) await blobs.put(digest, bytes);
 }
 
+/** Blobs the sweep checks with one query (a listing page of S3 is 1,000). */
+const SWEEP_BATCH = 500;
+
+/**
+ * Which of these digests a row points at, in one query over the same columns as
+ * blobReferenced (a new column that holds a digest must be added here too).
+ */
+export async function referencedAmong(q: Queryable, digests: string[]): Promise<Set<string>> {
+  const rows = await q.query<{ digest: string }>(
+    `SELECT digest FROM app_versions WHERE digest = ANY($1::text[])
+     UNION SELECT prov_digest FROM app_versions WHERE prov_digest = ANY($1::text[])
+     UNION SELECT icon_digest FROM apps WHERE icon_digest = ANY($1::text[])
+     UNION SELECT icon_digest FROM categories WHERE icon_digest = ANY($1::text[])
+     UNION SELECT b FROM oci_manifests m, unnest(m.blobs) AS b WHERE m.blobs && $1::text[] AND b = ANY($1::text[])
+     UNION SELECT digest FROM oci_blob_links WHERE digest = ANY($1::text[])`,
+    [digests],
+  );
+  return new Set(rows.map((r) => r.digest));
+}
+
 /**
  * Deletes unreferenced blobs older than the grace period (uploads in flight are younger),
  * and what crashed writes left in the store (temp files, incomplete multipart uploads)
- * once they too are older than the grace period.
+ * once they too are older than the grace period. The listing is checked a batch at a
+ * time in one query, so a sweep of 100,000 referenced blobs costs 200 queries, not
+ * 100,000 transactions; only the candidates it finds are re-checked under the digest's
+ * lock and deleted.
  */
 export async function sweepOrphanBlobs(
   db: Database,
   blobs: BlobStore,
   graceSeconds: number,
   now = new Date(),
+  batchSize = SWEEP_BATCH,
 ): Promise<{ blobs: number; leftovers: number }> {
   const cutoff = new Date(now.getTime() - graceSeconds * 1000);
   let removed = 0;
+  const sweepBatch = async (digests: string[]) => {
+    const referenced = await referencedAmong(db, digests);
+    for (const digest of digests) {
+      if (referenced.has(digest)) continue;
+      if (await db.tx((q) => deleteIfUnreferenced(q, blobs, digest))) removed++;
+    }
+  };
+  let batch: string[] = [];
   for await (const b of blobs.list()) {
     if (b.modifiedAt > cutoff) continue;
-    if (await db.tx((q) => deleteIfUnreferenced(q, blobs, b.digest))) removed++;
+    batch.push(b.digest);
+    if (batch.length === batchSize) {
+      await sweepBatch(batch);
+      batch = [];
+    }
   }
+  if (batch.length > 0) await sweepBatch(batch);
   // After the orphans, so that a store failing at this never keeps them.
   const leftovers = await blobs.removeLeftovers(cutoff);
   return { blobs: removed, leftovers };

@@ -34,10 +34,24 @@ export async function sendIndex(
   // The path says index.yaml whatever the form: Helm names the file so, and JSON is YAML.
   reply.type(index.format === 'json' ? 'application/json' : 'application/x-yaml; charset=utf-8');
   if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
-    return reply.header('Content-Encoding', 'gzip').send(await index.gzipped());
+    const gz = index.gzipped();
+    const length = gz.reduce((n, b) => n + b.length, 0);
+    return reply
+      .header('Content-Encoding', 'gzip')
+      .header('Content-Length', length)
+      .send(
+        new Readable({
+          // Every buffer at once: the socket writes them together (writev), with no tick between.
+          read() {
+            for (const b of gz) this.push(b);
+            this.push(null);
+          },
+        }),
+      );
   }
-  // The pages are written in order, never copied into one buffer; their length is known.
-  return reply.header('Content-Length', index.length).send(Readable.from(index.pieces, { objectMode: false }));
+  // The pages are written in order, never copied into one buffer (pages held compressed
+  // only are inflated as they are reached); their length is known.
+  return reply.header('Content-Length', index.length).send(Readable.from(index.plain(), { objectMode: false }));
 }
 
 /** Sends a chart package (or its .prov) by digest; the digest is the ETag, so a 304 reads no blob. */

@@ -1,11 +1,15 @@
-// One repository's index held as pages of rendered fragments, in chart-name order.
+// One repository's index held as pages of compressed fragments, in chart-name order.
+// A fragment (one chart name's entries) is compressed once, when it is rendered, as raw
+// deflate ending on a byte boundary with a non-final block, and stored so: fragments,
+// and pages of them, join into one deflate stream by concatenation, and a gzip answer is
+// those bytes between a 10-byte header and a trailer whose CRC comes from the pieces'
+// CRCs. So nothing is compressed when a request comes, after a write, or at start.
 // A change to some chart names rebuilds only the pages holding them (a page is about
-// PAGE_BYTES), so neither a write nor a replica catching up copies the whole index.
-// A response is the header, the pages and the footer, written in order; a gzip response
-// is the same pieces, each compressed once and kept until its page changes, stitched
-// into one gzip stream (deflate blocks ending on a byte boundary can be concatenated).
+// PAGE_BYTES of plain text). Plain copies of the pages are kept while the index is no
+// larger than its plain limit; above it, an identity answer inflates each page as it is
+// written, and memory holds about a tenth of the index.
 import { promisify } from 'node:util';
-import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import { fragmentSeparator, indexFooter, indexHeader, type IndexFormat } from './fragments.js';
 import { crc32Combine } from './crc32-combine.js';
 
@@ -13,88 +17,110 @@ import { crc32Combine } from './crc32-combine.js';
 export const PAGE_BYTES = 128 * 1024;
 
 const DEFLATE = { level: 6, finishFlush: constants.Z_SYNC_FLUSH } as const;
+/** The pieces end without a final block, so inflating one stops at its end without error. */
+const INFLATE = { finishFlush: constants.Z_SYNC_FLUSH } as const;
 /** The 10-byte gzip header: deflate, no name, no time, unknown OS. */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** An empty final deflate block (fixed Huffman, end of block only). */
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
-const deflateRawAsync = promisify(deflateRaw);
+const inflateRawAsync = promisify(inflateRaw);
 
-/**
- * Bytes with their CRC-32 and compressed copy, each computed once. The compressed copy is
- * raw deflate ending on a byte boundary with a non-final block, so more may follow.
- */
-export class Piece {
-  private gz: Buffer | null = null;
-  private pending: Promise<Buffer> | null = null;
-  private sum: number | null = null;
+/** Bytes kept compressed for joining: the raw deflate, and the plain bytes' length and CRC-32. */
+export interface Compressed {
+  readonly gz: Buffer;
+  readonly size: number;
+  readonly crc: number;
+}
 
-  constructor(readonly body: Buffer) {}
+/** Compresses plain bytes so that the result joins any other Compressed by concatenation. */
+export function compress(plain: Buffer): Compressed {
+  return { gz: deflateRawSync(plain, DEFLATE), size: plain.length, crc: crc32(plain) };
+}
 
-  /** The compressed copy, compressed here and now if nobody did yet. */
-  deflated(): Buffer {
-    return (this.gz ??= deflateRawSync(this.body, DEFLATE));
+/** The plain bytes back (synchronously: a fragment or a page, not a whole index). */
+export function inflate(c: Compressed): Buffer {
+  return c.size === 0 ? Buffer.alloc(0) : inflateRawSync(c.gz, INFLATE);
+}
+
+/** One chart name's rendered entries, compressed. */
+export interface Fragment extends Compressed {
+  readonly name: string;
+}
+
+/** A piece of an answer: always compressed; its plain bytes too while they are kept. */
+export class Piece implements Compressed {
+  constructor(
+    readonly gz: Buffer,
+    readonly size: number,
+    readonly crc: number,
+    public plain: Buffer | null,
+  ) {}
+
+  static of(plain: Buffer): Piece {
+    const c = compress(plain);
+    return new Piece(c.gz, c.size, c.crc, plain);
   }
 
-  get isDeflated(): boolean {
-    return this.gz !== null;
-  }
-
-  /** Compresses on the thread pool (once, however many ask), keeping the event loop free. */
-  deflate(): Promise<Buffer> {
-    if (this.gz) return Promise.resolve(this.gz);
-    return (this.pending ??= deflateRawAsync(this.body, DEFLATE).then(
-      (gz) => (this.gz ??= gz),
-      (err: unknown) => {
-        this.pending = null;
-        throw err;
-      },
-    ));
-  }
-
-  crc(): number {
-    return (this.sum ??= crc32(this.body));
+  /** The plain bytes: the kept copy, or inflated now on the thread pool. */
+  async plainBytes(): Promise<Buffer> {
+    if (this.plain) return this.plain;
+    if (this.size === 0) return Buffer.alloc(0);
+    return inflateRawAsync(this.gz, INFLATE);
   }
 }
 
-class Page extends Piece {
-  /** names[i]'s fragment is body[starts[i], (starts[i+1] - separator) or end). */
-  constructor(
-    readonly names: string[],
-    readonly starts: number[],
-    body: Buffer,
-  ) {
-    super(body);
+/** Compressed pieces joined in order, with the CRC and length of the whole. */
+export function join(items: Compressed[]): Compressed {
+  let crc = 0;
+  let size = 0;
+  for (const c of items) {
+    crc = crc32Combine(crc, c.crc, c.size);
+    size += c.size;
   }
+  return { gz: Buffer.concat(items.map((c) => c.gz)), size, crc };
+}
 
-  fragment(i: number, sepLength: number): Buffer {
-    const end = i + 1 < this.starts.length ? this.starts[i + 1]! - sepLength : this.body.length;
-    return this.body.subarray(this.starts[i]!, end);
+class Page extends Piece {
+  constructor(
+    readonly fragments: Fragment[],
+    joined: Compressed,
+  ) {
+    super(joined.gz, joined.size, joined.crc, null);
   }
 }
 
 export interface FragmentChange {
   name: string;
   /** The rendered fragment, or null when the name no longer has versions. */
-  body: Buffer | null;
+  fragment: Fragment | null;
 }
 
 export class PagedIndex {
   private pages: Page[] = [];
-  private readonly sep: Buffer;
-  private readonly sepPiece: Piece;
+  private readonly sep: Piece;
   private readonly header: Piece;
   private readonly emptyHeader: Piece;
   /** Chart names held. */
   size = 0;
-  /** Bytes of fragments and separators held (the body without header and footer). */
+  /** Plain bytes of fragments and separators held (the body without header and footer). */
   bytes = 0;
+  /** Compressed bytes held. */
+  compressedBytes = 0;
 
-  constructor(readonly format: IndexFormat) {
-    this.sep = Buffer.from(fragmentSeparator(format));
-    this.sepPiece = new Piece(this.sep);
-    this.header = new Piece(Buffer.from(indexHeader(format, false)));
-    this.emptyHeader = new Piece(Buffer.from(indexHeader(format, true)));
+  /** `plainLimit`: plain copies of the pages are kept while `bytes` is at most this. */
+  constructor(
+    readonly format: IndexFormat,
+    private readonly plainLimit = Infinity,
+  ) {
+    this.sep = Piece.of(Buffer.from(fragmentSeparator(format)));
+    this.header = Piece.of(Buffer.from(indexHeader(format, false)));
+    this.emptyHeader = Piece.of(Buffer.from(indexHeader(format, true)));
+  }
+
+  /** Whether plain copies are kept (the index is within its plain limit). */
+  get keepsPlain(): boolean {
+    return this.bytes <= this.plainLimit;
   }
 
   /** Applies changes (any order; a name at most once). Untouched pages are kept as they are. */
@@ -122,11 +148,15 @@ export class PagedIndex {
     this.pages = rebuilt;
     this.size = 0;
     this.bytes = 0;
+    this.compressedBytes = 0;
     for (const page of this.pages) {
-      this.size += page.names.length;
-      this.bytes += page.body.length;
+      this.size += page.fragments.length;
+      this.bytes += page.size;
+      this.compressedBytes += page.gz.length;
     }
-    this.bytes += Math.max(0, this.pages.length - 1) * this.sep.length;
+    const between = Math.max(0, this.pages.length - 1);
+    this.bytes += between * this.sep.size;
+    this.compressedBytes += between * this.sep.gz.length;
   }
 
   /** Index of the page a name belongs in (0 when there are no pages yet). */
@@ -135,7 +165,7 @@ export class PagedIndex {
     let hi = this.pages.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.pages[mid]!.names[0]! <= name) lo = mid;
+      if (this.pages[mid]!.fragments[0]!.name <= name) lo = mid;
       else hi = mid - 1;
     }
     return Math.max(0, lo);
@@ -143,28 +173,25 @@ export class PagedIndex {
 
   /** A page with changes merged in: zero pages when it empties, several when it grew too big. */
   private rebuild(page: Page | undefined, changes: FragmentChange[]): Page[] {
-    const merged: Array<{ name: string; body: Buffer }> = [];
-    const old = page?.names ?? [];
+    const merged: Fragment[] = [];
+    const old = page?.fragments ?? [];
     let i = 0;
     for (const change of changes) {
-      while (i < old.length && old[i]! < change.name) {
-        merged.push({ name: old[i]!, body: page!.fragment(i, this.sep.length) });
-        i++;
-      }
-      if (i < old.length && old[i] === change.name) i++;
-      if (change.body && change.body.length > 0) merged.push({ name: change.name, body: change.body });
+      while (i < old.length && old[i]!.name < change.name) merged.push(old[i++]!);
+      if (i < old.length && old[i]!.name === change.name) i++;
+      if (change.fragment && change.fragment.size > 0) merged.push(change.fragment);
     }
-    for (; i < old.length; i++) merged.push({ name: old[i]!, body: page!.fragment(i, this.sep.length) });
+    for (; i < old.length; i++) merged.push(old[i]!);
 
-    const total = merged.reduce((n, f) => n + f.body.length + this.sep.length, 0);
+    const total = merged.reduce((n, f) => n + f.size + this.sep.size, 0);
     const limit = total > 2 * PAGE_BYTES ? PAGE_BYTES : Infinity;
     const out: Page[] = [];
     let start = 0;
     while (start < merged.length) {
       let end = start;
       let size = 0;
-      while (end < merged.length && (end === start || size + merged[end]!.body.length <= limit)) {
-        size += merged[end]!.body.length + this.sep.length;
+      while (end < merged.length && (end === start || size + merged[end]!.size <= limit)) {
+        size += merged[end]!.size + this.sep.size;
         end++;
       }
       out.push(this.makePage(merged.slice(start, end)));
@@ -173,50 +200,42 @@ export class PagedIndex {
     return out;
   }
 
-  private makePage(fragments: Array<{ name: string; body: Buffer }>): Page {
-    const parts: Buffer[] = [];
-    const starts: number[] = [];
-    let offset = 0;
+  private makePage(fragments: Fragment[]): Page {
+    const items: Compressed[] = [];
     for (const [k, f] of fragments.entries()) {
-      if (k > 0) {
-        parts.push(this.sep);
-        offset += this.sep.length;
-      }
-      starts.push(offset);
-      parts.push(f.body);
-      offset += f.body.length;
+      if (k > 0 && this.sep.size > 0) items.push(this.sep);
+      items.push(f);
     }
-    return new Page(
-      fragments.map((f) => f.name),
-      starts,
-      Buffer.concat(parts, offset),
-    );
+    return new Page(fragments, join(items));
   }
 
-  /** Everything written in order: header, pages with separators between them, footer. */
+  /**
+   * Everything written in order: header, pages with separators between them, footer.
+   * Plain copies are made or dropped here, once per snapshot, by the plain limit.
+   */
   parts(generated: Date): Piece[] {
+    const keep = this.keepsPlain;
+    for (const page of this.pages) {
+      if (!keep) page.plain = null;
+      else page.plain ??= inflate(page);
+    }
     const out: Piece[] = [this.size === 0 ? this.emptyHeader : this.header];
     for (const [k, page] of this.pages.entries()) {
-      if (k > 0 && this.sep.length > 0) out.push(this.sepPiece);
+      if (k > 0 && this.sep.size > 0) out.push(this.sep);
       out.push(page);
     }
-    out.push(new Piece(Buffer.from(indexFooter(this.format, generated))));
+    out.push(Piece.of(Buffer.from(indexFooter(this.format, generated))));
     return out;
   }
 
-  /** The whole index as pieces to write in order. */
-  pieces(generated: Date): Buffer[] {
-    return this.parts(generated).map((p) => p.body);
-  }
-
-  /** The whole index as one gzip stream, in pieces (see gzipOf). */
-  gzipPieces(generated: Date): Buffer[] {
-    return gzipOf(this.parts(generated));
+  /** The whole index's plain bytes (for tests and checks: it inflates what is not kept). */
+  plainBody(generated: Date): Buffer {
+    return Buffer.concat(this.parts(generated).map((p) => p.plain ?? inflate(p)));
   }
 
   /** Every chart name held, in order (for tests and checks). */
   names(): string[] {
-    return this.pages.flatMap((p) => p.names);
+    return this.pages.flatMap((p) => p.fragments.map((f) => f.name));
   }
 
   /** How many pages there are (for tests). */
@@ -225,39 +244,19 @@ export class PagedIndex {
   }
 }
 
-/**
- * Pieces as one gzip stream, in pieces. Each piece is compressed once and kept until its
- * page changes; the CRC of the whole comes from the pieces' CRCs, not from the bytes.
- */
-export function gzipOf(parts: Piece[]): Buffer[] {
+/** Pieces as one gzip stream, in pieces: their compressed bytes between a header and a trailer. */
+export function gzipOf(parts: Compressed[]): Buffer[] {
   let crc = 0;
   let length = 0;
   const out: Buffer[] = [GZIP_HEADER];
   for (const part of parts) {
-    crc = crc32Combine(crc, part.crc(), part.body.length);
-    length += part.body.length;
-    out.push(part.deflated());
+    crc = crc32Combine(crc, part.crc, part.size);
+    length += part.size;
+    out.push(part.gz);
   }
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc, 0);
   trailer.writeUInt32LE(length % 2 ** 32, 4);
   out.push(FINAL_BLOCK, trailer);
   return out;
-}
-
-/** Bytes of the pieces not yet compressed. */
-export function undeflatedBytes(parts: Piece[]): number {
-  let n = 0;
-  for (const part of parts) if (!part.isDeflated) n += part.body.length;
-  return n;
-}
-
-/** Compresses every piece not yet compressed on the thread pool, a few at a time. */
-export async function deflateAll(parts: Piece[], concurrency = 2): Promise<void> {
-  const todo = parts.filter((p) => !p.isDeflated);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length) await todo[next++]!.deflate();
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
 }

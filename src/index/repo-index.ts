@@ -1,17 +1,28 @@
 // Helm indexes, kept incrementally. In the database, index_fragments holds one row per
 // repository (a workspace, or the store) and chart name: the repository revision at
-// which that name last changed (`seq`) and its entries rendered as YAML and JSON. A write
+// which that name last changed (`seq`) and its entries rendered as YAML and JSON, each
+// compressed once for joining (paged-index.ts) with its plain length and CRC. A write
 // only marks the names it touched (touchIndex, in its own transaction, after bumping the
 // repository's revision, which serialises writers of one repository). A reader that
 // finds its cached revision behind fetches the rows newer than it, renders those still
 // unrendered (and writes them back, so other replicas and restarts need not), and
 // rebuilds only the pages holding them (paged-index.ts). A cold start reads rendered
-// rows; it renders nothing that was rendered before.
+// rows, about a tenth of the index's size; it renders and compresses nothing that was
+// rendered before.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Database, Queryable } from '../db/database.js';
 import { renderFragment, type IndexFormat } from './fragments.js';
-import { deflateAll, gzipOf, PagedIndex, undeflatedBytes, type FragmentChange, type Piece } from './paged-index.js';
+import {
+  compress,
+  gzipOf,
+  join,
+  PagedIndex,
+  type Compressed,
+  type Fragment,
+  type FragmentChange,
+  type Piece,
+} from './paged-index.js';
 import { groupEntries, type IndexVersion } from './render.js';
 
 /** Which repository: a workspace by id, or the store. */
@@ -30,6 +41,9 @@ export interface RenderSource {
   /** The repository's versions of the named charts. */
   versions: (q: Queryable, names: string[]) => Promise<IndexVersion[]>;
 }
+
+/** Plain bytes of an index above which it is held compressed only, unless the options say otherwise. */
+const DEFAULT_PLAIN_MAX = 32 * 1024 * 1024;
 
 /** Fragment rows read (and rendered) at a time, unless the options say otherwise. */
 const ROW_BATCH = 1000;
@@ -74,47 +88,94 @@ interface FragmentRow {
   seq: number;
   rendered_seq: number | null;
   base_url: string | null;
-  text: string | null;
+  gz: Uint8Array | null;
+  size: number | null;
+  crc: number | null;
 }
 
-/** A snapshot with at most this much new to compress (a write) compresses it on both threads at once. */
-const SMALL_CHANGE_BYTES = 1024 * 1024;
+/** Parts joined into one buffer of the gzip form: a write re-joins only its run, a request writes few buffers. */
+const RUN_PARTS = 256;
 
-/** What a request sends: the identity pieces, and the gzip form once it is ready. */
+/** Pages inflated ahead of the one an identity answer is writing. */
+const INFLATE_AHEAD = 3;
+
+/** Consecutive parts of a snapshot, joined. */
+interface Run extends Compressed {
+  parts: Piece[];
+}
+
+function sameParts(a: Piece[], b: Piece[]): boolean {
+  return a.length === b.length && a.every((p, i) => p === b[i]);
+}
+
+/** What a request sends: the gzip form (joined once, in runs), or the plain bytes page by page. */
 export class IndexSnapshot {
-  private gz: Buffer | null = null;
-  readonly pieces: Buffer[];
+  private gz: Buffer[] | null = null;
+  private runs: Run[] | null = null;
+  /** Length of the plain bytes. */
   readonly length: number;
-  private readonly compressing: Promise<void>;
 
+  /** `previousRuns`: the runs of the snapshot this one replaces, reused where their parts are unchanged. */
   constructor(
     readonly etag: string,
     readonly format: IndexFormat,
     private readonly parts: Piece[],
+    private previousRuns: Run[] | null = null,
   ) {
-    this.pieces = parts.map((p) => p.body);
-    this.length = this.pieces.reduce((n, p) => n + p.length, 0);
-    // Pages not yet compressed are compressed on the thread pool as soon as the snapshot
-    // exists, off the event loop: after a write that is a page or two, ready before Helm
-    // asks; after a start it is every page, one at a time, so the other core keeps serving.
-    const concurrency = undeflatedBytes(parts) <= SMALL_CHANGE_BYTES ? 2 : 1;
-    this.compressing = deflateAll(parts, concurrency).catch(() => undefined);
+    this.length = parts.reduce((n, p) => n + p.size, 0);
   }
 
   /**
-   * The same bytes as one gzip stream (a tenth of the size), joined once per revision from
-   * pages compressed once each. A request that comes before compression ends waits for
-   * it: a big identity answer costs both sides more than the wait.
+   * The same bytes as one gzip stream (about a tenth of the size), in a few buffers, made
+   * once per revision by joining runs of compressed parts; runs whose parts the last
+   * write did not touch are the previous snapshot's buffers.
    */
-  async gzipped(): Promise<Buffer> {
+  gzipped(): Buffer[] {
     if (this.gz) return this.gz;
-    await this.compressing;
-    return (this.gz ??= Buffer.concat(gzipOf(this.parts)));
+    const body = this.parts.slice(0, -1);
+    const footer = this.parts[this.parts.length - 1]!; // the one part new in every revision
+    const runs: Run[] = [];
+    for (let i = 0; i * RUN_PARTS < body.length; i++) {
+      const slice = body.slice(i * RUN_PARTS, (i + 1) * RUN_PARTS);
+      const old = this.previousRuns?.[i];
+      runs.push(old && sameParts(old.parts, slice) ? old : { parts: slice, ...join(slice) });
+    }
+    this.runs = runs;
+    this.previousRuns = null;
+    return (this.gz = gzipOf([...runs, footer]));
   }
 
-  /** Resolves once every page is compressed (for tests and benchmarks). */
-  async settled(): Promise<void> {
-    await this.compressing;
+  /** The runs a following snapshot may reuse. */
+  runsForNext(): Run[] | null {
+    return this.runs ?? this.previousRuns;
+  }
+
+  /**
+   * The plain bytes in order: kept copies as they are; pages held compressed only are
+   * inflated on the thread pool a few ahead of the one being written.
+   */
+  async *plain(): AsyncGenerator<Buffer> {
+    const ahead: Array<Promise<Buffer>> = [];
+    let next = 0;
+    const more = () => {
+      if (next >= this.parts.length) return;
+      const p = this.parts[next++]!.plainBytes();
+      p.catch(() => undefined); // awaited below; a client gone meanwhile leaves none unhandled
+      ahead.push(p);
+    };
+    for (let k = 0; k < INFLATE_AHEAD; k++) more();
+    while (ahead.length > 0) {
+      const piece = await ahead.shift()!;
+      more();
+      yield piece;
+    }
+  }
+
+  /** The plain bytes in one buffer (for tests). */
+  async body(): Promise<Buffer> {
+    const out: Buffer[] = [];
+    for await (const piece of this.plain()) out.push(piece);
+    return Buffer.concat(out);
   }
 }
 
@@ -128,6 +189,8 @@ export interface IndexServiceOptions {
   format: IndexFormat;
   /** Bytes of rendered indexes held across repositories; the least recently served go first. */
   maxBytes?: number;
+  /** An index larger than this (plain bytes) is held compressed only; identity answers inflate it. */
+  plainMaxBytes?: number;
   /** Fragment rows read at a time (tests use small batches). */
   rowBatch?: number;
 }
@@ -147,7 +210,8 @@ export class IndexService {
   ) {
     this.repos = new LRUCache({
       maxSize: opts.maxBytes ?? 256 * 1024 * 1024,
-      sizeCalculation: (s) => Math.max(1, s.paged.bytes),
+      // What is held: the compressed pages, and their plain copies when kept.
+      sizeCalculation: (s) => Math.max(1, s.paged.compressedBytes + (s.paged.keepsPlain ? s.paged.bytes : 0)),
     });
   }
 
@@ -186,15 +250,16 @@ export class IndexService {
     const column = this.opts.format === 'json' ? 'json' : 'yaml';
     const base = source.baseUrl;
     const { where, params } = repoCondition(repo);
-    const paged = previous?.paged ?? new PagedIndex(this.opts.format);
-    // In batches by name, so a cold read of a large repository never holds every row's
-    // text as strings beside the pages built from them.
+    const paged = previous?.paged ?? new PagedIndex(this.opts.format, this.opts.plainMaxBytes ?? DEFAULT_PLAIN_MAX);
+    // In batches by name, so a cold read of a large repository never holds every row
+    // at once beside the pages built from them.
     const batch = this.opts.rowBatch ?? ROW_BATCH;
     let after: string | null = null;
     for (;;) {
       const n = params.length;
       const rows: FragmentRow[] = await this.db.query<FragmentRow>(
-        `SELECT name, seq, rendered_seq, base_url, ${column} AS text FROM index_fragments
+        `SELECT name, seq, packed_seq AS rendered_seq, packed_base_url AS base_url, ${column}_gz AS gz, ${column}_size AS size, ${column}_crc AS crc
+         FROM index_fragments
          WHERE ${where} AND seq > $${n + 1}${after === null ? '' : ` AND name > $${n + 2}`}
          ORDER BY name LIMIT ${batch}`,
         after === null ? [...params, previous?.revision ?? -1] : [...params, previous?.revision ?? -1, after],
@@ -203,7 +268,7 @@ export class IndexService {
       const stale: FragmentRow[] = [];
       for (const row of rows) {
         if (row.rendered_seq !== row.seq || row.base_url !== (base ?? '')) stale.push(row);
-        else changes.push({ name: row.name, body: row.text === null ? null : Buffer.from(row.text) });
+        else changes.push({ name: row.name, fragment: storedFragment(row) });
       }
       if (stale.length > 0) changes.push(...(await this.render(repo, key, stale, source)));
       paged.apply(changes);
@@ -215,6 +280,7 @@ export class IndexService {
       etagFor(key, at, this.opts.format, base),
       this.opts.format,
       paged.parts(at.revisedAt),
+      previous?.snapshot.runsForNext() ?? null,
     );
     this.repos.set(key, { revision: at.revision, paged, snapshot });
     this.observe?.(
@@ -235,31 +301,58 @@ export class IndexService {
     const base = source.baseUrl;
     const names = stale.map((r) => r.name);
     const grouped = groupEntries(await source.versions(this.db, names), base);
-    const yamlTexts: Array<string | null> = [];
-    const jsonTexts: Array<string | null> = [];
+    const yaml: Array<Fragment | null> = [];
+    const json: Array<Fragment | null> = [];
     const changes: FragmentChange[] = [];
     for (const name of names) {
       const entries = grouped[name];
-      const yaml = entries ? renderFragment('yaml', name, entries) : null;
-      const json = entries ? renderFragment('json', name, entries) : null;
-      yamlTexts.push(yaml);
-      jsonTexts.push(json);
-      const mine = this.opts.format === 'json' ? json : yaml;
-      changes.push({ name, body: mine === null ? null : Buffer.from(mine) });
+      const y = entries ? { name, ...compress(Buffer.from(renderFragment('yaml', name, entries))) } : null;
+      const j = entries ? { name, ...compress(Buffer.from(renderFragment('json', name, entries))) } : null;
+      yaml.push(y);
+      json.push(j);
+      changes.push({ name, fragment: this.opts.format === 'json' ? j : y });
     }
     this.rendered.set(key, (this.rendered.get(key) ?? 0) + names.length);
     // Only rows not touched again since they were read: a newer touch wins, and its
-    // reader renders it again.
+    // reader renders it again. The text form releases before 009 kept is cleared (see the
+    // migration). The compressed bytes travel as hex (one text array).
     const { where, params } = repoCondition(repo);
     const n = params.length;
+    const hex = (list: Array<Fragment | null>) => list.map((f) => (f ? f.gz.toString('hex') : null));
+    const sizes = (list: Array<Fragment | null>) => list.map((f) => (f ? f.size : null));
+    // CRCs are unsigned 32-bit; the integer column holds them as signed.
+    const crcs = (list: Array<Fragment | null>) => list.map((f) => (f ? f.crc | 0 : null));
     await this.db.query(
-      `UPDATE index_fragments f SET rendered_seq = f.seq, base_url = $${n + 1}, yaml = r.yaml, json = r.json
-       FROM unnest($${n + 2}::text[], $${n + 3}::int[], $${n + 4}::text[], $${n + 5}::text[]) AS r(name, seq, yaml, json)
+      `UPDATE index_fragments f SET packed_seq = f.seq, packed_base_url = $${n + 1},
+         rendered_seq = NULL, yaml = NULL, json = NULL,
+         yaml_gz = decode(r.yaml_gz, 'hex'), yaml_size = r.yaml_size, yaml_crc = r.yaml_crc,
+         json_gz = decode(r.json_gz, 'hex'), json_size = r.json_size, json_crc = r.json_crc
+       FROM unnest($${n + 2}::text[], $${n + 3}::int[], $${n + 4}::text[], $${n + 5}::int[], $${n + 6}::int[],
+                   $${n + 7}::text[], $${n + 8}::int[], $${n + 9}::int[])
+         AS r(name, seq, yaml_gz, yaml_size, yaml_crc, json_gz, json_size, json_crc)
        WHERE f.${where} AND f.name = r.name AND f.seq = r.seq`,
-      [...params, base ?? '', names, stale.map((r) => r.seq), yamlTexts, jsonTexts],
+      [
+        ...params,
+        base ?? '',
+        names,
+        stale.map((r) => r.seq),
+        hex(yaml),
+        sizes(yaml),
+        crcs(yaml),
+        hex(json),
+        sizes(json),
+        crcs(json),
+      ],
     );
     return changes;
   }
+}
+
+/** A rendered row's fragment, or null when the name has no versions. */
+function storedFragment(row: FragmentRow): Fragment | null {
+  if (row.gz === null || row.size === null || row.crc === null) return null;
+  const gz = Buffer.from(row.gz.buffer, row.gz.byteOffset, row.gz.byteLength);
+  return { name: row.name, gz, size: row.size, crc: row.crc >>> 0 };
 }
 
 /** Derived from what the bytes depend on, not from the bytes: no hashing of megabytes. */

@@ -35,7 +35,11 @@ export default fp<StorageOptions>(
     app.decorate('blobs', blobs);
     app.decorate(
       'indexes',
-      new IndexService(db, { format: opts.config.indexFormat, maxBytes: opts.config.indexCacheBytes }),
+      new IndexService(db, {
+        format: opts.config.indexFormat,
+        maxBytes: opts.config.indexCacheBytes,
+        plainMaxBytes: opts.config.indexPlainMaxBytes,
+      }),
     );
     app.addHook('onClose', async () => {
       await blobs.close();

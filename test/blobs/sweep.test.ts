@@ -72,3 +72,31 @@ t.test('the sweep removes temp files of crashed writes once older than the grace
   });
   t.equal(res.statusCode, 201, 'uploads still work after a sweep');
 });
+
+t.test('a sweep over more blobs than one batch removes every old orphan and keeps every referenced blob', async (t) => {
+  const { app } = await testApp(t);
+  const ws = await createWorkspace(app);
+  const charts = Array.from({ length: 3 }, (_, i) => makeChart({ version: `1.0.${i}` }));
+  for (const chart of charts) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { authorization: adminAuth, 'content-type': 'application/gzip' },
+      payload: chart,
+    });
+    t.equal(res.statusCode, 201);
+  }
+  // Batches of 8: the packages fall into some of them; two whole batches of orphans and a part one.
+  const orphans = Array.from({ length: 21 }, () => randomBytes(32));
+  for (const o of orphans) await app.blobs.put(sha256Hex(o), o);
+  const later = new Date(Date.now() + 2 * 3600 * 1000);
+  t.same(await sweepOrphanBlobs(app.db, app.blobs, 3600, later, 8), { blobs: orphans.length, leftovers: 0 });
+  const left: string[] = [];
+  for await (const b of app.blobs.list()) left.push(b.digest);
+  t.same(left.sort(), charts.map((c) => sha256Hex(c)).sort(), 'only the packages are left');
+  t.same(
+    await sweepOrphanBlobs(app.db, app.blobs, 3600, later),
+    { blobs: 0, leftovers: 0 },
+    'a second sweep finds nothing',
+  );
+});

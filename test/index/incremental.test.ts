@@ -75,7 +75,7 @@ for (const engine of engines()) {
 
     await push(a, ws, 'beta', '1.1.0');
     const fragments = await db.query<{ name: string; seq: number; rendered_seq: number | null }>(
-      'SELECT name, seq, rendered_seq FROM index_fragments WHERE workspace_id = $1 ORDER BY name',
+      'SELECT name, seq, packed_seq AS rendered_seq FROM index_fragments WHERE workspace_id = $1 ORDER BY name',
       [id],
     );
     t.same(

@@ -16,7 +16,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { openBlobStore } from '../../src/blobs/index.js';
 import { blobKey } from '../../src/blobs/keys.js';
-import { blobReferenced, listBlobReferences } from '../../src/blobs/references.js';
+import { blobReferenced, listBlobReferences, referencedAmong } from '../../src/blobs/references.js';
 import { checkBlobs, type CheckReport } from '../../src/blobs/check.js';
 import { fill, runCli, sha, type Call } from './helpers.js';
 
@@ -104,13 +104,21 @@ for (const [engine, store] of setups) {
         ].sort(),
         "the manifest's blobs, with the sizes its descriptors give",
       );
-      // The listing and the sweeper's one-blob query agree on what is referenced.
+      // The listing, the one-blob query and the sweep's batch query agree on what is referenced.
       const blobs = await openBlobStore(config);
       const listed = new Set(refs.map((r) => r.digest));
+      const stored: string[] = [];
       for await (const b of blobs.list()) {
+        stored.push(b.digest);
         t.equal(await blobReferenced(db, b.digest), listed.has(b.digest), `${b.digest.slice(0, 12)}: both agree`);
       }
       await blobs.close();
+      const stranger = sha(randomBytes(64));
+      t.same(
+        [...(await referencedAmong(db, [...stored, stranger]))].sort(),
+        stored.filter((d) => listed.has(d)).sort(),
+        'the batch query finds every referenced blob of every kind, and nothing else',
+      );
 
       const report = await check();
       t.equal(report.ok, true);
