@@ -35,23 +35,30 @@ export async function sendIndex(
   reply.type(index.format === 'json' ? 'application/json' : 'application/x-yaml; charset=utf-8');
   if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
     const gz = index.gzipped();
-    const length = gz.reduce((n, b) => n + b.length, 0);
-    return reply
-      .header('Content-Encoding', 'gzip')
-      .header('Content-Length', length)
-      .send(
-        new Readable({
-          // Every buffer at once: the socket writes them together (writev), with no tick between.
-          read() {
-            for (const b of gz) this.push(b);
-            this.push(null);
-          },
-        }),
-      );
+    reply.header('Content-Encoding', 'gzip');
+    if (gz.length === 1) return reply.send(gz[0]);
+    return reply.header('Content-Length', byteLength(gz)).send(allAtOnce(gz));
   }
   // The pages are written in order, never copied into one buffer (pages held compressed
   // only are inflated as they are reached); their length is known.
-  return reply.header('Content-Length', index.length).send(Readable.from(index.plain(), { objectMode: false }));
+  const kept = index.plainKept();
+  return reply
+    .header('Content-Length', index.length)
+    .send(kept ? allAtOnce(kept) : Readable.from(index.plain(), { objectMode: false }));
+}
+
+function byteLength(buffers: Buffer[]): number {
+  return buffers.reduce((n, b) => n + b.length, 0);
+}
+
+/** A stream of buffers already in memory, all pushed at once: the socket writes them together. */
+function allAtOnce(buffers: Buffer[]): Readable {
+  return new Readable({
+    read() {
+      for (const b of buffers) this.push(b);
+      this.push(null);
+    },
+  });
 }
 
 /** Sends a chart package (or its .prov) by digest; the digest is the ETag, so a 304 reads no blob. */

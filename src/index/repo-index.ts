@@ -96,6 +96,9 @@ interface FragmentRow {
 /** Parts joined into one buffer of the gzip form: a write re-joins only its run, a request writes few buffers. */
 const RUN_PARTS = 256;
 
+/** A gzip form up to this size is joined into one buffer. */
+const JOIN_WHOLE_BYTES = 4 * 1024 * 1024;
+
 /** Pages inflated ahead of the one an identity answer is writing. */
 const INFLATE_AHEAD = 3;
 
@@ -115,12 +118,16 @@ export class IndexSnapshot {
   /** Length of the plain bytes. */
   readonly length: number;
 
-  /** `previousRuns`: the runs of the snapshot this one replaces, reused where their parts are unchanged. */
+  /**
+   * `previousRuns`: the runs of the snapshot this one replaces, reused where their parts
+   * are unchanged; `runParts`: parts per run (tests use small runs).
+   */
   constructor(
     readonly etag: string,
     readonly format: IndexFormat,
     private readonly parts: Piece[],
     private previousRuns: Run[] | null = null,
+    private readonly runParts = RUN_PARTS,
   ) {
     this.length = parts.reduce((n, p) => n + p.size, 0);
   }
@@ -135,14 +142,28 @@ export class IndexSnapshot {
     const body = this.parts.slice(0, -1);
     const footer = this.parts[this.parts.length - 1]!; // the one part new in every revision
     const runs: Run[] = [];
-    for (let i = 0; i * RUN_PARTS < body.length; i++) {
-      const slice = body.slice(i * RUN_PARTS, (i + 1) * RUN_PARTS);
+    for (let i = 0; i * this.runParts < body.length; i++) {
+      const slice = body.slice(i * this.runParts, (i + 1) * this.runParts);
       const old = this.previousRuns?.[i];
       runs.push(old && sameParts(old.parts, slice) ? old : { parts: slice, ...join(slice) });
     }
     this.runs = runs;
     this.previousRuns = null;
-    return (this.gz = gzipOf([...runs, footer]));
+    const pieces = gzipOf([...runs, footer]);
+    // A small index is one buffer (the fastest answer to write); a large one stays in runs,
+    // so a write allocates one run, not the whole index again.
+    const total = pieces.reduce((n, b) => n + b.length, 0);
+    return (this.gz = total <= JOIN_WHOLE_BYTES ? [Buffer.concat(pieces, total)] : pieces);
+  }
+
+  /** The plain bytes when every piece keeps its plain copy (no inflating needed), else null. */
+  plainKept(): Buffer[] | null {
+    const out: Buffer[] = [];
+    for (const part of this.parts) {
+      if (!part.plain) return null;
+      out.push(part.plain);
+    }
+    return out;
   }
 
   /** The runs a following snapshot may reuse. */

@@ -158,3 +158,28 @@ t.test('a snapshot joins its gzip form once', async (t) => {
   t.equal(snapshot.gzipped(), gz, 'the same buffer for every request of one revision');
   t.ok(gunzipSync(Buffer.concat(gz)).equals(await snapshot.body()));
 });
+
+t.test('a large gzip form stays in runs, and a write joins only its own run again', async (t) => {
+  const next = rng(13);
+  // Barely compressible fragments: more than 4 MiB compressed, so the form is not one buffer.
+  const noise = (n: number): string =>
+    Array.from({ length: n }, () => 'abcdefghijklmnop'[Math.floor(next() * 16)]).join('');
+  const index = new PagedIndex('json', 0);
+  const names = Array.from({ length: 1200 }, (_, i) => `n${String(i).padStart(4, '0')}`);
+  index.apply(names.map((name) => ({ name, fragment: fragment(name, `${JSON.stringify(name)}:["${noise(9000)}"]`) })));
+  // Runs of 16 parts (8 pages and their separators), so this index makes several.
+  const first = new IndexSnapshot('"r1"', 'json', index.parts(generated), null, 16);
+  const gz1 = first.gzipped();
+  t.ok(gz1.length > 4, `${gz1.length} buffers`);
+  t.ok(gunzipSync(Buffer.concat(gz1)).equals(await first.body()), 'the runs decompress to the plain bytes');
+
+  index.apply([{ name: 'n0600', fragment: fragment('n0600', `"n0600":["${noise(9100)}"]`) }]);
+  const second = new IndexSnapshot('"r2"', 'json', index.parts(generated), first.runsForNext(), 16);
+  const gz2 = second.gzipped();
+  // header and trailer are made per answer; of the runs, only the changed one is new.
+  const runs1 = gz1.slice(1, -3);
+  const runs2 = gz2.slice(1, -3);
+  t.equal(runs2.length, runs1.length);
+  t.equal(runs2.filter((b) => !runs1.includes(b)).length, 1, 'one run joined again, the others reused');
+  t.ok(gunzipSync(Buffer.concat(gz2)).equals(await second.body()), 'and the whole is right');
+});
