@@ -88,7 +88,8 @@ interface FragmentRow {
   seq: number;
   rendered_seq: number | null;
   base_url: string | null;
-  gz: Uint8Array | null;
+  /** Hex: the embedded engine turns bytea into bytes one parseInt per byte, Buffer.from(hex) natively. */
+  gz: string | null;
   size: number | null;
   crc: number | null;
 }
@@ -279,7 +280,7 @@ export class IndexService {
     for (;;) {
       const n = params.length;
       const rows: FragmentRow[] = await this.db.query<FragmentRow>(
-        `SELECT name, seq, packed_seq AS rendered_seq, packed_base_url AS base_url, ${column}_gz AS gz, ${column}_size AS size, ${column}_crc AS crc
+        `SELECT name, seq, packed_seq AS rendered_seq, packed_base_url AS base_url, encode(${column}_gz, 'hex') AS gz, ${column}_size AS size, ${column}_crc AS crc
          FROM index_fragments
          WHERE ${where} AND seq > $${n + 1}${after === null ? '' : ` AND name > $${n + 2}`}
          ORDER BY name LIMIT ${batch}`,
@@ -372,8 +373,7 @@ export class IndexService {
 /** A rendered row's fragment, or null when the name has no versions. */
 function storedFragment(row: FragmentRow): Fragment | null {
   if (row.gz === null || row.size === null || row.crc === null) return null;
-  const gz = Buffer.from(row.gz.buffer, row.gz.byteOffset, row.gz.byteLength);
-  return { name: row.name, gz, size: row.size, crc: row.crc >>> 0 };
+  return { name: row.name, gz: Buffer.from(row.gz, 'hex'), size: row.size, crc: row.crc >>> 0 };
 }
 
 /** Derived from what the bytes depend on, not from the bytes: no hashing of megabytes. */
