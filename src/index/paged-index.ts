@@ -228,11 +228,6 @@ export class PagedIndex {
     return out;
   }
 
-  /** The whole index's plain bytes (for tests and checks: it inflates what is not kept). */
-  plainBody(generated: Date): Buffer {
-    return Buffer.concat(this.parts(generated).map((p) => p.plain ?? inflate(p)));
-  }
-
   /** Every chart name held, in order (for tests and checks). */
   names(): string[] {
     return this.pages.flatMap((p) => p.fragments.map((f) => f.name));

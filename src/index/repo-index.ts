@@ -88,8 +88,7 @@ interface FragmentRow {
   seq: number;
   rendered_seq: number | null;
   base_url: string | null;
-  /** Hex: the embedded engine turns bytea into bytes one parseInt per byte, Buffer.from(hex) natively. */
-  gz: string | null;
+  gz: Buffer | null;
   size: number | null;
   crc: number | null;
 }
@@ -148,13 +147,15 @@ export class IndexSnapshot {
       const old = this.previousRuns?.[i];
       runs.push(old && sameParts(old.parts, slice) ? old : { parts: slice, ...join(slice) });
     }
-    this.runs = runs;
     this.previousRuns = null;
     const pieces = gzipOf([...runs, footer]);
-    // A small index is one buffer (the fastest answer to write); a large one stays in runs,
-    // so a write allocates one run, not the whole index again.
+    // A small index is one buffer (the fastest answer to write), and its runs are let go
+    // (re-joining a few MB after a write is cheap); a large one stays in runs, so a write
+    // allocates one run, not the whole index again.
     const total = pieces.reduce((n, b) => n + b.length, 0);
-    return (this.gz = total <= JOIN_WHOLE_BYTES ? [Buffer.concat(pieces, total)] : pieces);
+    if (total <= JOIN_WHOLE_BYTES) return (this.gz = [Buffer.concat(pieces, total)]);
+    this.runs = runs;
+    return (this.gz = pieces);
   }
 
   /** The plain bytes when every piece keeps its plain copy (no inflating needed), else null. */
@@ -280,7 +281,7 @@ export class IndexService {
     for (;;) {
       const n = params.length;
       const rows: FragmentRow[] = await this.db.query<FragmentRow>(
-        `SELECT name, seq, packed_seq AS rendered_seq, packed_base_url AS base_url, encode(${column}_gz, 'hex') AS gz, ${column}_size AS size, ${column}_crc AS crc
+        `SELECT name, seq, packed_seq AS rendered_seq, packed_base_url AS base_url, ${column}_gz AS gz, ${column}_size AS size, ${column}_crc AS crc
          FROM index_fragments
          WHERE ${where} AND seq > $${n + 1}${after === null ? '' : ` AND name > $${n + 2}`}
          ORDER BY name LIMIT ${batch}`,
@@ -373,7 +374,7 @@ export class IndexService {
 /** A rendered row's fragment, or null when the name has no versions. */
 function storedFragment(row: FragmentRow): Fragment | null {
   if (row.gz === null || row.size === null || row.crc === null) return null;
-  return { name: row.name, gz: Buffer.from(row.gz, 'hex'), size: row.size, crc: row.crc >>> 0 };
+  return { name: row.name, gz: row.gz, size: row.size, crc: row.crc >>> 0 };
 }
 
 /** Derived from what the bytes depend on, not from the bytes: no hashing of megabytes. */
