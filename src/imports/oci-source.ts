@@ -1,17 +1,18 @@
 // Helm charts pulled from an OCI registry (an `oci://host/path/chart` import source): the
 // tags of one repository, and a tag's chart layer checked against its manifest's digest
-// and size. Every request goes through fetchUpstream, so the address policy, time and
-// size limits hold here too; credentials and tokens go only to the registry's origin
-// (a blob redirected to object storage gets none) and to the token realm the registry
-// names, as the distribution token protocol has it.
+// and size. Requests, credentials and tokens are oci-registry.ts's business.
 //
-// An OciClient is one session with one repository: it remembers whether the registry
-// wants Basic credentials and keeps Bearer tokens by scope, so a sync that lists tags
-// and pulls many versions through one client asks the token service once. listTags and
-// pullChart below are one-shot wrappers that start a new session each call.
+// An OciClient is one session with one repository (a RegistrySession): it remembers
+// whether the registry wants Basic credentials and keeps Bearer tokens by scope, so a
+// sync that lists tags and pulls many versions through one client asks the token
+// service once. listTags and pullChart below are one-shot wrappers that start a new
+// session each call.
 import { sha256Hex } from '../blobs/blob-store.js';
-import { displayUrl, fetchUpstream, formatBytes, UpstreamError, type FetchPolicy, type FetchResult } from './fetch.js';
+import { formatBytes, UpstreamError, type FetchPolicy, type FetchResult } from './fetch.js';
+import { header, parseJson, RegistrySession, type OciSource } from './oci-registry.js';
 import type { UpstreamCredentials } from './secrets.js';
+
+export { parseChallenges, type OciSource } from './oci-registry.js';
 
 // The media types Helm pushes (helm.sh/helm/v3/pkg/registry). Written here rather than
 // imported from src/oci, which depends on versions, which depends on this folder.
@@ -20,10 +21,9 @@ const HELM_CONFIG = 'application/vnd.cncf.helm.config.v1+json';
 /** The chart layer; Helm before 3.8 wrote the generic tar+gzip type, still found in old registries. */
 const CHART_LAYERS = new Set(['application/vnd.cncf.helm.chart.content.v1.tar+gzip', 'application/tar+gzip']);
 
-/** Manifests and token answers are small; 4 MiB is the common registry limit for manifests. */
+/** 4 MiB is the common registry limit for manifests. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MAX_TAG_PAGE_BYTES = 4 * 1024 * 1024;
-const MAX_TOKEN_BYTES = 1024 * 1024;
 /** A chart with more tags than this is not what an import is for; refusing beats reading forever. */
 export const MAX_TAGS = 10_000;
 /** Pages of a tag list followed at most, so a registry answering empty pages with a next link ends. */
@@ -33,15 +33,6 @@ const MAX_TAG_PAGES = 1000;
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 const SHA256_DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
-
-export interface OciSource {
-  /** host[:port], lowercase. */
-  registry: string;
-  /** path/chart, without leading or trailing slash. */
-  repository: string;
-  /** Talk http instead of https (helm's --plain-http). */
-  plainHttp: boolean;
-}
 
 export interface PulledChart {
   /** The chart package, exactly the layer's bytes. */
@@ -108,29 +99,17 @@ export async function pullChart(
   return new OciClient(policy, src, creds).pullChart(tag, maxBytes);
 }
 
-interface Challenge {
-  scheme: string;
-  params: Record<string, string>;
-}
-
-export class OciClient {
-  private readonly origin: string;
+export class OciClient extends RegistrySession {
   private readonly base: string;
-  /** Bearer tokens by scope; the scope the registry last asked for is the one sent. */
-  private readonly tokens = new Map<string, string>();
-  private scope: string;
-  /** The registry answered a Basic challenge: send the credentials from now on. */
-  private basic = false;
 
   constructor(
-    private readonly policy: FetchPolicy,
-    readonly src: OciSource,
-    private readonly creds: UpstreamCredentials | null,
+    policy: FetchPolicy,
+    src: OciSource,
+    creds: UpstreamCredentials | null,
     private readonly options: OciClientOptions = {},
   ) {
-    this.origin = `${src.plainHttp ? 'http' : 'https'}://${src.registry}`;
+    super(policy, src, creds);
     this.base = `${this.origin}/v2/${src.repository}`;
-    this.scope = `repository:${src.repository}:pull`;
   }
 
   /** The repository's tags in the registry's order, every page of them; tags outside the spec's grammar are left out. */
@@ -214,87 +193,6 @@ export class OciClient {
     return { bytes: blob.body, layerDigest: layer.digest, manifestDigest };
   }
 
-  private name(): string {
-    return `${this.src.registry}/${this.src.repository}`;
-  }
-
-  /**
-   * A GET with the session's authentication. A 401 is answered once: a Basic challenge
-   * turns on the credentials, a Bearer challenge fetches a token for its scope (again,
-   * when a cached one has expired); a second 401 is the caller's failure to report.
-   */
-  private async get(url: string, what: string, maxBytes: number, headers: Record<string, string> = {}) {
-    const send = () =>
-      fetchUpstream(this.policy, {
-        url,
-        what,
-        maxBytes,
-        headers,
-        credentialsOrigin: this.origin,
-        bearer: this.tokens.get(this.scope) ?? null,
-        credentials: this.basic ? this.creds : null,
-      });
-    const res = await send();
-    // Only the registry's own challenges are answered: a blob host it redirected to
-    // (object storage) is not trusted to name where the credentials go.
-    if (res.status !== 401 || new URL(res.url).origin !== this.origin) return res;
-    const challenge = parseChallenges(header(res.headers['www-authenticate'])).find(
-      (c) => c.scheme === 'basic' || c.scheme === 'bearer',
-    );
-    if (!challenge) return res;
-    if (challenge.scheme === 'basic') {
-      // No credentials, or they were just sent and refused: nothing better to retry with.
-      if (!this.creds || this.basic) return res;
-      this.basic = true;
-    } else {
-      this.scope = challenge.params.scope ?? this.scope;
-      await this.fetchToken(challenge.params);
-    }
-    return send();
-  }
-
-  /** A token from the realm the registry named (GET, with Basic credentials when there are some). */
-  private async fetchToken(params: Record<string, string>): Promise<void> {
-    const doing = `get a registry token for ${this.name()}`;
-    let realm: URL;
-    try {
-      realm = new URL(params.realm ?? '');
-    } catch {
-      throw new UpstreamError(`cannot ${doing}: the registry's Bearer challenge names no token realm URL`);
-    }
-    // Credentials never cross the network in clear when the registry itself is https.
-    if (!this.src.plainHttp && realm.protocol !== 'https:') {
-      throw new UpstreamError(
-        `cannot ${doing}: the token realm ${displayUrl(realm)} is not https`,
-        undefined,
-        'refused',
-      );
-    }
-    if (params.service) realm.searchParams.set('service', params.service);
-    realm.searchParams.set('scope', this.scope);
-    const res = await fetchUpstream(this.policy, {
-      url: realm.toString(),
-      what: `a registry token for ${this.name()}`,
-      maxBytes: MAX_TOKEN_BYTES,
-      headers: { accept: 'application/json' },
-      credentials: this.creds,
-      credentialsOrigin: realm.origin,
-    });
-    if (res.status === 401 || res.status === 403) {
-      const why = this.creds ? 'refused the credentials' : 'wants credentials and the repository has none';
-      throw new UpstreamError(`cannot ${doing}: the token service ${why} (${res.status})`, res.status);
-    }
-    if (res.status !== 200) {
-      throw new UpstreamError(`cannot ${doing}: the token service answered ${res.status}`, res.status);
-    }
-    const body = parseJson(res.body) as { token?: unknown; access_token?: unknown } | null;
-    const token = body?.token ?? body?.access_token;
-    if (typeof token !== 'string' || token === '') {
-      throw new UpstreamError(`cannot ${doing}: the token service's answer has no token`, res.status, 'invalid');
-    }
-    this.tokens.set(this.scope, token);
-  }
-
   /** The URL of the next page of tags from a Link header, or null. Paging stays on the registry. */
   private nextPage(res: FetchResult, doing: string): string | null {
     const link = header(res.headers.link);
@@ -310,47 +208,6 @@ export class OciClient {
       throw new UpstreamError(`cannot ${doing}: the next page is on another host`, undefined, 'invalid');
     }
     return url.toString();
-  }
-
-  /** An UpstreamError for an answer that is not the one hoped for, with the registry's own error code. */
-  private failure(res: FetchResult, doing: string): UpstreamError {
-    const detail = this.registryError(res.body);
-    const said = `${res.status}${detail ? ` ${detail}` : ''}`;
-    let why: string;
-    if (res.status === 401) {
-      why = this.creds
-        ? `the registry refused the credentials (${said})`
-        : `the registry wants credentials and the repository has none (${said})`;
-    } else if (res.status === 403) {
-      why = `access denied (${said})`;
-    } else if (res.status === 404) {
-      why = `not found (${said})`;
-    } else {
-      why = `the registry answered ${said}`;
-    }
-    return new UpstreamError(`cannot ${doing}: ${why}`, res.status);
-  }
-
-  /** "CODE: message" of the first entry of an OCI error body, short, with anything secret blanked. */
-  private registryError(body: Buffer): string {
-    const parsed = parseJson(body) as { errors?: Array<{ code?: unknown; message?: unknown }> } | null;
-    const first = Array.isArray(parsed?.errors) ? parsed.errors[0] : undefined;
-    if (!first) return '';
-    const text = [first.code, first.message].filter((x) => typeof x === 'string' && x !== '').join(': ');
-    // A hostile registry could echo what it was sent; the message may reach a log.
-    let clean = text.replace(/[^\x20-\x7e]/g, ' ').slice(0, 200);
-    for (const secret of this.secrets()) clean = clean.split(secret).join('***');
-    return clean;
-  }
-
-  private secrets(): string[] {
-    const out = [...this.tokens.values()];
-    if (this.creds) {
-      const { username, password } = this.creds;
-      out.push(Buffer.from(`${username}:${password}`).toString('base64'));
-      if (password) out.push(password);
-    }
-    return out;
   }
 }
 
@@ -375,39 +232,4 @@ function chartLayer(manifest: unknown, invalid: (why: string) => UpstreamError):
     throw invalid('the chart layer has no valid size');
   }
   return { digest, size };
-}
-
-/**
- * WWW-Authenticate challenges (RFC 9110 section 11.6.1): `Bearer realm="…",service="…"`,
- * several possibly in one header. Schemes are lowercased; parameter values unquoted.
- */
-export function parseChallenges(value: string): Challenge[] {
-  const out: Challenge[] = [];
-  const param = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*)\s*(?:,|$)/;
-  let rest = value;
-  while (rest.trim() !== '') {
-    const scheme = /^[\s,]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*/.exec(rest);
-    if (!scheme) break;
-    rest = rest.slice(scheme[0].length);
-    const challenge: Challenge = { scheme: scheme[1]!.toLowerCase(), params: {} };
-    for (let m = param.exec(rest); m; m = param.exec(rest)) {
-      const raw = m[2]!;
-      challenge.params[m[1]!.toLowerCase()] = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
-      rest = rest.slice(m[0].length);
-    }
-    out.push(challenge);
-  }
-  return out;
-}
-
-function header(value: string | string[] | undefined): string {
-  return Array.isArray(value) ? value.join(', ') : (value ?? '');
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return null;
-  }
 }
