@@ -8,8 +8,15 @@
 // PAGE_BYTES of plain text). Plain copies of the pages are kept while the index is no
 // larger than its plain limit; above it, an identity answer inflates each page as it is
 // written, and memory holds about a tenth of the index.
+//
+// Fragments compressed one by one compress worse than the text they make together (about
+// 10:1 against 13:1 on Bitnami-shaped charts, and a chart with one version about 2:1), and
+// a gzip answer's cost is mostly its bytes. So pages are packed later, off the request
+// path: a page is compressed again as one stream on the thread pool and put in place of
+// the one it was made from, if that is still held (pack()). A page a write rebuilds is
+// fragments joined again until it is packed again.
 import { promisify } from 'node:util';
-import { constants, crc32, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import { fragmentSeparator, indexFooter, indexHeader, type IndexFormat } from './fragments.js';
 import { crc32Combine } from './crc32-combine.js';
 
@@ -17,6 +24,8 @@ import { crc32Combine } from './crc32-combine.js';
 export const PAGE_BYTES = 128 * 1024;
 
 const DEFLATE = { level: 6, finishFlush: constants.Z_SYNC_FLUSH } as const;
+/** Packing is done once per page, off the request path: the best level (about 5% smaller than 6, 1.35x the time). */
+const PACK = { ...DEFLATE, level: 9 } as const;
 /** The pieces end without a final block, so inflating one stops at its end without error. */
 const INFLATE = { finishFlush: constants.Z_SYNC_FLUSH } as const;
 /** The 10-byte gzip header: deflate, no name, no time, unknown OS. */
@@ -25,6 +34,7 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
 const inflateRawAsync = promisify(inflateRaw);
+const deflateRawAsync = promisify(deflateRaw);
 
 /** Bytes kept compressed for joining: the raw deflate, and the plain bytes' length and CRC-32. */
 export interface Compressed {
@@ -82,11 +92,19 @@ export function join(items: Compressed[]): Compressed {
 }
 
 class Page extends Piece {
+  /** `packed`: compressed as one stream, not as its fragments joined. */
   constructor(
     readonly fragments: Fragment[],
     joined: Compressed,
+    readonly packed = false,
   ) {
     super(joined.gz, joined.size, joined.crc, null);
+  }
+
+  /** The same page compressed as one stream (the smaller of that and its fragments joined). */
+  async pack(): Promise<Page> {
+    const gz = await deflateRawAsync(await this.plainBytes(), PACK);
+    return new Page(this.fragments, gz.length < this.gz.length ? { gz, size: this.size, crc: this.crc } : this, true);
   }
 }
 
@@ -226,6 +244,35 @@ export class PagedIndex {
     }
     out.push(Piece.of(Buffer.from(indexFooter(this.format, generated))));
     return out;
+  }
+
+  /** Whether some pages are still their fragments joined. */
+  get unpacked(): boolean {
+    return this.pages.some((p) => !p.packed);
+  }
+
+  /**
+   * Packs the pages not yet packed, `batch` at a time on the thread pool. A page that a
+   * change rebuilt meanwhile is not replaced (its rebuilt form is packed next time).
+   * Returns how many pages were replaced.
+   */
+  async pack(batch = 8): Promise<number> {
+    let replaced = 0;
+    const todo = this.pages.filter((p) => !p.packed);
+    for (let i = 0; i < todo.length; i += batch) {
+      const slice = todo.slice(i, i + batch);
+      const packed = await Promise.all(slice.map((page) => page.pack()));
+      for (const [j, page] of packed.entries()) {
+        const k = this.pages.indexOf(slice[j]!);
+        if (k < 0) continue;
+        const old = this.pages[k]!;
+        page.plain = old.plain;
+        this.pages[k] = page;
+        this.compressedBytes += page.gz.length - old.gz.length;
+        replaced++;
+      }
+    }
+    return replaced;
   }
 
   /** Every chart name held, in order (for tests and checks). */

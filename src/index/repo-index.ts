@@ -204,9 +204,13 @@ export class IndexSnapshot {
 
 interface RepoState {
   revision: number;
+  revisedAt: Date;
   paged: PagedIndex;
   snapshot: IndexSnapshot;
 }
+
+/** How long after a refresh its pages are packed: a burst of writes is packed once. */
+const PACK_DELAY_MS = 1000;
 
 export interface IndexServiceOptions {
   format: IndexFormat;
@@ -216,12 +220,16 @@ export interface IndexServiceOptions {
   plainMaxBytes?: number;
   /** Fragment rows read at a time (tests use small batches). */
   rowBatch?: number;
+  /** Milliseconds from a refresh to packing its pages (tests use 0). */
+  packDelayMs?: number;
 }
 
 export class IndexService {
   private readonly repos: LRUCache<string, RepoState>;
   /** The refresh running for a repository, if any. */
   private readonly inFlight = new Map<string, Promise<IndexSnapshot>>();
+  /** The packing scheduled or running for a repository, if any. */
+  private readonly packing = new Map<string, Promise<void>>();
   /** Fragments rendered by this replica, per repository (observable by tests and metrics). */
   readonly rendered = new Map<string, number>();
   /** Told of every refresh: which kind of repository, how long it took, how many names it re-rendered (metrics). */
@@ -259,6 +267,11 @@ export class IndexService {
     const p = this.refresh(repo, key, at, source).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, p);
     return p;
+  }
+
+  /** Resolves when no packing is scheduled or running (tests; a clean stop). */
+  async idle(): Promise<void> {
+    while (this.packing.size > 0) await Promise.all(this.packing.values());
   }
 
   /** Drops what this replica holds for a repository (e.g. a deleted workspace). */
@@ -305,13 +318,50 @@ export class IndexService {
       paged.parts(at.revisedAt),
       previous?.snapshot.runsForNext() ?? null,
     );
-    this.repos.set(key, { revision: at.revision, paged, snapshot });
+    this.repos.set(key, { revision: at.revision, revisedAt: at.revisedAt, paged, snapshot });
+    if (paged.unpacked) this.schedulePack(key);
     this.observe?.(
       'store' in repo ? 'store' : 'workspace',
       Number(process.hrtime.bigint() - started) / 1e9,
       (this.rendered.get(key) ?? 0) - renderedBefore,
     );
     return snapshot;
+  }
+
+  /**
+   * Packs a repository's new pages a little later, on the thread pool, then serves the
+   * smaller gzip form under the same ETag: the bytes differ, what they decompress to does
+   * not. A refresh running meanwhile makes its own snapshot from the packed pages.
+   */
+  private schedulePack(key: string): void {
+    if (this.packing.has(key)) return;
+    let failed = false;
+    const job = new Promise<void>((resolve) => setTimeout(resolve, this.opts.packDelayMs ?? PACK_DELAY_MS).unref())
+      .then(async () => {
+        const paged = this.repos.peek(key)?.paged;
+        if (!paged) return;
+        const replaced = await paged.pack();
+        // The pages are shared by every snapshot of this repository; the one held now is
+        // made again from them (a refresh running now makes its own).
+        const state = this.repos.peek(key);
+        if (replaced === 0 || state?.paged !== paged || this.inFlight.has(key)) return;
+        state.snapshot = new IndexSnapshot(
+          state.snapshot.etag,
+          this.opts.format,
+          paged.parts(state.revisedAt),
+          state.snapshot.runsForNext(),
+        );
+        this.repos.set(key, state); // its size changed
+      })
+      .catch(() => {
+        failed = true; // packing only makes answers smaller: the pages stay as they are
+      })
+      .finally(() => {
+        this.packing.delete(key);
+        // Pages that writes rebuilt meanwhile are packed in turn.
+        if (!failed && this.repos.peek(key)?.paged.unpacked) this.schedulePack(key);
+      });
+    this.packing.set(key, job);
   }
 
   /** Renders stale names from their versions and stores the text for everyone else. */

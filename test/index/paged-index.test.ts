@@ -65,11 +65,16 @@ for (const format of ['yaml', 'json'] as const) {
           const remove = round === 20 || (round > 0 && next() < 0.3);
           changes.set(name, remove ? null : text(format, name, Math.floor(next() * 3000)));
         }
+        // Some rounds change pages while they are being packed (those are not replaced);
+        // others pack everything before checking, so packed pages meet later changes.
+        const packing = round % 3 === 1 ? index.pack(2) : null;
         index.apply([...changes].map(([name, plain]) => ({ name, fragment: plain ? fragment(name, plain) : null })));
         for (const [name, plain] of changes) {
           if (plain) model.set(name, plain);
           else model.delete(name);
         }
+        await packing;
+        if (round % 3 === 2) await index.pack();
         await check(t, index, model, `round ${round}`);
         modes.add(index.keepsPlain);
       }
@@ -83,6 +88,40 @@ for (const format of ['yaml', 'json'] as const) {
     });
   }
 }
+
+t.test('packed pages: a smaller gzip form of the same bytes, and a change unpacks only its page', async (t) => {
+  const next = rng(17);
+  const index = new PagedIndex('json');
+  // Entries alike across charts, as real ones are: fragments alone compress worse than pages.
+  const entry = (name: string, v: number) =>
+    `{"apiVersion":"v2","name":"${name}","version":"1.${v}.${Math.floor(next() * 9)}","digest":"${Math.floor(next() * 1e15).toString(16)}","urls":["charts/${name}-1.${v}.tgz"]}`;
+  const names = Array.from({ length: 400 }, (_, i) => `chart-${String(i).padStart(3, '0')}`);
+  const plain = (name: string) => `${JSON.stringify(name)}:[${[0, 1, 2].map((v) => entry(name, v)).join(',')}]`;
+  index.apply(names.map((name) => ({ name, fragment: fragment(name, plain(name)) })));
+  const joined = new IndexSnapshot('"p"', 'json', index.parts(generated));
+  const before = index.compressedBytes;
+  t.equal(index.unpacked, true);
+  const replaced = await index.pack(3);
+  t.equal(replaced, index.pageCount(), 'every page packed');
+  t.equal(index.unpacked, false);
+  t.ok(index.compressedBytes < before * 0.8, `compressed ${before} -> ${index.compressedBytes} bytes`);
+  const packed = new IndexSnapshot('"p"', 'json', index.parts(generated));
+  const body = await joined.body();
+  t.ok((await packed.body()).equals(body), 'the same plain bytes');
+  t.ok(gunzipSync(Buffer.concat(packed.gzipped())).equals(body), 'the gzip form decompresses to them');
+  t.ok(Buffer.concat(packed.gzipped()).length < Buffer.concat(joined.gzipped()).length, 'and is smaller');
+
+  index.apply([{ name: 'chart-200', fragment: fragment('chart-200', plain('chart-200')) }]);
+  const parts = index.parts(generated);
+  t.equal(index.unpacked, true, 'the changed page is fragments joined again');
+  t.equal(await index.pack(), 1, 'and only it is packed again');
+  const after = index.parts(generated);
+  t.equal(
+    after.filter((p) => parts.includes(p)).length,
+    after.length - 2,
+    'the others are kept (all but it and the footer)',
+  );
+});
 
 t.test('a change rebuilds only its own page', async (t) => {
   const index = new PagedIndex('yaml');

@@ -2,6 +2,7 @@
 // names are rendered (and only once across instances), and the bytes do not depend on
 // which instance or batch size produced them.
 import t from 'tap';
+import { gunzipSync } from 'node:zlib';
 import { IndexService, touchIndex, type RenderSource } from '../../src/index/repo-index.js';
 import type { IndexVersion } from '../../src/index/render.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -83,4 +84,37 @@ t.test('batches, stale names only, and nothing rendered twice', async (t) => {
     },
   );
   t.notOk('chart-00' in JSON.parse((await gone.body()).toString()).entries);
+});
+
+t.test('pages are packed after a refresh: a smaller gzip form under the same ETag', async (t) => {
+  const db = await freshDatabase(t, 'pglite');
+  await migrate(db);
+  const store = { store: true } as const;
+  const many = Array.from({ length: 300 }, (_, i) => `chart-${String(i).padStart(3, '0')}`);
+  await touchIndex(db, store, 1, many);
+  const service = new IndexService(db, { format: 'yaml', packDelayMs: 0 });
+  const joined = await service.get(store, { revision: 1, revisedAt }, source([]));
+  const joinedGzip = Buffer.concat(joined.gzipped());
+  await service.idle();
+  const packed = await service.get(store, { revision: 1, revisedAt }, source([]));
+  t.not(packed, joined, 'a new snapshot of the same revision');
+  t.equal(packed.etag, joined.etag, 'under the same ETag');
+  const packedGzip = Buffer.concat(packed.gzipped());
+  t.ok(packedGzip.length < joinedGzip.length * 0.8, `gzip form ${joinedGzip.length} -> ${packedGzip.length} bytes`);
+  t.ok(gunzipSync(packedGzip).equals(gunzipSync(joinedGzip)), 'that decompresses to the same bytes');
+  t.ok((await packed.body()).equals(await joined.body()), 'identity answers unchanged');
+
+  // A write while packing is pending: its page is packed in turn, the revision it made is served.
+  await touchIndex(db, store, 2, ['chart-150']);
+  const written = await service.get(store, { revision: 2, revisedAt }, source([], 2));
+  await service.idle();
+  const settled = await service.get(store, { revision: 2, revisedAt }, source([], 3));
+  t.equal(settled.etag, written.etag);
+  t.ok(gunzipSync(Buffer.concat(settled.gzipped())).equals(await written.body()));
+  t.match(
+    (await settled.body()).toString(),
+    / {2}chart-150:\n(?:[^\n]*\n){1,8}? +version: 1\.0\.2\n/,
+    'the write is in it',
+  );
+  t.ok(Buffer.concat(settled.gzipped()).length <= packedGzip.length + 64, 'packed again');
 });
