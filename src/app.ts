@@ -36,6 +36,10 @@ import * as contract from './http/contract.generated.js';
 type MetricsPlugin = FastifyPluginCallback<{
   endpoint: { url: string; method: 'GET'; config: { access: Access } };
   clearRegisterOnInit: boolean;
+  routeMetrics: {
+    enabled: { histogram: boolean; summary: boolean };
+    overrides: { summary: { registers: never[] } };
+  };
 }>;
 const metrics = ((metricsModule as unknown as { default?: MetricsPlugin }).default ?? metricsModule) as MetricsPlugin;
 
@@ -137,6 +141,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(metrics, {
     endpoint: { url: '/metrics', method: 'GET', config: { access: access.public } },
     clearRegisterOnInit: true,
+    // Request latency as a histogram only: Prometheus takes quantiles from it. The
+    // plugin's summary keeps sliding quantile trees per route and status, about a tenth
+    // of the server's own CPU per cached index GET (a profile of the store index at
+    // 16,000 req/s), for dashboards the histogram already serves.
+    // (The plugin makes the summary anyway: registered nowhere, it is not served empty.)
+    routeMetrics: { enabled: { histogram: true, summary: false }, overrides: { summary: { registers: [] } } },
   });
   await app.register(appMetrics);
 
