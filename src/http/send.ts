@@ -41,10 +41,7 @@ export async function sendIndex(
   }
   // The pages are written in order, never copied into one buffer (pages held compressed
   // only are inflated as they are reached); their length is known.
-  const kept = index.plainKept();
-  return reply
-    .header('Content-Length', index.length)
-    .send(kept ? allAtOnce(kept) : Readable.from(index.plain(), { objectMode: false }));
+  return reply.header('Content-Length', index.length).send(index.plain());
 }
 
 function byteLength(buffers: Buffer[]): number {

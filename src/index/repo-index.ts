@@ -11,11 +11,13 @@
 // rendered before.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { Readable } from 'node:stream';
 import type { Database, Queryable } from '../db/database.js';
 import { renderFragment, type IndexFormat } from './fragments.js';
 import {
   compress,
   gzipOf,
+  inflate,
   join,
   PagedIndex,
   type Compressed,
@@ -99,8 +101,8 @@ const RUN_PARTS = 256;
 /** A gzip form up to this size is joined into one buffer. */
 const JOIN_WHOLE_BYTES = 4 * 1024 * 1024;
 
-/** Pages inflated ahead of the one an identity answer is writing. */
-const INFLATE_AHEAD = 3;
+/** Plain bytes an identity answer makes ready ahead of the socket. */
+const PLAIN_AHEAD_BYTES = 1024 * 1024;
 
 /** Consecutive parts of a snapshot, joined. */
 interface Run extends Compressed {
@@ -158,46 +160,39 @@ export class IndexSnapshot {
     return (this.gz = pieces);
   }
 
-  /** The plain bytes when every piece keeps its plain copy (no inflating needed), else null. */
-  plainKept(): Buffer[] | null {
-    const out: Buffer[] = [];
-    for (const part of this.parts) {
-      if (!part.plain) return null;
-      out.push(part.plain);
-    }
-    return out;
-  }
-
   /** The runs a following snapshot may reuse. */
   runsForNext(): Run[] | null {
     return this.runs ?? this.previousRuns;
   }
 
   /**
-   * The plain bytes in order: kept copies as they are; pages held compressed only are
-   * inflated on the thread pool a few ahead of the one being written.
+   * The plain bytes in order, as the socket takes them: kept copies as they are; a page
+   * held compressed only is inflated when it is reached (about 0.1 ms for a page, so the
+   * event loop is never held long), and nothing inflated is kept.
    */
-  async *plain(): AsyncGenerator<Buffer> {
-    const ahead: Array<Promise<Buffer>> = [];
+  plain(): Readable {
+    const parts = this.parts;
     let next = 0;
-    const more = () => {
-      if (next >= this.parts.length) return;
-      const p = this.parts[next++]!.plainBytes();
-      p.catch(() => undefined); // awaited below; a client gone meanwhile leaves none unhandled
-      ahead.push(p);
-    };
-    for (let k = 0; k < INFLATE_AHEAD; k++) more();
-    while (ahead.length > 0) {
-      const piece = await ahead.shift()!;
-      more();
-      yield piece;
-    }
+    return new Readable({
+      highWaterMark: PLAIN_AHEAD_BYTES,
+      read() {
+        try {
+          while (next < parts.length) {
+            const part = parts[next++]!;
+            if (!this.push(part.plain ?? inflate(part))) return;
+          }
+          this.push(null);
+        } catch (err) {
+          this.destroy(err as Error);
+        }
+      },
+    });
   }
 
   /** The plain bytes in one buffer (for tests). */
   async body(): Promise<Buffer> {
     const out: Buffer[] = [];
-    for await (const piece of this.plain()) out.push(piece);
+    for await (const piece of this.plain()) out.push(piece as Buffer);
     return Buffer.concat(out);
   }
 }
