@@ -67,6 +67,13 @@ export const configSchema = {
       default: 3600,
       description: 'unreferenced blobs younger than this are never swept',
     },
+    CHARTROOM_BLOB_SWEEP_DELAY_SECONDS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 86400,
+      default: 30,
+      description: 'the first blob sweep after start waits this long',
+    },
     CHARTROOM_REQUEST_TIMEOUT_SECONDS: {
       type: 'integer',
       minimum: 1,

@@ -39,6 +39,8 @@ export interface Config {
   trustProxy: boolean;
   /** Unreferenced blobs younger than this are never swept (uploads in flight). */
   blobGraceSeconds: number;
+  /** Seconds from start to the first blob sweep (then hourly). */
+  blobSweepDelaySeconds: number;
   /** Connection and request time limits, so slow or stalled clients cannot hold sockets. */
   timeouts: Timeouts;
   /** Key material for secrets at rest (import credentials); null: no credentials can be stored. */
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadBytes: e.CHARTROOM_MAX_UPLOAD_BYTES,
     logLevel: e.LOG_LEVEL,
     blobGraceSeconds: e.CHARTROOM_BLOB_GRACE_SECONDS,
+    blobSweepDelaySeconds: e.CHARTROOM_BLOB_SWEEP_DELAY_SECONDS,
     timeouts,
     secretKey: e.CHARTROOM_SECRET_KEY ?? null,
     imports: {

@@ -279,6 +279,7 @@ for (const { label, bin } of helmBinaries()) {
             indexPlainMB: 64,
             maxUploadBytes: 104857600,
             blobGraceSeconds: 7200,
+            blobSweepDelaySeconds: 5,
             requestTimeoutSeconds: 600,
             headersTimeoutSeconds: 30,
             idleTimeoutSeconds: 90,
@@ -335,6 +336,7 @@ for (const { label, bin } of helmBinaries()) {
         indexPlainMaxBytes: 64 * 1024 * 1024,
         maxUploadBytes: 104857600,
         blobGraceSeconds: 7200,
+        blobSweepDelaySeconds: 5,
         logLevel: 'debug',
         timeouts: { requestMs: 600_000, headersMs: 30_000, idleMs: 90_000, keepAliveMs: 75_000 },
         s3: {

@@ -116,8 +116,12 @@ for (const [engine, store] of setups) {
     t.ok(acknowledged.size >= 1, `${acknowledged.size} uploads acknowledged before the kill`);
     t.ok(acknowledged.size < UPLOADS, 'the kill came in the middle of the uploads');
 
-    // Restart on the same data; the start-up sweep takes every unreferenced blob (grace 0).
-    const second = await startServer(t, { ...env, CHARTROOM_BLOB_GRACE_SECONDS: '0' });
+    // Restart on the same data; the start-up sweep (at once) takes every unreferenced blob (grace 0).
+    const second = await startServer(t, {
+      ...env,
+      CHARTROOM_BLOB_GRACE_SECONDS: '0',
+      CHARTROOM_BLOB_SWEEP_DELAY_SECONDS: '0',
+    });
     const index = (await (
       await fetch(`${second.url}/workspaces/demo/index.yaml`, { headers: { authorization: adminAuth } })
     ).json()) as { entries: Record<string, Array<{ version: string; digest: string }>> };

@@ -123,7 +123,13 @@ export async function testApp(
     consoleDir?: string;
   } = {},
 ): Promise<TestApp> {
-  const env = { ...(await storeEnv(t, opts.store ?? 'disk')), LOG_LEVEL: 'silent', ...opts.env };
+  // The first blob sweep at once (a server waits CHARTROOM_BLOB_SWEEP_DELAY_SECONDS).
+  const env = {
+    ...(await storeEnv(t, opts.store ?? 'disk')),
+    LOG_LEVEL: 'silent',
+    CHARTROOM_BLOB_SWEEP_DELAY_SECONDS: '0',
+    ...opts.env,
+  };
   const config = loadConfig(env);
   const db = opts.db ?? (await freshDatabase(t, opts.engine ?? 'pglite'));
   const lines = opts.logLines;
