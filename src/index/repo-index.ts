@@ -264,7 +264,7 @@ export class IndexService {
     return p;
   }
 
-  /** Resolves when no packing is scheduled or running (tests; a clean stop). */
+  /** Resolves when no packing is scheduled or running (tests). */
   async idle(): Promise<void> {
     while (this.packing.size > 0) await Promise.all(this.packing.values());
   }

@@ -1,6 +1,6 @@
 // The store's revision: moved in every transaction that changes what the store
 // shows, so every replica knows with one read whether its cached store index is current.
-import type { Queryable } from '../db/database.js';
+import { prepared, type Queryable } from '../db/database.js';
 
 export interface StoreRevision {
   revision: number;
@@ -16,9 +16,10 @@ export async function bumpStoreRevision(q: Queryable): Promise<number> {
   return rows[0]?.revision ?? 0;
 }
 
+// Run on every store index request: prepared once per connection on Postgres.
+const STORE_REVISION = prepared('SELECT revision, revised_at FROM store_state WHERE id = 1');
+
 export async function storeRevision(q: Queryable): Promise<StoreRevision> {
-  const rows = await q.query<{ revision: number; revised_at: Date }>(
-    'SELECT revision, revised_at FROM store_state WHERE id = 1',
-  );
+  const rows = await q.query<{ revision: number; revised_at: Date }>(STORE_REVISION);
   return { revision: rows[0]?.revision ?? 0, revisedAt: rows[0]?.revised_at ?? new Date(0) };
 }

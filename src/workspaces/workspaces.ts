@@ -1,5 +1,5 @@
 // Workspaces: the unit that owns apps and a draft repository.
-import type { Queryable } from '../db/database.js';
+import { prepared, type Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { WorkspaceRole } from '../accounts/permissions.js';
 import { DNS_LABEL_RE } from '../names.js';
@@ -44,6 +44,11 @@ export const joinWorkspace = (on: string): string => `JOIN workspaces w ON w.id 
 export const joinMembership = (userId: string): string =>
   `LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ${userId}`;
 
+// Run on every workspace request (indexes, packages): prepared once per connection on Postgres.
+const WORKSPACE_FOR_USER = prepared(
+  `SELECT ${COLUMNS}, m.role AS member_role FROM workspaces w ${joinMembership('$2')} WHERE w.name = $1`,
+);
+
 /** The workspace and the user's member role in it, in one query (every repository request needs both). */
 export async function findWorkspaceForUser(
   q: Queryable,
@@ -51,10 +56,7 @@ export async function findWorkspaceForUser(
   userId: number,
 ): Promise<{ workspace: Workspace; memberRole: WorkspaceRole | null } | null> {
   if (!WORKSPACE_NAME_RE.test(name)) return null;
-  const rows = await q.query<WorkspaceRow & { member_role: WorkspaceRole | null }>(
-    `SELECT ${COLUMNS}, m.role AS member_role FROM workspaces w ${joinMembership('$2')} WHERE w.name = $1`,
-    [name, userId],
-  );
+  const rows = await q.query<WorkspaceRow & { member_role: WorkspaceRole | null }>(WORKSPACE_FOR_USER, [name, userId]);
   return rows[0] ? { workspace: toWorkspace(rows[0]), memberRole: rows[0].member_role } : null;
 }
 
