@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { Readable } from 'node:stream';
-import type { IndexSnapshot } from '../index/repo-index.js';
+import type { IndexSnapshot } from '../index/snapshot.js';
 import { isFresh } from './conditional.js';
 
 /** The absolute base of a repository's URLs when CHARTROOM_PUBLIC_URL is set; null for relative URLs. */
@@ -37,15 +37,11 @@ export async function sendIndex(
     const gz = index.gzipped();
     reply.header('Content-Encoding', 'gzip');
     if (gz.length === 1) return reply.send(gz[0]);
-    return reply.header('Content-Length', byteLength(gz)).send(allAtOnce(gz));
+    return reply.header('Content-Length', index.gzipLength()).send(allAtOnce(gz));
   }
   // The pages are written in order, never copied into one buffer (pages held compressed
   // only are inflated as they are reached); their length is known.
   return reply.header('Content-Length', index.length).send(index.plain());
-}
-
-function byteLength(buffers: Buffer[]): number {
-  return buffers.reduce((n, b) => n + b.length, 0);
 }
 
 /** A stream of buffers already in memory, all pushed at once: the socket writes them together. */

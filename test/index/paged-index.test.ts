@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { gunzipSync } from 'node:zlib';
 import { crc32 } from 'node:zlib';
 import { compress, gzipOf, PagedIndex, PAGE_BYTES, type Fragment } from '../../src/index/paged-index.js';
-import { IndexSnapshot } from '../../src/index/repo-index.js';
+import { IndexSnapshot } from '../../src/index/snapshot.js';
 import { crc32Combine } from '../../src/index/crc32-combine.js';
 import { joinFragments, type IndexFormat } from '../../src/index/fragments.js';
 
@@ -211,6 +211,7 @@ t.test('a large gzip form stays in runs, and a write joins only its own run agai
   const first = new IndexSnapshot('"r1"', 'json', index.parts(generated), null, 16);
   const gz1 = first.gzipped();
   t.ok(gz1.length > 4, `${gz1.length} buffers`);
+  t.equal(first.gzipLength(), Buffer.concat(gz1).length, 'its length is known without joining');
   t.ok(gunzipSync(Buffer.concat(gz1)).equals(await first.body()), 'the runs decompress to the plain bytes');
 
   index.apply([{ name: 'n0600', fragment: fragment('n0600', `"n0600":["${noise(9100)}"]`) }]);

@@ -1,0 +1,118 @@
+// What one revision of an index sends (IndexService in repo-index.ts makes one per
+// revision, and again when its pages are packed): the gzip form, joined once from the
+// compressed parts in runs that later snapshots reuse where their parts are unchanged,
+// and the plain bytes, inflated page by page as the socket takes them.
+import { Readable } from 'node:stream';
+import type { IndexFormat } from './fragments.js';
+import { gzipOf, inflate, join, type Compressed, type Piece } from './paged-index.js';
+
+/** Parts joined into one buffer of the gzip form: a write re-joins only its run, a request writes few buffers. */
+const RUN_PARTS = 256;
+
+/** A gzip form up to this size is joined into one buffer. */
+const JOIN_WHOLE_BYTES = 4 * 1024 * 1024;
+
+/** Plain bytes an identity answer makes ready ahead of the socket. */
+const PLAIN_AHEAD_BYTES = 1024 * 1024;
+
+/** Consecutive parts of a snapshot, joined. */
+interface Run extends Compressed {
+  parts: Piece[];
+}
+
+function sameParts(a: Piece[], b: Piece[]): boolean {
+  return a.length === b.length && a.every((p, i) => p === b[i]);
+}
+
+/** What a request sends: the gzip form (joined once, in runs), or the plain bytes page by page. */
+export class IndexSnapshot {
+  private gz: Buffer[] | null = null;
+  /** Bytes of the gzip form, once it is made. */
+  private gzBytes = 0;
+  private runs: Run[] | null = null;
+  /** Length of the plain bytes. */
+  readonly length: number;
+
+  /**
+   * `previousRuns`: the runs of the snapshot this one replaces, reused where their parts
+   * are unchanged; `runParts`: parts per run (tests use small runs).
+   */
+  constructor(
+    readonly etag: string,
+    readonly format: IndexFormat,
+    private readonly parts: Piece[],
+    private previousRuns: Run[] | null = null,
+    private readonly runParts = RUN_PARTS,
+  ) {
+    this.length = parts.reduce((n, p) => n + p.size, 0);
+  }
+
+  /**
+   * The same bytes as one gzip stream (about a tenth of the size), in a few buffers, made
+   * once per revision by joining runs of compressed parts; runs whose parts the last
+   * write did not touch are the previous snapshot's buffers.
+   */
+  gzipped(): Buffer[] {
+    if (this.gz) return this.gz;
+    const body = this.parts.slice(0, -1);
+    const footer = this.parts[this.parts.length - 1]!; // the one part new in every revision
+    const runs: Run[] = [];
+    for (let i = 0; i * this.runParts < body.length; i++) {
+      const slice = body.slice(i * this.runParts, (i + 1) * this.runParts);
+      const old = this.previousRuns?.[i];
+      runs.push(old && sameParts(old.parts, slice) ? old : { parts: slice, ...join(slice) });
+    }
+    this.previousRuns = null;
+    const pieces = gzipOf([...runs, footer]);
+    // A small index is one buffer (the fastest answer to write), and its runs are let go
+    // (re-joining a few MB after a write is cheap); a large one stays in runs, so a write
+    // allocates one run, not the whole index again.
+    const total = pieces.reduce((n, b) => n + b.length, 0);
+    this.gzBytes = total;
+    if (total <= JOIN_WHOLE_BYTES) return (this.gz = [Buffer.concat(pieces, total)]);
+    this.runs = runs;
+    return (this.gz = pieces);
+  }
+
+  /** Length of the gzip form (made if it was not). */
+  gzipLength(): number {
+    this.gzipped();
+    return this.gzBytes;
+  }
+
+  /** The runs a following snapshot may reuse. */
+  runsForNext(): Run[] | null {
+    return this.runs ?? this.previousRuns;
+  }
+
+  /**
+   * The plain bytes in order, as the socket takes them: kept copies as they are; a page
+   * held compressed only is inflated when it is reached (about 0.1 ms for a page, so the
+   * event loop is never held long), and nothing inflated is kept.
+   */
+  plain(): Readable {
+    const parts = this.parts;
+    let next = 0;
+    return new Readable({
+      highWaterMark: PLAIN_AHEAD_BYTES,
+      read() {
+        try {
+          while (next < parts.length) {
+            const part = parts[next++]!;
+            if (!this.push(part.plain ?? inflate(part))) return;
+          }
+          this.push(null);
+        } catch (err) {
+          this.destroy(err as Error);
+        }
+      },
+    });
+  }
+
+  /** The plain bytes in one buffer (for tests). */
+  async body(): Promise<Buffer> {
+    const out: Buffer[] = [];
+    for await (const piece of this.plain()) out.push(piece as Buffer);
+    return Buffer.concat(out);
+  }
+}
