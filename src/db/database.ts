@@ -177,6 +177,9 @@ export interface DatabaseOptions {
   pgliteDir: string | null;
 }
 
+/** Postgres' type OID of bytea. */
+const BYTEA = 17;
+
 /**
  * PGlite's own default keeps 128 MB of shared buffers inside its WebAssembly heap, which
  * is resident for the life of the process. Chartroom's hot reads are answered from its
@@ -184,9 +187,6 @@ export interface DatabaseOptions {
  * cache anyway, so 16 MB of buffers costs little and saves about 125 MB
  * (docs/benchmarks.md has the figures).
  */
-/** Postgres' type OID of bytea. */
-const BYTEA = 17;
-
 const PGLITE_OPTIONS = {
   postgresqlconf: ['shared_buffers=16MB'],
   // PGlite's own bytea codec handles one byte at a time in JavaScript (a parseInt per
