@@ -256,6 +256,9 @@ t.test('the console in a hostile world', async (t) => {
     await tabTo((el) => el.tag === 'A' && el.text === 'Sign in');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    // The view settles first (its requests answered), as a person would see it: keys
+    // typed while it still redraws can land in a form that is then replaced.
+    await page.waitForLoadState('networkidle');
     await tabTo((el) => el.tag === 'INPUT' && el.label === 'Username');
     await page.keyboard.type('admin');
     await page.keyboard.press('Tab');
