@@ -116,8 +116,22 @@ for f in "${candidates[@]}"; do
   if [ $ok = 1 ]; then files+=("$f"); else skipped+=("$f (needs: $needs)"); fi
 done
 
+rm -rf .tap/test-results
 npx tap "${files[@]}"
 rc=$?
+
+# CI keeps only the end of the output: repeat every failed assertion (with its
+# diagnostics) here, so the tail names what failed.
+if [ $rc -ne 0 ] && [ -d .tap/test-results ]; then
+  echo >&2
+  echo "===================================================================== FAILURES" >&2
+  find .tap/test-results -name '*.tap' | sort | while read -r f; do
+    grep -q 'not ok' "$f" || continue
+    echo "--- ${f#.tap/test-results/}" >&2
+    awk '/not ok/ { show = 1; n = 0 } show { print; if (++n >= 40 || /^ *\.\.\.$/) show = 0 }' "$f" >&2
+  done
+  echo "=====================================================================" >&2
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo >&2
