@@ -1,6 +1,6 @@
 // The console's shell: header navigation by what the caller may do, and the route table.
 import { render } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import './styles.css';
 import { SessionProvider, useSession } from './session.tsx';
 import { useRoute, href, type Route } from './router.ts';
@@ -134,8 +134,10 @@ function App() {
   const session = useSession();
   const main = useRef<HTMLElement>(null);
   // After a navigation, move focus to the new page (keyboard and screen-reader users
-  // start at its heading, not at the link they left).
-  useEffect(() => {
+  // start at its heading, not at the link they left). A layout effect runs as the page
+  // is drawn: a plain effect runs up to a frame later, and could pull focus back from
+  // where a quick keyboard user had already moved it.
+  useLayoutEffect(() => {
     const h1 = main.current?.querySelector('h1');
     if (h1 && document.activeElement !== document.body) (h1 as HTMLElement).focus();
     window.scrollTo(0, 0);

@@ -107,7 +107,10 @@ t.test('the compiled-schema cache stays within its byte budget', async (t) => {
 });
 
 t.test('a worker job past its time limit is stopped, and the next job gets a fresh worker', async (t) => {
-  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 300, memoryMb: 512, maxQueued: 1 });
+  // 1.5 s: the quadratic job below needs many seconds, and the small job queued behind it
+  // (a fresh worker compiling its schema) keeps a margin on a busy 2-core CI machine
+  // (300 ms was named by a review as a likely flake).
+  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 1500, memoryMb: 512, maxQueued: 1 });
   t.teardown(() => pool.close());
   // uniqueItems over distinct objects compares every pair: quadratic, linear regexes or not.
   const schema = JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } });
@@ -119,7 +122,7 @@ t.test('a worker job past its time limit is stopped, and the next job gets a fre
     { code: 'unavailable', message: /1 schema checks are already waiting/ },
     'the queue is bounded',
   );
-  await t.rejects(slow, { code: 'validation-failed', message: /took longer than 300 ms and was stopped/ });
+  await t.rejects(slow, { code: 'validation-failed', message: /took longer than 1500 ms and was stopped/ });
   t.same(await queued, [{ path: 'l', message: 'must NOT have duplicate items (items ## 0 and 1 are identical)' }]);
   await t.rejects(pool.run({ op: 'chart', valuesYaml: null, schema: '{"type": "nope"}' }), {
     code: 'chart-invalid',
