@@ -19,21 +19,28 @@ async function readBlob(app: FastifyInstance, digest: string): Promise<Buffer> {
   return bytes;
 }
 
-/** Sends an index with ETag/304, and gzip when the client takes it (compressed pages are kept). */
+/**
+ * Sends an index with ETag/304, and gzip when the client takes it (compressed pages are kept).
+ * The plain body is the same bytes for a revision on every replica: a strong ETag. A gzip
+ * body is not (pages are packed a moment after a refresh, and each replica packs its own),
+ * so it carries the weak form of that tag, as nginx does for what it compresses: the
+ * same document, other bytes. If-None-Match compares weakly, so either form gets a 304.
+ */
 export async function sendIndex(
   request: FastifyRequest,
   reply: FastifyReply,
   index: IndexSnapshot,
   cacheControl: string,
 ): Promise<FastifyReply> {
+  const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
   reply
-    .header('ETag', index.etag)
+    .header('ETag', gzip ? `W/${index.etag}` : index.etag)
     .header('Cache-Control', cacheControl)
     .header('Vary', 'Accept-Encoding, Authorization');
   if (isFresh(request, index.etag)) return reply.code(304).send();
   // The path says index.yaml whatever the form: Helm names the file so, and JSON is YAML.
   reply.type(index.format === 'json' ? 'application/json' : 'application/x-yaml; charset=utf-8');
-  if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
+  if (gzip) {
     const gz = index.gzipped();
     reply.header('Content-Encoding', 'gzip');
     if (gz.length === 1) return reply.send(gz[0]);

@@ -268,6 +268,13 @@ for (const setup of setups) {
     res = await app.inject({ url: `/workspaces/${a}/index.yaml`, headers: { ...auth, 'accept-encoding': 'gzip' } });
     t.equal(res.headers['content-encoding'], 'gzip');
     t.equal((await import('node:zlib')).gunzipSync(res.rawPayload).toString(), first.body);
+    t.equal(res.headers.etag, `W/${etag}`, 'a gzip body (bytes that packing may change) has the weak tag');
+    res = await app.inject({
+      url: `/workspaces/${a}/index.yaml`,
+      headers: { ...auth, 'accept-encoding': 'gzip', 'if-none-match': `W/${etag}` },
+    });
+    t.equal(res.statusCode, 304, 'the weak tag revalidates');
+    t.equal(res.headers.etag, `W/${etag}`);
     res = await app.inject({ method: 'HEAD', url: `/workspaces/${a}/index.yaml`, headers: auth });
     t.equal(res.statusCode, 200);
     t.equal(res.headers.etag, etag);
