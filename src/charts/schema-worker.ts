@@ -32,21 +32,33 @@ function run(job: SchemaJob): SchemaReply {
   }
 }
 
-// On Linux a thread has its own nice value: lowering this one's lets a busy machine
-// run the event loop (every other request) before schema work.
-function yieldCpuToEventLoop(): void {
+/** This thread's Linux thread id, or null elsewhere. */
+function threadId(): number | null {
   try {
     const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid !== process.pid) os.setPriority(tid, 10);
+    return Number.isInteger(tid) && tid !== process.pid ? tid : null;
   } catch {
-    // Not Linux: the time limit still bounds the work.
+    return null;
+  }
+}
+
+// On Linux a thread has its own nice value: lowering this one's lets a busy machine
+// run the event loop (every other request) before schema work. The pool reads this
+// thread's CPU time by its id, so that time spent waiting for a CPU is not charged to
+// the job. Elsewhere the time limit is wall-clock time and still bounds the work.
+function yieldCpuToEventLoop(tid: number | null): void {
+  try {
+    if (tid !== null) os.setPriority(tid, 10);
+  } catch {
+    // Not permitted: the job runs at normal priority.
   }
 }
 
 const port = parentPort;
 if (port) {
-  yieldCpuToEventLoop();
+  const tid = threadId();
+  yieldCpuToEventLoop(tid);
   port.on('message', (job: SchemaJob) => port.postMessage(run(job)));
   // Loading ajv and friends takes a moment; a job's time limit starts after it.
-  port.postMessage({ ready: true });
+  port.postMessage({ ready: true, tid });
 }

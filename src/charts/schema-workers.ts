@@ -5,6 +5,14 @@
 // objects is quadratic, every pattern reads every string). A job is stopped, by
 // terminating its worker, when it runs past a time limit or its worker's heap limit;
 // a fresh worker takes the next job. Idle workers do not keep the process alive.
+//
+// The time limit counts the worker thread's own CPU time where Linux tells it
+// (/proc/self/task/<tid>/stat): the worker runs at a lower priority, so on a busy
+// machine a job can take far longer than its limit on the clock while doing little, and
+// that is no fault of the chart. Such a job gets more time, up to `maxWallFactor` times
+// the limit on the clock, and is then stopped as unavailable (503, try again) rather
+// than refused as too slow. Elsewhere the limit is wall-clock time.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +36,10 @@ export interface SchemaWorkerOptions {
   maxQueued: number;
   /** A job waiting longer than this for a worker gives up as unavailable (default 30 s). */
   maxWaitMs?: number;
+  /** A job starved of CPU is given at most this many times `timeLimitMs` on the clock (default 3). */
+  maxWallFactor?: number;
+  /** The CPU time a thread has used, in ms, or null where it cannot be read (tests replace it). */
+  threadCpuMs?: (tid: number) => number | null;
 }
 
 export const defaultSchemaWorkerOptions: SchemaWorkerOptions = {
@@ -35,7 +47,8 @@ export const defaultSchemaWorkerOptions: SchemaWorkerOptions = {
   timeLimitMs: 20_000,
   memoryMb: 512,
   maxQueued: 100,
-  // Longer than one job may run, so the job behind a runaway one still gets its turn.
+  // Longer than one job may run on a machine that is not busy, so the job behind a
+  // runaway one still gets its turn.
   maxWaitMs: 30_000,
 };
 
@@ -50,10 +63,36 @@ interface Waiting {
   queued?: NodeJS.Timeout;
 }
 
+interface Running extends Waiting {
+  timer?: NodeJS.Timeout;
+  /** When the job's time started (its worker ready), on the clock and on the thread's CPU clock. */
+  startedAt?: number;
+  cpuAtStart?: number | null;
+}
+
 interface Slot {
   worker: Worker | null;
+  /** The worker's Linux thread id, when it could tell. */
+  tid: number | null;
   ready: boolean;
-  running: (Waiting & { timer?: NodeJS.Timeout }) | null;
+  running: Running | null;
+}
+
+/** Clock ticks of /proc's CPU times: USER_HZ, 100 on every Linux architecture Node runs on. */
+const USER_HZ = 100;
+
+/** utime + stime of one of this process's threads, in ms, from /proc; null when unreadable. */
+export function procThreadCpuMs(tid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces and parentheses): state is
+    // field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : null;
+  } catch {
+    return null;
+  }
 }
 
 function seconds(ms: number): string {
@@ -78,7 +117,12 @@ export class SchemaWorkers {
   private readonly queue: Waiting[] = [];
 
   constructor(private readonly opts: SchemaWorkerOptions = defaultSchemaWorkerOptions) {
-    this.slots = Array.from({ length: Math.max(1, opts.size) }, () => ({ worker: null, ready: false, running: null }));
+    this.slots = Array.from({ length: Math.max(1, opts.size) }, () => ({
+      worker: null,
+      tid: null,
+      ready: false,
+      running: null,
+    }));
   }
 
   run(job: SchemaJob): Promise<ValuesError[]> {
@@ -128,23 +172,53 @@ export class SchemaWorkers {
     worker.postMessage(waiting.job);
   }
 
+  private cpuMs(slot: Slot): number | null {
+    return slot.tid === null ? null : (this.opts.threadCpuMs ?? procThreadCpuMs)(slot.tid);
+  }
+
   private arm(slot: Slot): void {
     const running = slot.running;
     if (!running || running.timer) return;
-    running.timer = setTimeout(
-      () => void this.stop(slot, overLimit(running.job, `took longer than ${seconds(this.opts.timeLimitMs)}`)),
-      this.opts.timeLimitMs,
-    );
+    running.startedAt = Date.now();
+    running.cpuAtStart = this.cpuMs(slot);
+    running.timer = setTimeout(() => this.check(slot, running), this.opts.timeLimitMs);
+  }
+
+  /** At the limit on the clock: stop the job if it used its time, else give it more. */
+  private check(slot: Slot, running: Running): void {
+    if (slot.running !== running) return;
+    const limit = this.opts.timeLimitMs;
+    const now = this.cpuMs(slot);
+    const start = running.cpuAtStart;
+    // CPU time comes in 10 ms ticks: a job within a tick of its limit has used it.
+    const cpuLeft = now === null || start === null || start === undefined ? 0 : limit - (now - start) - 10;
+    if (cpuLeft <= 0) {
+      void this.stop(slot, overLimit(running.job, `took longer than ${seconds(limit)}`));
+      return;
+    }
+    const wallLeft = (running.startedAt ?? 0) + limit * (this.opts.maxWallFactor ?? 3) - Date.now();
+    if (wallLeft <= 0) {
+      void this.stop(
+        slot,
+        new AppError(
+          'unavailable',
+          `the server is too busy to finish ${running.job.op === 'chart' ? 'reading values.yaml and values.schema.json' : 'checking the values'}; try again shortly`,
+        ),
+      );
+      return;
+    }
+    running.timer = setTimeout(() => this.check(slot, running), Math.max(20, Math.min(cpuLeft, wallLeft)));
   }
 
   private spawn(slot: Slot): Worker {
     const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb } });
     slot.worker = worker;
     slot.ready = false;
-    worker.on('message', (reply: SchemaReply | { ready: true }) => {
+    worker.on('message', (reply: SchemaReply | { ready: true; tid: number | null }) => {
       if (slot.worker !== worker) return;
       if ('ready' in reply) {
         slot.ready = true;
+        slot.tid = reply.tid;
         this.arm(slot);
       } else this.finish(slot, reply);
     });
@@ -180,6 +254,7 @@ export class SchemaWorkers {
   private async stop(slot: Slot, err: AppError): Promise<void> {
     const { worker, running } = slot;
     slot.worker = null;
+    slot.tid = null;
     slot.ready = false;
     slot.running = null;
     if (running) {

@@ -11,7 +11,7 @@ import {
   MAX_SCHEMA_NODES,
   MAX_SCHEMA_PATTERNS,
 } from '../../src/charts/schema-safety.js';
-import { SchemaWorkers } from '../../src/charts/schema-workers.js';
+import { procThreadCpuMs, SchemaWorkers } from '../../src/charts/schema-workers.js';
 
 function refusal(schema: unknown): AppError {
   try {
@@ -107,10 +107,11 @@ t.test('the compiled-schema cache stays within its byte budget', async (t) => {
 });
 
 t.test('a worker job past its time limit is stopped, and the next job gets a fresh worker', async (t) => {
-  // 1.5 s: the quadratic job below needs many seconds, and the small job queued behind it
-  // (a fresh worker compiling its schema) keeps a margin on a busy 2-core CI machine
-  // (300 ms was named by a review as a likely flake).
-  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 1500, memoryMb: 512, maxQueued: 1 });
+  // 1.5 s of CPU: the quadratic job below needs about 11 s, and the small job queued
+  // behind it (a fresh worker compiling its schema) keeps a margin. A busy CI machine
+  // may starve the worker (it runs at a lower priority): maxWallFactor lets it take the
+  // clock time it needs to use its CPU time, so it is stopped as over the limit.
+  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 1500, memoryMb: 512, maxQueued: 1, maxWallFactor: 100 });
   t.teardown(() => pool.close());
   // uniqueItems over distinct objects compares every pair: quadratic, linear regexes or not.
   const schema = JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } });
@@ -135,7 +136,14 @@ t.test('a worker job past its time limit is stopped, and the next job gets a fre
 });
 
 t.test('a job waiting too long for a worker gives up as unavailable', async (t) => {
-  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 5_000, memoryMb: 512, maxQueued: 5, maxWaitMs: 200 });
+  const pool = new SchemaWorkers({
+    size: 1,
+    timeLimitMs: 1_000,
+    memoryMb: 512,
+    maxQueued: 5,
+    maxWaitMs: 200,
+    maxWallFactor: 100,
+  });
   t.teardown(() => pool.close());
   const schema = JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } });
   const values = `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`;
@@ -144,5 +152,66 @@ t.test('a job waiting too long for a worker gives up as unavailable', async (t) 
     code: 'unavailable',
     message: /busy for 200 ms/,
   });
-  await t.rejects(slow, { code: 'validation-failed', message: /took longer than 5 s/ });
+  await t.rejects(slow, { code: 'validation-failed', message: /took longer than 1 s/ });
+});
+
+// A quadratic job (uniqueItems over 30,000 distinct objects): seconds of CPU.
+const slowJob = () => ({
+  op: 'check' as const,
+  schema: JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } }),
+  values: `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`,
+});
+
+t.test(
+  "the time limit counts the worker thread's CPU time, read from /proc",
+  { skip: process.platform !== 'linux' && 'per-thread CPU times are read from Linux /proc' },
+  async (t) => {
+    const seen: number[] = [];
+    const pool = new SchemaWorkers({
+      size: 1,
+      timeLimitMs: 600,
+      memoryMb: 512,
+      maxQueued: 1,
+      // However starved the worker is (CI runs other suites beside this one), it gets
+      // the clock time it needs to use 600 ms of CPU.
+      maxWallFactor: 100,
+      threadCpuMs: (tid) => {
+        const ms = procThreadCpuMs(tid);
+        if (ms !== null) seen.push(ms);
+        return ms;
+      },
+    });
+    t.teardown(() => pool.close());
+    await t.rejects(pool.run(slowJob()), { code: 'validation-failed', message: /took longer than 600 ms/ });
+    t.ok(seen.length >= 2, `the worker's CPU time was read at the start and at the limit (${seen.length} reads)`);
+    t.ok(seen.at(-1)! - seen[0]! >= 500, `the job used its time on the CPU (${seen.at(-1)! - seen[0]!} ms)`);
+    t.equal(procThreadCpuMs(2 ** 30), null, 'no such thread: unknown, not zero');
+  },
+);
+
+t.test('a job starved of CPU is not blamed: more time, then unavailable', async (t) => {
+  // A CPU clock that never moves: the worker waits for a CPU the whole time, as on a
+  // machine busy with other work.
+  const pool = new SchemaWorkers({
+    size: 1,
+    timeLimitMs: 300,
+    memoryMb: 512,
+    maxQueued: 1,
+    maxWallFactor: 3,
+    threadCpuMs: () => 1_000,
+  });
+  t.teardown(() => pool.close());
+  const started = Date.now();
+  await t.rejects(pool.run(slowJob()), { code: 'unavailable', message: /too busy .*try again/ });
+  const took = Date.now() - started;
+  t.ok(took >= 850, `given three times its limit on the clock before giving up (${took} ms)`);
+  t.same(await pool.run({ op: 'check', schema: '{"type": "object"}', values: 'a: 1\n' }), [], 'the next job runs');
+});
+
+t.test('where the CPU time cannot be read, the limit is time on the clock', async (t) => {
+  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 300, memoryMb: 512, maxQueued: 1, threadCpuMs: () => null });
+  t.teardown(() => pool.close());
+  const started = Date.now();
+  await t.rejects(pool.run(slowJob()), { code: 'validation-failed', message: /took longer than 300 ms/ });
+  t.ok(Date.now() - started < 5_000, 'stopped at its limit, not given more');
 });
