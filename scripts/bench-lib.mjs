@@ -16,6 +16,20 @@ import path from 'node:path';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** A number with `digits` decimals, or n/a when it is not one. */
+export const f = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+/** Rows of cells as an aligned text table: the first row is the header, the first column left-aligned. */
+export function textTable(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows
+    .map((r, ri) => {
+      const line = r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {

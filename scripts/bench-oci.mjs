@@ -36,7 +36,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
-import { benchKit, cpuSecondsOf, freePort, memoryOf } from './bench-lib.mjs';
+import { benchKit, cpuSecondsOf, f, freePort, memoryOf, textTable } from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverScript = path.join(root, 'dist/src/server.js');
@@ -556,18 +556,6 @@ async function benchServer(server, withHelm) {
 
 // ---------------------------------------------------------------- report
 
-const f = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
-
-function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows
-    .map((r, ri) => {
-      const line = r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-    })
-    .join('\n');
-}
-
 function report(results, versions, helm) {
   const reference = results[results.length - 1]; // docker-registry
   const ours = results.slice(0, -1);
@@ -634,7 +622,7 @@ function report(results, versions, helm) {
       : `helm: ${helmBin}, ${helm.version}; \`helm version\` alone takes ${f(helm.startMs, 0)} ms (median of 5)`,
   );
   console.log('');
-  console.log(table(rows));
+  console.log(textTable(rows));
 }
 
 // ---------------------------------------------------------------- main

@@ -52,7 +52,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +59,7 @@ import zlib from 'node:zlib';
 import yaml from 'js-yaml';
 import pg from 'pg';
 import { chartSet as chartSetIn, extraCharts } from './bench-charts.mjs';
+import { freePort, textTable } from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // BENCH_SERVER_SCRIPT runs another build (e.g. an older commit's) against the same set.
@@ -143,16 +143,6 @@ function latencySummary(samplesMs) {
     max: s.at(-1),
     raw,
   };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 function isExecutable(file) {
@@ -1005,16 +995,6 @@ function ratioText(a, b) {
   if (Array.isArray(a) && Array.isArray(b)) return a.map((x, k) => ratio(x, b[k])).join(' / ');
   if (Array.isArray(a) || Array.isArray(b)) return '—';
   return ratio(a, b);
-}
-
-function textTable(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows
-    .map((r, ri) => {
-      const line = r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-    })
-    .join('\n');
 }
 
 /** What a reader must not miss: failures, partial populations, skipped servers. */

@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
-import { benchKit, cpuSecondsOf, freePort, memoryOf } from './bench-lib.mjs';
+import { benchKit, cpuSecondsOf, f, freePort, memoryOf, textTable } from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverScript = path.join(root, 'dist/src/server.js');
@@ -352,18 +352,6 @@ async function benchServer(server) {
 
 // ---------------------------------------------------------------- report
 
-const f = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
-
-function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows
-    .map((r, ri) => {
-      const line = r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-    })
-    .join('\n');
-}
-
 function report(results, versions) {
   const [a, b] = results;
   const loadRows = (label, key, unitNote = '') => {
@@ -445,7 +433,7 @@ function report(results, versions) {
     `charts: ${corpus.length} corpus + ${synthetic.length} synthetic (${SYNTH_NAMES} names x ${SYNTH_VERSIONS} versions), then ${lateCharts.length} more for the after-write rows`,
   );
   console.log('');
-  console.log(table(rows));
+  console.log(textTable(rows));
 }
 
 // ---------------------------------------------------------------- main
