@@ -189,9 +189,10 @@ export class SchemaWorkers {
     if (slot.running !== running) return;
     const limit = this.opts.timeLimitMs;
     const now = this.cpuMs(slot);
-    const start = running.cpuAtStart;
-    // CPU time comes in 10 ms ticks: a job within a tick of its limit has used it.
-    const cpuLeft = now === null || start === null || start === undefined ? 0 : limit - (now - start) - 10;
+    const start = running.cpuAtStart ?? null;
+    // Unknown CPU time: the clock's limit stands. CPU time comes in 10 ms ticks, so a job
+    // within a tick of its limit has used it.
+    const cpuLeft = now === null || start === null ? 0 : limit - (now - start) - 10;
     if (cpuLeft <= 0) {
       void this.stop(slot, overLimit(running.job, `took longer than ${seconds(limit)}`));
       return;

@@ -2,7 +2,7 @@
 // patterns run on RE2 (linear time), patterns RE2 cannot run are refused at upload,
 // schemas over the size limits are refused, compiled schemas are cached within a byte
 // budget, and schema work runs on worker threads with a time limit.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { AppError } from '../../src/errors.js';
 import { compiledSchemas, compileValuesSchema, COMPILED_CACHE_BYTES } from '../../src/charts/values.js';
 import {
@@ -11,7 +11,7 @@ import {
   MAX_SCHEMA_NODES,
   MAX_SCHEMA_PATTERNS,
 } from '../../src/charts/schema-safety.js';
-import { procThreadCpuMs, SchemaWorkers } from '../../src/charts/schema-workers.js';
+import { procThreadCpuMs, SchemaWorkers, type SchemaWorkerOptions } from '../../src/charts/schema-workers.js';
 
 function refusal(schema: unknown): AppError {
   try {
@@ -106,17 +106,29 @@ t.test('the compiled-schema cache stays within its byte budget', async (t) => {
   t.equal(compileValuesSchema(last), compileValuesSchema(last), 'the most recent one is served from the cache');
 });
 
+// A quadratic job: uniqueItems over 30,000 distinct objects compares every pair, linear
+// regexes or not (about 11 s of CPU here).
+const slowJob = () => ({
+  op: 'check' as const,
+  schema: JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } }),
+  values: `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`,
+});
+
+/** One worker and a one-job queue unless told otherwise; closed at the end of the test. */
+function onePool(t: Test, opts: Partial<SchemaWorkerOptions> & { timeLimitMs: number }): SchemaWorkers {
+  const pool = new SchemaWorkers({ size: 1, memoryMb: 512, maxQueued: 1, ...opts });
+  t.teardown(() => pool.close());
+  return pool;
+}
+
 t.test('a worker job past its time limit is stopped, and the next job gets a fresh worker', async (t) => {
   // 1.5 s of CPU: the quadratic job below needs about 11 s, and the small job queued
   // behind it (a fresh worker compiling its schema) keeps a margin. A busy CI machine
   // may starve the worker (it runs at a lower priority): maxWallFactor lets it take the
   // clock time it needs to use its CPU time, so it is stopped as over the limit.
-  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 1500, memoryMb: 512, maxQueued: 1, maxWallFactor: 100 });
-  t.teardown(() => pool.close());
-  // uniqueItems over distinct objects compares every pair: quadratic, linear regexes or not.
-  const schema = JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } });
-  const values = `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`;
-  const slow = pool.run({ op: 'check', schema, values });
+  const pool = onePool(t, { timeLimitMs: 1500, maxWallFactor: 100 });
+  const { schema } = slowJob();
+  const slow = pool.run(slowJob());
   const queued = pool.run({ op: 'check', schema, values: 'l: [{a: 1}, {a: 1}]\n' });
   await t.rejects(
     pool.run({ op: 'chart', valuesYaml: null, schema }),
@@ -136,18 +148,9 @@ t.test('a worker job past its time limit is stopped, and the next job gets a fre
 });
 
 t.test('a job waiting too long for a worker gives up as unavailable', async (t) => {
-  const pool = new SchemaWorkers({
-    size: 1,
-    timeLimitMs: 1_000,
-    memoryMb: 512,
-    maxQueued: 5,
-    maxWaitMs: 200,
-    maxWallFactor: 100,
-  });
-  t.teardown(() => pool.close());
-  const schema = JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } });
-  const values = `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`;
-  const slow = pool.run({ op: 'check', schema, values });
+  const pool = onePool(t, { timeLimitMs: 1_000, maxQueued: 5, maxWaitMs: 200, maxWallFactor: 100 });
+  const { schema } = slowJob();
+  const slow = pool.run(slowJob());
   await t.rejects(pool.run({ op: 'check', schema, values: 'l: []\n' }), {
     code: 'unavailable',
     message: /busy for 200 ms/,
@@ -155,23 +158,13 @@ t.test('a job waiting too long for a worker gives up as unavailable', async (t) 
   await t.rejects(slow, { code: 'validation-failed', message: /took longer than 1 s/ });
 });
 
-// A quadratic job (uniqueItems over 30,000 distinct objects): seconds of CPU.
-const slowJob = () => ({
-  op: 'check' as const,
-  schema: JSON.stringify({ type: 'object', properties: { l: { type: 'array', uniqueItems: true } } }),
-  values: `l:\n${Array.from({ length: 30_000 }, (_, i) => `  - {a: ${i}}\n`).join('')}`,
-});
-
 t.test(
   "the time limit counts the worker thread's CPU time, read from /proc",
   { skip: process.platform !== 'linux' && 'per-thread CPU times are read from Linux /proc' },
   async (t) => {
     const seen: number[] = [];
-    const pool = new SchemaWorkers({
-      size: 1,
+    const pool = onePool(t, {
       timeLimitMs: 600,
-      memoryMb: 512,
-      maxQueued: 1,
       // However starved the worker is (CI runs other suites beside this one), it gets
       // the clock time it needs to use 600 ms of CPU.
       maxWallFactor: 100,
@@ -181,7 +174,6 @@ t.test(
         return ms;
       },
     });
-    t.teardown(() => pool.close());
     await t.rejects(pool.run(slowJob()), { code: 'validation-failed', message: /took longer than 600 ms/ });
     t.ok(seen.length >= 2, `the worker's CPU time was read at the start and at the limit (${seen.length} reads)`);
     t.ok(seen.at(-1)! - seen[0]! >= 500, `the job used its time on the CPU (${seen.at(-1)! - seen[0]!} ms)`);
@@ -192,15 +184,7 @@ t.test(
 t.test('a job starved of CPU is not blamed: more time, then unavailable', async (t) => {
   // A CPU clock that never moves: the worker waits for a CPU the whole time, as on a
   // machine busy with other work.
-  const pool = new SchemaWorkers({
-    size: 1,
-    timeLimitMs: 300,
-    memoryMb: 512,
-    maxQueued: 1,
-    maxWallFactor: 3,
-    threadCpuMs: () => 1_000,
-  });
-  t.teardown(() => pool.close());
+  const pool = onePool(t, { timeLimitMs: 300, maxWallFactor: 3, threadCpuMs: () => 1_000 });
   const started = Date.now();
   await t.rejects(pool.run(slowJob()), { code: 'unavailable', message: /too busy .*try again/ });
   const took = Date.now() - started;
@@ -209,8 +193,7 @@ t.test('a job starved of CPU is not blamed: more time, then unavailable', async 
 });
 
 t.test('where the CPU time cannot be read, the limit is time on the clock', async (t) => {
-  const pool = new SchemaWorkers({ size: 1, timeLimitMs: 300, memoryMb: 512, maxQueued: 1, threadCpuMs: () => null });
-  t.teardown(() => pool.close());
+  const pool = onePool(t, { timeLimitMs: 300, threadCpuMs: () => null });
   const started = Date.now();
   await t.rejects(pool.run(slowJob()), { code: 'validation-failed', message: /took longer than 300 ms/ });
   t.ok(Date.now() - started < 5_000, 'stopped at its limit, not given more');
