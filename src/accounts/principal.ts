@@ -78,7 +78,7 @@ const USER_BY_ID = prepared(userWithLimits('u.id = $1'));
 // milliseconds on purpose, so a successful check is remembered for a short while
 // (least recently used entries go first when full). The key holds the stored hash,
 // so a changed password misses the cache at once; the user row (disabled flag, role)
-// is still read on every request.
+// is read again whenever the credential tables change (Database.cachedCredentials).
 const verified = new LRUCache<string, true>({ max: 10_000, ttl: 5 * 60 * 1000 });
 const verifiedKey = (storedHash: string, secret: string): string =>
   createHash('sha256').update(storedHash).update('\0').update(secret).digest('hex');
@@ -124,8 +124,8 @@ export function toPrincipal(user: UserAuthRow, via: Principal['via'], expiresAt:
   };
 }
 
-/** What the database holds for one sign-in attempt: read once (and memoised on the
- * embedded engine, see src/plugins/auth.ts), then judged by checkCredentials. */
+/** What the database holds for one sign-in attempt: read once (and memoised until the
+ * credential tables change, see src/plugins/auth.ts), then judged by checkCredentials. */
 export interface StoredCredentials {
   /** The user the credentials name (by username, or as a token's owner); null when none. */
   user: UserAuthRow | null;

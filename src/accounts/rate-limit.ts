@@ -14,8 +14,9 @@
 //
 // Checking is the hot path (Helm sends Basic credentials on every request), so it
 // costs no round trip of its own on a sign-in: `blockedUntilOf` rides along with the
-// user lookup in src/accounts/principal.ts, and the embedded engine memoises that
-// read until the next write (a failure recorded is a write, so the memo is never stale).
+// user lookup in src/accounts/principal.ts, and that read is memoised until the
+// credential tables change (Database.cachedCredentials; a failure recorded is such a
+// change, so the memo is not kept past it).
 // What is read is when a limit lifts, not whether it holds now; the clock is compared
 // in JS, so a memoised blocked_until stays right as time passes.
 import { createHash } from 'node:crypto';

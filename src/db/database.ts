@@ -2,11 +2,22 @@
 // Everything above this file speaks plain SQL through it and never knows which engine runs.
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isUnreachable, whenUnreachable } from '../unavailable.js';
+import {
+  COUNT_TRIGGERS,
+  CREDENTIALS_CHANNEL,
+  CredentialMemo,
+  NO_TRIGGERS,
+  postgresSubscribe,
+  READ_ONLY,
+  ReadMemo,
+  TRIGGER_NAMES,
+} from './memo.js';
+
+export { CREDENTIALS_MEMO_TTL_MS } from './memo.js';
 
 const DATABASE = 'the database';
 
@@ -22,9 +33,21 @@ export interface Database extends Queryable {
   /**
    * Memoises a read until the next write. Only the embedded engine caches: PGlite
    * lives in this one process, so every write passes through here and the cache can
-   * never be stale. On Postgres other replicas write too, so `load` always runs.
+   * never be stale. On Postgres other replicas write too, so `load` always runs: this
+   * is the one for reads that must show another replica's write at once (index
+   * revisions: read-your-writes).
    */
   cached<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /**
+   * Memoises a read of the credential tables (users, roles, access_tokens,
+   * sign_in_failures) until one of them changes. On the embedded engine, as `cached`.
+   * On Postgres, every statement that writes one of them notifies every replica
+   * (triggers, sql/010_credentials_notify.sql) and a write through this replica forgets
+   * at once, so a memo lags a change made elsewhere by the time its notification takes
+   * (about a millisecond), and never by more than CREDENTIALS_MEMO_TTL_MS. While no
+   * connection listens, nothing is memoised.
+   */
+  cachedCredentials<T>(key: string, load: () => Promise<T>): Promise<T>;
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -56,27 +79,37 @@ function pgQuery(sql: string, params: unknown[]): pg.QueryConfig {
 
 class PostgresDatabase implements Database {
   readonly engine = 'postgres' as const;
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly credentials: CredentialMemo;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    connectionString: string,
+  ) {
+    this.credentials = new CredentialMemo(postgresSubscribe(connectionString));
+  }
 
   // Every call maps an outage (refused connection, a server restarting, a connection
-  // lost mid-query) to a 503: src/unavailable.ts.
+  // lost mid-query) to a 503: src/unavailable.ts. A write made here that names a
+  // credential table forgets their memo at once (its notification comes a moment later).
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return whenUnreachable(DATABASE, async () => (await this.pool.query(pgQuery(sql, params))).rows as T[]);
+    const run = () => whenUnreachable(DATABASE, async () => (await this.pool.query(pgQuery(sql, params))).rows as T[]);
+    return READ_ONLY.test(sql) ? run() : this.credentials.write(sql, run);
   }
 
   async exec(sql: string): Promise<void> {
-    await whenUnreachable(DATABASE, () => this.pool.query(sql));
+    await this.credentials.write(null, () => whenUnreachable(DATABASE, () => this.pool.query(sql)));
   }
 
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     const client = await whenUnreachable(DATABASE, () => this.pool.connect());
-    const q: Queryable = {
+    const plain: Queryable = {
       query: <R>(sql: string, params: unknown[] = []) =>
         whenUnreachable(DATABASE, async () => (await client.query(pgQuery(sql, params))).rows as R[]),
       exec: async (sql: string) => {
         await whenUnreachable(DATABASE, () => client.query(sql));
       },
     };
+    const { q, done } = this.credentials.inTransaction(plain);
     let broken: Error | undefined;
     try {
       await q.query('BEGIN');
@@ -90,6 +123,7 @@ class PostgresDatabase implements Database {
       });
       throw err;
     } finally {
+      done();
       client.release(broken);
     }
   }
@@ -98,49 +132,53 @@ class PostgresDatabase implements Database {
     return load();
   }
 
+  cachedCredentials<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.credentials.get(key, load);
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
 
   async close(): Promise<void> {
+    await this.credentials.close();
     await this.pool.end();
   }
 }
 
-const READ_ONLY = /^\s*SELECT\b/i;
-const MAX_CACHED = 10_000;
-
 class PgliteDatabase implements Database {
   readonly engine = 'pglite' as const;
-  /** Moves on every write (before and after it), which empties the read cache. */
-  private generation = 0;
-  /** Bounded by count: the least recently read entry goes first. */
-  private readonly memo = new LRUCache<string, { generation: number; value: unknown }>({ max: MAX_CACHED });
+  /** Every write passes through here, so nothing memoised can be stale. */
+  private readonly memo = new ReadMemo();
+  /** Kept across writes to other tables (an upload does not make its uploader read again).
+   * PGlite hands a notification to its listeners before the write that made it returns. */
+  private readonly credentials: CredentialMemo;
 
-  constructor(private readonly db: PGlite) {}
-
-  private async write<T>(run: () => Promise<T>): Promise<T> {
-    this.generation++;
-    try {
-      return await run();
-    } finally {
-      this.generation++;
-    }
+  constructor(private readonly db: PGlite) {
+    this.credentials = new CredentialMemo(async (changed) => {
+      const end = await db.listen(CREDENTIALS_CHANNEL, changed);
+      const [row] = await this.query<{ n: number }>(COUNT_TRIGGERS, [TRIGGER_NAMES]);
+      if (row?.n !== TRIGGER_NAMES.length) {
+        await end();
+        throw new Error(NO_TRIGGERS);
+      }
+      return end;
+    });
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const run = async () => (await this.db.query<T>(sql, params)).rows;
-    return READ_ONLY.test(sql) ? run() : this.write(run);
+    return READ_ONLY.test(sql) ? run() : this.memo.around(run);
   }
 
   async exec(sql: string): Promise<void> {
-    await this.write(() => this.db.exec(sql));
+    await this.memo.around(() => this.db.exec(sql));
   }
 
   // PGlite has one connection; its transaction() holds it exclusively, so concurrent
   // transactions are serialised, which is what row locks would give us on Postgres.
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.write(() =>
+    return this.memo.around(() =>
       this.db.transaction(async (t) =>
         fn({
           query: async <R>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params)).rows,
@@ -152,13 +190,12 @@ class PgliteDatabase implements Database {
     );
   }
 
-  async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = this.memo.get(key);
-    if (hit && hit.generation === this.generation) return hit.value as T;
-    const generation = this.generation; // a write during load makes this entry stale at once
-    const value = await load();
-    this.memo.set(key, { generation, value });
-    return value;
+  cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.memo.get(key, load);
+  }
+
+  cachedCredentials<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.credentials.get(key, load);
   }
 
   async ping(): Promise<void> {
@@ -166,6 +203,7 @@ class PgliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    await this.credentials.close();
     await this.db.close();
   }
 }
@@ -206,7 +244,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const pool = new pg.Pool({ connectionString: opts.url, max: 10, connectionTimeoutMillis: 5_000, keepAlive: true });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => undefined);
-    const db = new PostgresDatabase(pool);
+    const db = new PostgresDatabase(pool, opts.url);
     await db.ping();
     return db;
   }

@@ -70,14 +70,15 @@ export default fp<AuthOptions>(
     /** The principal for credentials, or 401 / 429; one read of the user and the limits. */
     const authenticate = async (request: FastifyRequest, reply: FastifyReply, creds: Credentials) => {
       // One read gives the user (or token) and the attempt's limits. Memoised until the
-      // next write on the embedded engine (see Database.cached): every failure recorded
-      // is a write, so a memoised limit is never stale, and the time it lifts is compared
-      // with the clock here. The limits depend on the address, so it is part of the key;
+      // credential tables change (Database.cachedCredentials; on Postgres, a change made
+      // through another replica arrives as a notification): every failure recorded is
+      // such a change, so a memoised limit is not kept past it, and the time it lifts is
+      // compared with the clock here. The limits depend on the address, so it is part of the key;
       // the key is a digest, so no secret is kept in memory as a map key.
       const key = `auth:${createHash('sha256')
         .update(`${creds.scheme}\0${creds.username ?? ''}\0${creds.secret}\0${request.ip}`)
         .digest('hex')}`;
-      const stored = await app.db.cached(key, () =>
+      const stored = await app.db.cachedCredentials(key, () =>
         findCredentials(app.db, creds, limiter.keys(creds.username, request.ip)),
       );
       // Refused before the secret is checked: the right password waits too (a limit that

@@ -4,7 +4,7 @@
 // review queue), and what other modules ask of an app's versions (fragments such as
 // activeVersionExists('a'), and counts). Everything else that shows a version derives
 // from AppVersion. Other tables are joined through their owners' fragments.
-import type { Queryable } from '../db/database.js';
+import { prepared, type Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { ChartMetadata } from '../charts/ingest.js';
 import type { VersionState } from '../lifecycle/state-machine.js';
@@ -163,6 +163,25 @@ export interface VersionInApp extends AppVersion {
 }
 
 export type VersionKey = { id: number } | { workspaceId: number; app: string; version: string };
+
+// Run on every upload (its early conflict check): prepared once per connection on Postgres.
+const VERSION_STATE = prepared(
+  `SELECT v.id, v.state FROM app_versions v ${joinApp('v.app_id')}
+    WHERE a.workspace_id = $1 AND a.name = $2 AND v.version = $3`,
+);
+
+/** Whether a version exists, and its state: what an upload checks before writing anything. */
+export async function findVersionState(
+  q: Queryable,
+  key: { workspaceId: number; app: string; version: string },
+): Promise<{ id: number; state: VersionState } | null> {
+  const rows = await q.query<{ id: number; state: VersionState }>(VERSION_STATE, [
+    key.workspaceId,
+    key.app,
+    key.version,
+  ]);
+  return rows[0] ?? null;
+}
 
 /**
  * Reads one version. With `forUpdate` (inside a transaction) it locks the version

@@ -24,6 +24,7 @@ import { appInfoFromChart } from '../apps/app-info.js';
 import { ensureApp, joinApp } from '../apps/apps.js';
 import {
   findVersion,
+  findVersionState,
   inWorkspaceIndex,
   toVersion,
   VERSION_COLUMNS,
@@ -84,7 +85,7 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
   }
 
   // Cheap early answer for the common conflict, before any blob is written.
-  const existing = await findVersion(db, { workspaceId: input.workspaceId, app: name, version });
+  const existing = await findVersionState(db, { workspaceId: input.workspaceId, app: name, version });
   if (existing) await checkReplaceable(db, existing, input.force, name, version);
   else if (input.replaceOnly) {
     throw new AppError('not-found', `version ${version} of app ${JSON.stringify(name)} not found`);
