@@ -83,11 +83,7 @@ t.test(
         loads++;
         return roleOf(db);
       });
-    await until('memoising', 2_000, async () => {
-      const n = loads;
-      await read();
-      return loads === n;
-    });
+    await untilMemoised('memoising', 2_000, read, () => loads);
     t.equal(await read(), 'platform-regular', 'the user is read');
     let n = loads;
     await db.query("INSERT INTO workspaces (name) VALUES ('elsewhere')");
@@ -122,6 +118,15 @@ async function until(what: string, ms: number, probe: () => Promise<boolean>): P
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
     await sleep(10);
   }
+}
+
+/** Until a read is served from the memo (`loads` does not move): the subscription is up. */
+function untilMemoised(what: string, ms: number, read: () => Promise<unknown>, loads: () => number): Promise<void> {
+  return until(what, ms, async () => {
+    const n = loads();
+    await read();
+    return loads() === n;
+  });
 }
 
 async function roleOf(q: Queryable): Promise<string | undefined> {
@@ -160,11 +165,7 @@ t.test('postgres: credential reads are memoised until a notification says they c
   await migrate(b);
   await b.query("INSERT INTO users (username, password_hash, platform_role) VALUES ('alice', 'x', 'platform-regular')");
   // The listener connects on use, no sooner than its back-off (1 s after the failed check).
-  await until('memoising', 5_000, async () => {
-    const n = loads;
-    await read();
-    return loads === n;
-  });
+  await untilMemoised('memoising', 5_000, read, () => loads);
   t.equal(await read(), 'platform-regular', 'A reads the user');
   let n = loads;
   for (let i = 0; i < 5; i++) await read();
@@ -211,11 +212,7 @@ t.test('postgres: credential reads are memoised until a notification says they c
   });
   await byHand.query("UPDATE users SET platform_role = 'platform-regular' WHERE username = 'alice'");
   t.equal(await read(), 'platform-regular', 'while no connection listens, a change elsewhere is seen at once');
-  await until('listening again', 5_000, async () => {
-    const m = loads;
-    await read();
-    return loads === m;
-  });
+  await untilMemoised('listening again', 5_000, read, () => loads);
   await b.query("UPDATE users SET platform_role = 'platform-admin' WHERE username = 'alice'");
   await until('notified again after reconnecting', 1_000, async () => (await read()) === 'platform-admin');
 });
