@@ -16,6 +16,7 @@ import {
   ReadMemo,
   TRIGGER_NAMES,
 } from './memo.js';
+import { PgliteSession } from './pglite-session.js';
 
 export { CREDENTIALS_MEMO_TTL_MS } from './memo.js';
 
@@ -153,10 +154,12 @@ class PgliteDatabase implements Database {
   /** Kept across writes to other tables (an upload does not make its uploader read again).
    * PGlite hands a notification to its listeners before the write that made it returns. */
   private readonly credentials: CredentialMemo;
+  private readonly session: PgliteSession;
 
   constructor(private readonly db: PGlite) {
+    this.session = new PgliteSession(db);
     this.credentials = new CredentialMemo(async (changed) => {
-      const end = await db.listen(CREDENTIALS_CHANNEL, changed);
+      const end = await this.session.listen(CREDENTIALS_CHANNEL, changed);
       const [row] = await this.query<{ n: number }>(COUNT_TRIGGERS, [TRIGGER_NAMES]);
       if (row?.n !== TRIGGER_NAMES.length) {
         await end();
@@ -167,27 +170,18 @@ class PgliteDatabase implements Database {
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const run = async () => (await this.db.query<T>(sql, params)).rows;
+    const run = () => this.session.query<T>(sql, params);
     return READ_ONLY.test(sql) ? run() : this.memo.around(run);
   }
 
   async exec(sql: string): Promise<void> {
-    await this.memo.around(() => this.db.exec(sql));
+    await this.memo.around(() => this.session.exec(sql));
   }
 
-  // PGlite has one connection; its transaction() holds it exclusively, so concurrent
+  // PGlite has one connection, which a transaction holds to itself: concurrent
   // transactions are serialised, which is what row locks would give us on Postgres.
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.memo.around(() =>
-      this.db.transaction(async (t) =>
-        fn({
-          query: async <R>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params)).rows,
-          exec: async (sql: string) => {
-            await t.exec(sql);
-          },
-        }),
-      ),
-    );
+    return this.memo.around(() => this.session.transaction(fn));
   }
 
   cached<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -199,12 +193,12 @@ class PgliteDatabase implements Database {
   }
 
   async ping(): Promise<void> {
-    await this.db.query('SELECT 1');
+    await this.session.query('SELECT 1');
   }
 
   async close(): Promise<void> {
     await this.credentials.close();
-    await this.db.close();
+    await this.session.exclusive(() => this.db.close()); // after every call under way
   }
 }
 

@@ -21,8 +21,6 @@ function rssOf(pid: number): number {
   return Number(kb) * 1024;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
 t.test(`soak: ${SECONDS} s of mixed traffic`, { timeout: (SECONDS + 120) * 1000 }, async (t) => {
   const server = await startServer(t, {
     CHARTROOM_DATA_DIR: await tempDir(t),
@@ -172,15 +170,17 @@ t.test(`soak: ${SECONDS} s of mixed traffic`, { timeout: (SECONDS + 120) * 1000 
     .filter((l) => /"level":(50|60)/.test(l));
   t.same(errors, [], 'no error in the log');
 
-  const warm = median(
-    samples.filter((s) => s.at >= WARMUP_SECONDS - 3 && s.at <= WARMUP_SECONDS + 3).map((s) => s.rss),
-  );
-  const end = median(samples.slice(-5).map((s) => s.rss));
+  // The floor of each window, not its middle: garbage not yet collected comes and goes
+  // (under load V8 collects late; one run went 825 -> 939 -> 570 MB), while a leak raises
+  // the floor.
+  const floor = (xs: number[]) => Math.min(...xs);
+  const warm = floor(samples.filter((s) => s.at >= WARMUP_SECONDS && s.at <= WARMUP_SECONDS + 10).map((s) => s.rss));
+  const end = floor(samples.slice(-10).map((s) => s.rss));
   const growth = (end - warm) / warm;
   // The goal is < 10% growth, judged by the 10-minute soak (npm run bench:soak: +2.6%, no
   // trend; docs/benchmarks.md). In one minute on a CI machine running other suites beside
-  // it, V8's heap is still settling (one such run went 481 -> 555 MB, where the long run
-  // stays flat), so the short run only catches a gross leak.
+  // it, V8's heap is still settling (runs of the same build beside another soak went +14%
+  // and +21%, where the long run stays flat), so the short run only catches a gross leak.
   const limit = SECONDS >= 300 ? 0.1 : 0.25;
   t.ok(
     growth < limit,

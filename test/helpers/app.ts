@@ -15,7 +15,7 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { ensureAdmin } from '../../src/accounts/bootstrap.js';
 import { need, type Engine, type Store } from './env.js';
 
-interface Teardown {
+export interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
