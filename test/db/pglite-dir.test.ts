@@ -15,5 +15,7 @@ t.test('a data directory survives close and open', async (t) => {
   t.same(await again.query('SELECT v FROM kept'), [{ v: 'hello' }]);
   const [setting] = await again.query<{ shared_buffers: string }>('SHOW shared_buffers');
   t.equal(setting?.shared_buffers, '16MB', 'the trimmed buffer setting is in effect');
+  const [plans] = await again.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+  t.equal(plans?.plan_cache_mode, 'force_custom_plan', 'prepared statements are planned for their values');
   await again.close();
 });
