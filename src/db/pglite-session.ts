@@ -8,6 +8,7 @@
 // database.ts installs), and a call holds the session to itself, as PGlite's mutexes do,
 // so the rows and errors callers see are PGlite's.
 import { PGlite, parse, protocol, type messages } from '@electric-sql/pglite';
+import type { Queryable } from './database.js';
 
 /** Named statements kept prepared; the least recently used is closed past this. */
 const MAX_STATEMENTS = 500;
@@ -18,12 +19,6 @@ interface Statement {
   paramTypes: number[];
   /** The rows' columns, or null for a statement that returns none. */
   columns: messages.RowDescriptionMessage | null;
-}
-
-/** The statement a Queryable runs its SQL through (inside a transaction, or holding the session). */
-export interface SessionQueryable {
-  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
-  exec(sql: string): Promise<void>;
 }
 
 const { serialize } = protocol;
@@ -60,11 +55,11 @@ export class PgliteSession {
   }
 
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (q: SessionQueryable) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
       await this.send(serialize.query('BEGIN'));
       let open = true;
-      const q: SessionQueryable = {
+      const q: Queryable = {
         query: <R>(sql: string, params: unknown[] = []) => {
           if (!open) throw new Error('the transaction has ended');
           return this.run<R>(sql, params);
@@ -109,7 +104,7 @@ export class PgliteSession {
     let replies: messages.BackendMessage[];
     try {
       replies = await this.send(
-        join([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]),
+        Buffer.concat([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]),
       );
     } catch (err) {
       // A table changed under a prepared statement ("cached plan must not change result
@@ -141,7 +136,7 @@ export class PgliteSession {
     const name = `chartroom_${++this.counter}`;
     const closes = this.closing.splice(0).map((old) => serialize.close({ type: 'S', name: old }));
     const replies = await this.send(
-      join([
+      Buffer.concat([
         ...closes,
         serialize.parse({ name, text: sql }),
         serialize.describe({ type: 'S', name }),
@@ -174,8 +169,4 @@ export class PgliteSession {
   private async send(message: Uint8Array): Promise<messages.BackendMessage[]> {
     return (await this.db.execProtocol(message, { syncToFs: false })).messages;
   }
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  return Buffer.concat(parts);
 }
