@@ -44,6 +44,7 @@
 //   BENCH_CACHE (~/.cache/chartroom/bench-scale), BENCH_OUT (bench-scale-results.json in a temp dir)
 //   BENCH_SERVER_SCRIPT (dist/src/server.js)   the Chartroom build to run
 //   BENCH_INDEX_FORMAT (json)                  CHARTROOM_INDEX_FORMAT for the Chartroom servers
+//   BENCH_NODE_ARGS (none)                     extra node flags for the Chartroom servers (experiments)
 //   CHARTROOM_HELM3, CHARTROOM_HELM4, CHARTROOM_MINIO, CHARTROOM_CHARTMUSEUM (else from scripts/peers.sh --env)
 //
 // Needs: `npm run build`, nginx and wrk (Debian: apt-get install -y nginx wrk), and for the
@@ -67,6 +68,8 @@ const serverScript = path.resolve(process.env.BENCH_SERVER_SCRIPT || path.join(r
 const runStarted = Date.now();
 // The form Chartroom serves its indexes in (its helm rows land in the matching row).
 const INDEX_FORMAT = process.env.BENCH_INDEX_FORMAT === 'yaml' ? 'yaml' : 'json';
+// Extra node flags for the Chartroom servers (experiments, e.g. "--max-semi-space-size=4").
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 // ---------------------------------------------------------------- settings
 
@@ -294,9 +297,38 @@ function memoryMb(pid) {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+    return {
+      rss: kb('VmRSS') / 1024,
+      peak: kb('VmHWM') / 1024,
+      anon: kb('RssAnon') / 1024,
+      file: kb('RssFile') / 1024,
+    };
   } catch {
     return null;
+  }
+}
+
+/**
+ * A Chartroom server's resident memory with what its /metrics says of the JS heap and
+ * of memory outside it (Buffers), so the figure can be explained: RSS minus the heap
+ * and external memory is native (the allocator, code, thread stacks).
+ */
+async function chartroomMemory(server) {
+  const m = memoryMb(server.proc.child.pid);
+  if (!m) return null;
+  try {
+    const res = await request(`${server.base}/metrics`);
+    const text = res.body.toString();
+    const gauge = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN);
+    const mb = (bytes) => bytes / 1024 / 1024;
+    return {
+      ...m,
+      heapUsed: mb(gauge('nodejs_heap_size_used_bytes')),
+      heapTotal: mb(gauge('nodejs_heap_size_total_bytes')),
+      external: mb(gauge('nodejs_external_memory_bytes')),
+    };
+  } catch {
+    return m;
   }
 }
 
@@ -517,7 +549,8 @@ async function coldStart(server) {
     const t0 = now();
     server.start();
     await waitFor200(server.proc, server.indexUrl, headers);
-    out[key] = { seconds: (now() - t0) / 1000, memory: memoryMb(server.proc.child.pid) };
+    const memory = server.kind === 'chartroom' ? await chartroomMemory(server) : memoryMb(server.proc.child.pid);
+    out[key] = { seconds: (now() - t0) / 1000, memory };
   }
   return {
     seconds: out.identity.seconds,
@@ -632,7 +665,7 @@ async function chartroomServer(label, backendEnv = {}) {
     storeIndexUrl: `${base}/store/index.yaml`,
     helmRepo: { url: `${base}/workspaces/${WORKSPACE}`, username: 'admin', password: ADMIN_PASSWORD },
     start() {
-      server.proc = startProcess(`Chartroom (${label})`, process.execPath, [serverScript], { env });
+      server.proc = startProcess(`Chartroom (${label})`, process.execPath, [...NODE_ARGS, serverScript], { env });
     },
     stop: () => stopProcess(server.proc),
     async upload(body, file) {
@@ -760,7 +793,7 @@ async function benchChartroom(label, set, peers, backendEnv, { store }) {
     log(`${label}: helm repo update`);
     r.helm = await helmRows(peers, { [INDEX_FORMAT]: server.helmRepo });
 
-    r.memory = { afterRun: memoryMb(server.proc.child.pid) };
+    r.memory = { afterRun: await chartroomMemory(server) };
     log(`${label}: restart`);
     r.coldStart = await coldStart(server);
     r.memory.afterRestart = r.coldStart.memory;
@@ -974,8 +1007,14 @@ const ROWS = [
   row('cold start to first index, s', (r) => r.coldStart?.seconds, number(2)),
   row('cold start to first index, gzip, s', (r) => r.coldStart?.gzipSeconds, number(2)),
   row('RSS after the run, MB', (r) => r.memory?.afterRun?.rss, number(0)),
+  row('  JS heap used / heap total / external (Buffers), MB', (r) => heapParts(r.memory?.afterRun), latencyText, {
+    ratio: false,
+  }),
   row('RSS after a restart (and first index), MB', (r) => r.memory?.afterRestart?.rss, number(0)),
   row('RSS after a restart (and first gzip index), MB', (r) => r.memory?.afterGzipRestart?.rss, number(0)),
+  row('  JS heap used / heap total / external (Buffers), MB', (r) => heapParts(r.memory?.afterGzipRestart), latencyText, {
+    ratio: false,
+  }),
   row('helm 3 repo update, YAML, s (median)', (r) => r.helm?.helm3?.yaml?.median, number(2)),
   row('helm 4 repo update, YAML, s (median)', (r) => r.helm?.helm4?.yaml?.median, number(2)),
   row('helm 3 repo update, same entries as JSON, s', (r) => r.helm?.helm3?.json?.median, number(2)),
@@ -987,6 +1026,10 @@ function latency3(l) {
 }
 function latency2(l) {
   return l ? [l.p50, l.p99] : undefined;
+}
+/** What Chartroom's /metrics said of its heap, or nothing (other servers). */
+function heapParts(m) {
+  return m && Number.isFinite(m.heapTotal) ? [m.heapUsed, m.heapTotal, m.external] : undefined;
 }
 function latencyText(v) {
   return v ? v.map((x) => fmt(x, x < 10 ? 2 : 0)).join(' / ') : '—';

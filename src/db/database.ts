@@ -7,14 +7,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isUnreachable, whenUnreachable } from '../unavailable.js';
 import {
-  COUNT_TRIGGERS,
   CREDENTIALS_CHANNEL,
   CredentialMemo,
-  NO_TRIGGERS,
   postgresSubscribe,
   READ_ONLY,
   ReadMemo,
-  TRIGGER_NAMES,
+  requireTriggers,
 } from './memo.js';
 import { PgliteSession } from './pglite-session.js';
 
@@ -202,10 +200,11 @@ class PgliteDatabase implements Database {
     this.session = new PgliteSession(db);
     this.credentials = new CredentialMemo(async (changed) => {
       const end = await this.session.listen(CREDENTIALS_CHANNEL, changed);
-      const [row] = await this.query<{ n: number }>(COUNT_TRIGGERS, [TRIGGER_NAMES]);
-      if (row?.n !== TRIGGER_NAMES.length) {
+      try {
+        await requireTriggers((sql, params) => this.query(sql, params));
+      } catch (err) {
         await end();
-        throw new Error(NO_TRIGGERS);
+        throw err;
       }
       return end;
     });

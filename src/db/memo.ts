@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { Queryable } from './database.js';
 
 export const READ_ONLY = /^\s*SELECT\b/i;
-export const MAX_CACHED = 10_000;
+const MAX_CACHED = 10_000;
 
 /** Reads remembered until what they read changes: a generation moves on every change. */
 export class ReadMemo {
@@ -55,10 +55,20 @@ export const CREDENTIALS_MEMO_TTL_MS = 5_000;
 /** Subscribing again after a loss: the first retry after a second, then doubling up to this. */
 const LISTEN_RETRY_MAX_MS = 30_000;
 
-/** Counts the credential tables' triggers (none before migration 010); $1 is TRIGGER_NAMES. */
-export const COUNT_TRIGGERS = 'SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = ANY($1::text[])';
-export const TRIGGER_NAMES = CREDENTIAL_TABLES.map((table) => `chartroom_credentials_${table}`);
-export const NO_TRIGGERS = 'the credential tables have no triggers yet';
+const TRIGGER_NAMES = CREDENTIAL_TABLES.map((table) => `chartroom_credentials_${table}`);
+
+/**
+ * Throws unless every credential table has its trigger (none before migration 010): a
+ * subscriber checks after listening, through the connection that listens, so a
+ * database migrated after the check is checked again on the next subscription, and
+ * one not migrated yet is never memoised.
+ */
+export async function requireTriggers(query: (sql: string, params: unknown[]) => Promise<unknown[]>): Promise<void> {
+  const [row] = (await query('SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = ANY($1::text[])', [
+    TRIGGER_NAMES,
+  ])) as Array<{ n: number }>;
+  if (row?.n !== TRIGGER_NAMES.length) throw new Error('the credential tables have no triggers yet');
+}
 
 /**
  * Listens on the credentials channel, calling `changed` on each notification and `lost`
@@ -186,11 +196,8 @@ export function postgresSubscribe(connectionString: string): Subscribe {
     client.on('end', ended);
     try {
       await client.connect();
-      // Listening first, then checking: a database migrated after the check is checked
-      // again on the next subscription; one not migrated yet must not be memoised.
       await client.query(`LISTEN ${CREDENTIALS_CHANNEL}`);
-      const { rows } = await client.query<{ n: number }>(COUNT_TRIGGERS, [TRIGGER_NAMES]);
-      if (rows[0]?.n !== TRIGGER_NAMES.length) throw new Error(NO_TRIGGERS);
+      await requireTriggers(async (sql, params) => (await client.query(sql, params)).rows);
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;
