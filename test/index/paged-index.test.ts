@@ -123,6 +123,32 @@ t.test('packed pages: a smaller gzip form of the same bytes, and a change unpack
   );
 });
 
+t.test('what is held sits in memory of its own size, not in a view of a larger buffer', async (t) => {
+  // zlib answers with a view of its 16 KB output chunk; a kept 300-byte view would keep all
+  // of it. (Small buffers made by Buffer.from or concat are views of Node's shared 8 KB pool,
+  // which many small buffers fill: those are fine.)
+  const own = (b: Buffer | null) => b === null || b.buffer.byteLength <= Math.max(b.length, Buffer.poolSize);
+  const single = compress(Buffer.from(text('json', 'one', 400)));
+  t.ok(single.gz.length < 1000 && own(single.gz), `a fragment of ${single.gz.length} bytes owns its memory`);
+  const index = new PagedIndex('json');
+  const names = Array.from({ length: 60 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+  index.apply(names.map((name) => ({ name, fragment: fragment(name, text('json', name, 300)) })));
+  index.parts(generated);
+  await index.pack();
+  const parts = index.parts(generated);
+  t.ok(parts.length >= 3, `${parts.length} parts`);
+  t.ok(
+    parts.every((p) => own(p.gz) && own(p.plain)),
+    'packed pages, their plain copies, header and footer',
+  );
+  const fragments = parts.flatMap((p) => (p as unknown as { fragments?: Fragment[] }).fragments ?? []);
+  t.equal(fragments.length, names.length, 'every fragment is reachable from its page');
+  t.ok(
+    fragments.every((f) => own(f.gz)),
+    'and each fragment',
+  );
+});
+
 t.test('a change rebuilds only its own page', async (t) => {
   const index = new PagedIndex('yaml');
   const names = Array.from({ length: 300 }, (_, i) => `c${String(i).padStart(3, '0')}`);
