@@ -46,8 +46,9 @@ export interface Compressed {
 /**
  * Bytes that are kept, in memory of their own size. zlib answers with a view of its
  * 16 KB output chunk when the output fits in one, and a kept view keeps the whole chunk:
- * at 100,000 versions the 6,667 fragments a first render made (8 MB of deflate) held
- * 107 MB until the next restart, which reads them back from the database instead.
+ * at 100,000 versions the 6,667 fragments a first render made (about 8 MB of deflate)
+ * held 16 KB each until the next restart, which reads them back from the database
+ * (external memory after a 100k run: 153 MB before copying them out, 89 MB after).
  */
 export function exact(b: Buffer): Buffer {
   if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
