@@ -50,7 +50,7 @@ export interface Compressed {
  * held 16 KB each until the next restart, which reads them back from the database
  * (external memory after a 100k run: 153 MB before copying them out, 89 MB after).
  */
-export function exact(b: Buffer): Buffer {
+function exact(b: Buffer): Buffer {
   if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
   const copy = Buffer.allocUnsafeSlow(b.length);
   b.copy(copy);
