@@ -31,6 +31,14 @@ import { access, type Access } from './http/access.js';
 import accessPlugin from './plugins/access.js';
 import type { ScryptCost } from './accounts/passwords.js';
 import * as contract from './http/contract.generated.js';
+import { deferredValidators } from './http/deferred-validators.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Compiles every request validator not compiled yet (they compile on first use); how many. */
+    compileValidators(): number;
+  }
+}
 
 // fastify-metrics is CommonJS with a default export; under NodeNext it arrives wrapped.
 type MetricsPlugin = FastifyPluginCallback<{
@@ -87,6 +95,7 @@ function checkContract(method: string | string[], url: string, schema: unknown):
 }
 
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const validators = deferredValidators();
   const app = Fastify({
     logger: opts.logger ?? {
       level: config.logLevel,
@@ -112,7 +121,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 512 },
     // Unknown body properties are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    // Validators compile on first use instead of during start-up (src/http/deferred-validators.ts).
+    // Fastify then treats the compiler as a custom one, which only changes header
+    // schemas (it would not lower-case their keys): no route has one.
+    schemaController: { compilersFactory: { buildValidator: validators.buildValidator } },
   });
+  app.decorate('compileValidators', () => validators.compileAll());
   app.addHook('onRoute', (route) => checkContract(route.method, route.url, route.schema));
   // Registered before any plugin so that it sees every route, including plugins' own.
   const onRoute = opts.onRoute;
