@@ -4,7 +4,7 @@
 // the API shows (home, icon, sources, maintainers' url) to http(s) URLs: a browser
 // console renders them as links and images, and a `javascript:` home would run there.
 // The Helm index keeps the chart's own fields untouched; Helm reads them, not browsers.
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AppError } from '../errors.js';
 import type { ChartMetadata } from '../charts/ingest.js';
@@ -28,11 +28,15 @@ export const linkSchema = {
 /** The app's home in PATCH: a link, or '' for none. */
 export const homeSchema = { anyOf: [{ type: 'string', const: '' }, linkSchema] } as const;
 
-const ajv = new Ajv({ allErrors: false });
-addFormats(ajv);
-const validLink = ajv.compile(linkSchema);
+let validLink: ValidateFunction | null = null;
 
 export function isSafeLink(value: unknown): value is string {
+  // Compiled on first use: a start that sees no upload or app edit does not pay for it.
+  if (!validLink) {
+    const ajv = new Ajv({ allErrors: false });
+    addFormats(ajv);
+    validLink = ajv.compile(linkSchema);
+  }
   return validLink(value);
 }
 

@@ -1,7 +1,7 @@
 // Chart.yaml: parsed with limits, checked at least as strictly as Helm's loader, and
 // reduced to the fields Helm knows, which is all an index entry may carry (Helm
 // parses index files strictly, so one unknown field breaks `helm repo add`).
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { chartInvalid } from './invalid.js';
 import { isMapping, loadYamlLimited } from './safe-yaml.js';
 
@@ -100,10 +100,19 @@ const metadataSchema = {
   },
 } as const;
 
-// verbose: a type error then carries the offending value, so the message can name it.
-const ajv = new Ajv({ allErrors: false, strict: true, verbose: true });
-const validateMetadata = ajv.compile(metadataSchema);
-const validateDependencies = ajv.compile({ type: 'array', items: dependencySchema });
+let compiled: { metadata: ValidateFunction; dependencies: ValidateFunction } | null = null;
+
+/** Compiled on first use: a start that sees no upload does not pay for it. */
+function validators(): { metadata: ValidateFunction; dependencies: ValidateFunction } {
+  if (compiled) return compiled;
+  // verbose: a type error then carries the offending value, so the message can name it.
+  const ajv = new Ajv({ allErrors: false, strict: true, verbose: true });
+  compiled = {
+    metadata: ajv.compile(metadataSchema),
+    dependencies: ajv.compile({ type: 'array', items: dependencySchema }),
+  };
+  return compiled;
+}
 
 /** A JSON pointer from ajv ("/image/tag") as people write the path ("image.tag"). */
 export function dotted(instancePath: string): string {
@@ -223,6 +232,7 @@ export function parseChartMetadata(chartYaml: string, requirementsYaml?: string)
   if (!isMapping(doc)) throw chartInvalid(`Chart.yaml must be a YAML mapping, not ${describeValue(doc).words}`);
   checkNoNulls('Chart.yaml', 'maintainers', doc.maintainers);
   checkNoNulls('Chart.yaml', 'dependencies', doc.dependencies);
+  const validateMetadata = validators().metadata;
   if (!validateMetadata(doc)) throw chartInvalid(describeAjvError('Chart.yaml', validateMetadata.errors?.[0]));
 
   const apiVersion = doc.apiVersion as string;
@@ -263,6 +273,7 @@ export function parseChartMetadata(chartYaml: string, requirementsYaml?: string)
       }
       if (req.dependencies !== undefined && req.dependencies !== null) {
         checkNoNulls('requirements.yaml', 'dependencies', req.dependencies);
+        const validateDependencies = validators().dependencies;
         if (!validateDependencies(req.dependencies)) {
           const e = validateDependencies.errors?.[0];
           throw chartInvalid(
