@@ -8,6 +8,7 @@ import storage from './plugins/storage.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import sweeper from './plugins/sweeper.js';
+import indexWarmup from './plugins/index-warmup.js';
 import importer from './plugins/importer.js';
 import appMetrics from './plugins/app-metrics.js';
 import unreadBodies from './plugins/unread-bodies.js';
@@ -150,6 +151,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(auth, { signInLimits: opts.signInLimits, scryptCost: opts.scryptCost });
   await app.register(accessPlugin);
   await app.register(sweeper);
+  await app.register(indexWarmup);
   await app.register(importer);
   await app.register(multipart, { throwFileSizeLimit: true });
   await app.register(metrics, {

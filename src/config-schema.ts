@@ -115,6 +115,14 @@ export const configSchema = {
       default: 256,
       description: 'memory for rendered indexes across repositories; the least recently served go first',
     },
+    CHARTROOM_INDEX_WARM_REPOS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100000,
+      default: 50,
+      description:
+        'indexes loaded in the background after a start: the store and the most recently changed workspaces, up to half of the index memory; 0 loads each on its first request',
+    },
     CHARTROOM_INDEX_PLAIN_MB: {
       type: 'integer',
       minimum: 0,

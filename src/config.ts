@@ -33,6 +33,8 @@ export interface Config {
   indexCacheBytes: number;
   /** Plain bytes above which an index is held compressed only. */
   indexPlainMaxBytes: number;
+  /** Indexes loaded in the background after a start (the store's first); 0: none. */
+  indexWarmRepos: number;
   maxUploadBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
@@ -202,6 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
     indexFormat: e.CHARTROOM_INDEX_FORMAT,
     indexCacheBytes: e.CHARTROOM_INDEX_CACHE_MB * 1024 * 1024,
     indexPlainMaxBytes: e.CHARTROOM_INDEX_PLAIN_MB * 1024 * 1024,
+    indexWarmRepos: e.CHARTROOM_INDEX_WARM_REPOS,
     trustProxy: e.CHARTROOM_TRUST_PROXY,
     maxUploadBytes: e.CHARTROOM_MAX_UPLOAD_BYTES,
     logLevel: e.LOG_LEVEL,

@@ -26,8 +26,13 @@ export const PAGE_BYTES = 128 * 1024;
 const DEFLATE = { level: 6, finishFlush: constants.Z_SYNC_FLUSH } as const;
 /** Packing is done once per page, off the request path: the best level (about 5% smaller than 6, 1.35x the time). */
 const PACK = { ...DEFLATE, level: 9 } as const;
-/** The pieces end without a final block, so inflating one stops at its end without error. */
-const INFLATE = { finishFlush: constants.Z_SYNC_FLUSH } as const;
+/**
+ * The pieces end without a final block, so inflating one stops at its end without error.
+ * The plain size is known, so the output is one buffer a little larger than it: with
+ * zlib's default 16 KB output chunks, a 128 KB page came back as eight chunks (eight
+ * trips back to JavaScript from the thread pool) joined by a copy.
+ */
+const inflateOptions = (size: number) => ({ finishFlush: constants.Z_SYNC_FLUSH, chunkSize: size + 64 });
 /** The 10-byte gzip header: deflate, no name, no time, unknown OS. */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 /** An empty final deflate block (fixed Huffman, end of block only). */
@@ -64,7 +69,7 @@ export function compress(plain: Buffer): Compressed {
 
 /** The plain bytes back (synchronously: a fragment or a page, not a whole index). */
 export function inflate(c: Compressed): Buffer {
-  return c.size === 0 ? Buffer.alloc(0) : inflateRawSync(c.gz, INFLATE);
+  return c.size === 0 ? Buffer.alloc(0) : inflateRawSync(c.gz, inflateOptions(c.size));
 }
 
 /** One chart name's rendered entries, compressed. */
@@ -90,7 +95,7 @@ export class Piece implements Compressed {
   async plainBytes(): Promise<Buffer> {
     if (this.plain) return this.plain;
     if (this.size === 0) return Buffer.alloc(0);
-    return inflateRawAsync(this.gz, INFLATE);
+    return inflateRawAsync(this.gz, inflateOptions(this.size));
   }
 }
 

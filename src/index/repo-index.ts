@@ -137,6 +137,15 @@ export class IndexService {
     return this.opts.format;
   }
 
+  /** Bytes held now, and at most (the least recently served go beyond it). */
+  get heldBytes(): number {
+    return this.repos.calculatedSize;
+  }
+
+  get maxBytes(): number {
+    return this.repos.maxSize;
+  }
+
   /** The repository's index at (at least) the given revision. */
   async get(repo: RepoRef, at: RepoRevision, source: RenderSource): Promise<IndexSnapshot> {
     const key = repoKey(repo);
@@ -154,6 +163,11 @@ export class IndexService {
     const p = this.refresh(repo, key, at, source).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, p);
     return p;
+  }
+
+  /** Whether this replica holds an index of the repository (at any revision). */
+  holds(repo: RepoRef): boolean {
+    return this.repos.has(repoKey(repo));
   }
 
   /** Resolves when no packing is scheduled or running (tests). */

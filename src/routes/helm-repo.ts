@@ -4,9 +4,10 @@
 //   GET|HEAD /workspaces/<ws>/charts/<name>-<version>.tgz[.prov]
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
-import { findPackageByFile, listWorkspaceVersions } from '../versions/versions.js';
+import { findPackageByFile } from '../versions/versions.js';
 import { access, workspaceScope } from '../http/access.js';
-import { repoBaseUrl, sendIndex, sendPackage } from '../http/send.js';
+import { sendIndex, sendPackage } from '../http/send.js';
+import { workspaceIndex } from '../http/repo-indexes.js';
 import * as contract from '../http/contract.generated.js';
 
 const helmRepoRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
@@ -15,11 +16,7 @@ const helmRepoRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     { schema: contract.getWorkspaceIndex, config: { access: access.workspace('workspace-viewer') } },
     async (request, reply) => {
       const { workspace } = workspaceScope(request);
-      const index = await app.indexes.get({ workspaceId: workspace.id }, workspace, {
-        baseUrl: repoBaseUrl(app, `/workspaces/${workspace.name}`),
-        versions: (q, names) => listWorkspaceVersions(q, workspace.id, names),
-      });
-      return sendIndex(request, reply, index, 'private, no-cache');
+      return sendIndex(request, reply, await workspaceIndex(app, workspace), 'private, no-cache');
     },
   );
 

@@ -5,16 +5,10 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
 import { toIndexEntry } from '../index/render.js';
-import { storeRevision } from '../lifecycle/store-state.js';
-import {
-  findStoreVersionByFile,
-  getStoreApp,
-  listStoreApps,
-  listStoreVersions,
-  type StoreVersion,
-} from '../store/store.js';
+import { findStoreVersionByFile, getStoreApp, listStoreApps, type StoreVersion } from '../store/store.js';
 import { listCategories } from '../store/categories.js';
 import { repoBaseUrl, sendIcon, sendIndex, sendPackage } from '../http/send.js';
+import { storeIndex } from '../http/repo-indexes.js';
 import { appJson } from './presenters.js';
 import { withSafeLinks } from '../apps/app-info.js';
 import { decodeOffset, encodeCursor } from './paging.js';
@@ -34,12 +28,7 @@ export const storeRepoRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => 
     '/index.yaml',
     { schema: contract.getStoreIndex, config: { access: access.store } },
     async (request, reply) => {
-      const revision = await app.db.cached('store-revision', () => storeRevision(app.db));
-      const index = await app.indexes.get({ store: true }, revision, {
-        baseUrl: repoBaseUrl(app, '/store'),
-        versions: (q, names) => listStoreVersions(q, names),
-      });
-      return sendIndex(request, reply, index, cache);
+      return sendIndex(request, reply, await storeIndex(app), cache);
     },
   );
 

@@ -90,6 +90,15 @@ export async function listWorkspaces(q: Queryable, visibleTo: { userId: number; 
   return rows.map(toWorkspace);
 }
 
+/** The workspaces whose contents changed most recently, newest first. */
+export async function listRecentlyRevised(q: Queryable, limit: number): Promise<Workspace[]> {
+  const rows = await q.query<WorkspaceRow>(
+    `SELECT ${COLUMNS} FROM workspaces w ORDER BY w.revised_at DESC, w.id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map(toWorkspace);
+}
+
 /** Inside a write transaction: serialises writers of the workspace and moves its
  * revision, which tells every replica its cached index is stale. Returns the new revision. */
 export async function bumpWorkspaceRevision(q: Queryable, workspaceId: number): Promise<number> {
