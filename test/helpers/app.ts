@@ -157,6 +157,18 @@ export async function testApp(
   return { app, db, config };
 }
 
+/** Another app instance on an open database (a replica, or the same server restarted); not listening. */
+export async function replicaApp(t: Teardown, db: Database, env: Record<string, string>): Promise<FastifyInstance> {
+  const app = await buildApp(loadConfig({ ...env, LOG_LEVEL: 'silent' }), {
+    db,
+    logger: false,
+    scryptCost: TEST_SCRYPT_COST,
+  });
+  t.teardown(() => app.close());
+  await app.ready();
+  return app;
+}
+
 /** Creates a workspace as admin; returns its name. */
 export async function createWorkspace(app: FastifyInstance, name = 'demo'): Promise<string> {
   const res = await app.inject({

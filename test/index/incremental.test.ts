@@ -3,22 +3,20 @@
 // already rendered; YAML stays byte for byte what rendering the whole index gives, and
 // JSON holds the same document. Several app instances share one database here, as
 // replicas (or a restarted process) do.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import yaml from 'js-yaml';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import { ensureAdmin } from '../../src/accounts/bootstrap.js';
 import { renderIndex } from '../../src/index/render.js';
 import { listWorkspaceVersions } from '../../src/versions/versions.js';
-import type { Database } from '../../src/db/database.js';
 import {
   ADMIN_PASSWORD,
   TEST_SCRYPT_COST,
   adminAuth,
   createWorkspace,
   freshDatabase,
+  replicaApp,
   storeEnv,
 } from '../helpers/app.js';
 import { engines } from '../helpers/env.js';
@@ -26,17 +24,6 @@ import { makeChart } from '../helpers/tarball.js';
 import { StoreFixture } from '../helpers/store-fixture.js';
 
 const auth = { authorization: adminAuth };
-
-async function replica(t: Test, db: Database, env: Record<string, string>): Promise<FastifyInstance> {
-  const app = await buildApp(loadConfig({ ...env, LOG_LEVEL: 'silent' }), {
-    db,
-    logger: false,
-    scryptCost: TEST_SCRYPT_COST,
-  });
-  t.teardown(() => app.close());
-  await app.ready();
-  return app;
-}
 
 async function push(app: FastifyInstance, ws: string, name: string, version: string): Promise<void> {
   const res = await app.inject({
@@ -58,7 +45,7 @@ for (const engine of engines()) {
   t.test(`${engine}: a write renders only its chart name, once, for every replica`, async (t) => {
     const db = await freshDatabase(t, engine);
     const env = await storeEnv(t, 'disk');
-    const a = await replica(t, db, env);
+    const a = await replicaApp(t, db, env);
     await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
     const ws = await createWorkspace(a, 'inc');
     const [{ id }] = (await db.query<{ id: number }>('SELECT id FROM workspaces WHERE name = $1', [ws])) as [
@@ -85,7 +72,7 @@ for (const engine of engines()) {
     );
 
     // Another replica (or this one restarted) renders only what nobody rendered yet.
-    const b = await replica(t, db, env);
+    const b = await replicaApp(t, db, env);
     const fromB = await get(b, url);
     t.equal(b.indexes.rendered.get(key), 1, 'replica B rendered only beta');
     t.same(
@@ -100,7 +87,7 @@ for (const engine of engines()) {
     t.equal(fromA.headers.etag, fromB.headers.etag, 'and the same ETag');
 
     // The YAML form is what rendering the whole index at once gives.
-    const c = await replica(t, db, { ...env, CHARTROOM_INDEX_FORMAT: 'yaml' });
+    const c = await replicaApp(t, db, { ...env, CHARTROOM_INDEX_FORMAT: 'yaml' });
     const asYaml = await get(c, url);
     t.equal(c.indexes.rendered.get(key) ?? 0, 0, 'both forms were stored: a YAML replica renders nothing');
     const [{ revised_at: revisedAt }] = (await db.query<{ revised_at: Date }>(
@@ -143,7 +130,7 @@ for (const engine of engines()) {
 
   t.test(`${engine}: the store index follows releases and suspensions, one name at a time`, async (t) => {
     const db = await freshDatabase(t, engine);
-    const app = await replica(t, db, await storeEnv(t, 'disk'));
+    const app = await replicaApp(t, db, await storeEnv(t, 'disk'));
     await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
     const store = await new StoreFixture(app).setUp();
     const names = async () =>

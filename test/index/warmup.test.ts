@@ -4,9 +4,7 @@
 // restarted process does.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { adminAuth, createWorkspace, freshDatabase, storeEnv, TEST_SCRYPT_COST, testApp } from '../helpers/app.js';
+import { adminAuth, createWorkspace, freshDatabase, replicaApp, storeEnv, testApp } from '../helpers/app.js';
 import { engines } from '../helpers/env.js';
 import { makeChart } from '../helpers/tarball.js';
 
@@ -30,16 +28,7 @@ for (const engine of engines()) {
         (await db.query<{ id: number; name: string }>('SELECT id, name FROM workspaces')).map((r) => [r.name, r.id]),
       );
 
-      const start = async (warm: string): Promise<FastifyInstance> => {
-        const app = await buildApp(loadConfig({ ...env, LOG_LEVEL: 'silent', CHARTROOM_INDEX_WARM_REPOS: warm }), {
-          db,
-          logger: false,
-          scryptCost: TEST_SCRYPT_COST,
-        });
-        t.teardown(() => app.close());
-        await app.ready();
-        return app;
-      };
+      const start = (warm: string) => replicaApp(t, db, { ...env, CHARTROOM_INDEX_WARM_REPOS: warm });
       const holds = (app: FastifyInstance) => ({
         store: app.indexes.holds({ store: true }),
         older: app.indexes.holds({ workspaceId: ids.get('older')! }),
