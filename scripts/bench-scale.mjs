@@ -214,8 +214,8 @@ const liveChildren = new Set();
 // Other undo steps (temp dirs, the benchmark database), run last-in first-out.
 const undoSteps = [];
 
-function tempDir(prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+function tempDir(prefix, parent = os.tmpdir()) {
+  const dir = fs.mkdtempSync(path.join(parent, prefix));
   undoSteps.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
@@ -344,11 +344,7 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
     const req = http.request(url, { method, headers, agent, timeout: 600_000 }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        // The last byte's time, before joining the chunks (100 MB take the client ~0.1 s).
-        const endAt = now();
-        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), endAt });
-      });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within 600 s`)));
@@ -361,6 +357,29 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
 function bodyText(res) {
   return (res.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(res.body) : res.body).toString('utf8');
 }
+
+/**
+ * One GET timed by curl (its own request-to-last-byte time), the body written to a file
+ * in memory (/dev/shm when there is one) and read back after timing. Node's HTTP client
+ * spends 20-40 ms receiving a 16 MB body here and collects its garbage in bursts (answers
+ * of 70-185 ms that curl, on the same server, never saw), so the timed index GETs, like
+ * wrk's, use a native client. A refused connection is status 0.
+ */
+async function curlGet(url, headers = {}) {
+  curlDir ??= tempDir('bench-scale-curl-', fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
+  const file = path.join(curlDir, 'body');
+  const args = ['-s', '-o', file, '-w', '%{http_code} %{time_total}', '--max-time', '600'];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  const r = await run('curl', [...args, url]);
+  const [code, total] = r.out.trim().split(' ');
+  const status = Number(code) || 0;
+  const body = status ? fs.readFileSync(file) : Buffer.alloc(0);
+  fs.rmSync(file, { force: true });
+  const res = { status, headers: {}, body, ms: Number(total) * 1000 };
+  if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) res.headers['content-encoding'] = 'gzip';
+  return res;
+}
+let curlDir = null;
 
 function expectStatus(what, res, status) {
   if (res.status !== status) throw new Error(`${what}: ${res.status} ${res.body.toString().slice(0, 300)}`);
@@ -378,6 +397,19 @@ async function waitFor200(proc, url, headers = {}, timeoutMs = 300_000) {
     } catch {
       // not listening yet
     }
+    if (now() > deadline) throw new Error(`${proc.label} did not answer 200 on ${url}:\n${proc.out.slice(-3000)}`);
+    await sleep(25);
+  }
+}
+
+/** Polls with curl until `url` answers 200; returns when that answer's last byte came. */
+async function curlUntil200(proc, url, headers = {}, timeoutMs = 300_000) {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    if (proc.finished) throw new Error(`${proc.label} exited before answering ${url}:\n${proc.out.slice(-3000)}`);
+    const t0 = now();
+    const res = await curlGet(url, headers);
+    if (res.status === 200) return t0 + res.ms;
     if (now() > deadline) throw new Error(`${proc.label} did not answer 200 on ${url}:\n${proc.out.slice(-3000)}`);
     await sleep(25);
   }
@@ -528,9 +560,8 @@ async function firstIndexAfterWrites(charts, write, indexUrl, headers, { gzip = 
   let stale = 0;
   for (const chart of charts) {
     await write(chart);
-    const t0 = now();
-    const res = await request(indexUrl, { headers: gzip ? { ...headers, 'accept-encoding': 'gzip' } : headers });
-    samples.push(res.endAt - t0);
+    const res = await curlGet(indexUrl, gzip ? { ...headers, 'accept-encoding': 'gzip' } : headers);
+    samples.push(res.ms);
     expectStatus(`GET ${indexUrl}`, res, 200);
     if (!bodyText(res).includes(chart.file)) stale++;
   }
@@ -544,11 +575,7 @@ async function firstIndexAfterWrites(charts, write, indexUrl, headers, { gzip = 
  */
 async function cachedIndexRows(url, headers) {
   const single = [];
-  for (let k = 0; k < S.afterWrite; k++) {
-    const t0 = now();
-    const res = expectStatus(`GET ${url}`, await request(url, { headers }), 200);
-    single.push(res.endAt - t0);
-  }
+  for (let k = 0; k < S.afterWrite; k++) single.push(expectStatus(`GET ${url}`, await curlGet(url, headers), 200).ms);
   return {
     single: latencySummary(single),
     identity: await wrk(url, headers),
@@ -570,9 +597,9 @@ async function coldStart(server) {
     await server.stop();
     const t0 = now();
     server.start();
-    const res = await waitFor200(server.proc, server.indexUrl, headers);
+    const endAt = await curlUntil200(server.proc, server.indexUrl, headers);
     const memory = server.kind === 'chartroom' ? await chartroomMemory(server) : memoryMb(server.proc.child.pid);
-    out[key] = { seconds: (res.endAt - t0) / 1000, memory };
+    out[key] = { seconds: (endAt - t0) / 1000, memory };
   }
   return {
     seconds: out.identity.seconds,
@@ -1159,11 +1186,11 @@ function chartroomBuild() {
 
 function preconditions(peers) {
   if (!fs.existsSync(serverScript)) fail(`${serverScript} is missing: run "npm run build" first`);
-  for (const tool of ['nginx', 'wrk']) {
+  for (const tool of ['nginx', 'wrk', 'curl']) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {
-      fail(`${tool} is not installed (Debian: apt-get install -y nginx wrk)`);
+      fail(`${tool} is not installed (Debian: apt-get install -y nginx wrk curl)`);
     }
   }
   for (const key of ['CHARTROOM_HELM3', 'CHARTROOM_HELM4']) {
