@@ -358,6 +358,8 @@ function bodyText(res) {
   return (res.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(res.body) : res.body).toString('utf8');
 }
 
+let curlDir = null;
+
 /**
  * One GET timed by curl (its own request-to-last-byte time), the body written to a file
  * in memory (/dev/shm when there is one) and read back after timing. Node's HTTP client
@@ -370,46 +372,35 @@ async function curlGet(url, headers = {}) {
   const file = path.join(curlDir, 'body');
   const args = ['-s', '-o', file, '-w', '%{http_code} %{time_total}', '--max-time', '600'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  const startedAt = now();
   const r = await run('curl', [...args, url]);
   const [code, total] = r.out.trim().split(' ');
   const status = Number(code) || 0;
   const body = status ? fs.readFileSync(file) : Buffer.alloc(0);
   fs.rmSync(file, { force: true });
-  const res = { status, headers: {}, body, ms: Number(total) * 1000 };
+  const res = { status, headers: {}, body, startedAt, ms: Number(total) * 1000 };
   if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) res.headers['content-encoding'] = 'gzip';
   return res;
 }
-let curlDir = null;
 
 function expectStatus(what, res, status) {
   if (res.status !== status) throw new Error(`${what}: ${res.status} ${res.body.toString().slice(0, 300)}`);
   return res;
 }
 
-/** Polls `url` until it answers 200; throws when `proc` dies first or the deadline passes. */
-async function waitFor200(proc, url, headers = {}, timeoutMs = 300_000) {
+const nodeGet = (url, headers) => request(url, { headers });
+
+/** Polls `url` with `get` (Node's client, or curlGet where the answer is timed) until it answers 200; throws when `proc` dies first or the deadline passes. */
+async function waitFor200(proc, url, headers = {}, timeoutMs = 300_000, get = nodeGet) {
   const deadline = now() + timeoutMs;
   for (;;) {
     if (proc.finished) throw new Error(`${proc.label} exited before answering ${url}:\n${proc.out.slice(-3000)}`);
     try {
-      const res = await request(url, { headers });
+      const res = await get(url, headers);
       if (res.status === 200) return res;
     } catch {
       // not listening yet
     }
-    if (now() > deadline) throw new Error(`${proc.label} did not answer 200 on ${url}:\n${proc.out.slice(-3000)}`);
-    await sleep(25);
-  }
-}
-
-/** Polls with curl until `url` answers 200; returns when that answer's last byte came. */
-async function curlUntil200(proc, url, headers = {}, timeoutMs = 300_000) {
-  const deadline = now() + timeoutMs;
-  for (;;) {
-    if (proc.finished) throw new Error(`${proc.label} exited before answering ${url}:\n${proc.out.slice(-3000)}`);
-    const t0 = now();
-    const res = await curlGet(url, headers);
-    if (res.status === 200) return t0 + res.ms;
     if (now() > deadline) throw new Error(`${proc.label} did not answer 200 on ${url}:\n${proc.out.slice(-3000)}`);
     await sleep(25);
   }
@@ -597,7 +588,8 @@ async function coldStart(server) {
     await server.stop();
     const t0 = now();
     server.start();
-    const endAt = await curlUntil200(server.proc, server.indexUrl, headers);
+    const res = await waitFor200(server.proc, server.indexUrl, headers, undefined, curlGet);
+    const endAt = res.startedAt + res.ms;
     const memory = server.kind === 'chartroom' ? await chartroomMemory(server) : memoryMb(server.proc.child.pid);
     out[key] = { seconds: (endAt - t0) / 1000, memory };
   }
