@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { isUnreachable, whenUnreachable } from '../unavailable.js';
-import { CredentialMemo, postgresSubscribe, READ_ONLY } from './memo.js';
+import { CredentialMemo, postgresSubscribe, READ_ONLY, SharedReads } from './memo.js';
 
 export { CREDENTIALS_MEMO_TTL_MS } from './memo.js';
 
@@ -21,9 +21,11 @@ export interface Database extends Queryable {
   /**
    * Memoises a read until the next write. Only the embedded engine caches: PGlite
    * lives in this one process, so every write passes through here and the cache can
-   * never be stale. On Postgres other replicas write too, so `load` always runs: this
-   * is the one for reads that must show another replica's write at once (index
-   * revisions: read-your-writes).
+   * never be stale. On Postgres other replicas write too, so nothing is kept: this is
+   * the one for reads that must show another replica's write at once (index revisions:
+   * read-your-writes). Callers asking at once share a read there, but only one that
+   * began after they asked (SharedReads in memo.ts): with many clients on one
+   * repository, a key is read at most twice at a time rather than once per request.
    */
   cached<T>(key: string, load: () => Promise<T>): Promise<T>;
   /**
@@ -77,6 +79,7 @@ const SESSION_SETUP = 'SET plan_cache_mode = force_custom_plan';
 class PostgresDatabase implements Database {
   readonly engine = 'postgres' as const;
   private readonly credentials: CredentialMemo;
+  private readonly shared = new SharedReads();
   /** Pooled connections that ran SESSION_SETUP. */
   private readonly ready = new WeakSet<pg.PoolClient>();
 
@@ -158,8 +161,8 @@ class PostgresDatabase implements Database {
     }
   }
 
-  cached<T>(_key: string, load: () => Promise<T>): Promise<T> {
-    return load();
+  cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.shared.get(key, load);
   }
 
   cachedCredentials<T>(key: string, load: () => Promise<T>): Promise<T> {

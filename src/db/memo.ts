@@ -1,6 +1,7 @@
 // The read memos behind Database.cached and Database.cachedCredentials (database.ts):
-// a generation-stamped LRU, and the credential memo that the credential tables'
-// triggers invalidate through LISTEN/NOTIFY (sql/010_credentials_notify.sql).
+// a generation-stamped LRU, reads shared by callers asking at once (Postgres), and the
+// credential memo that the credential tables' triggers invalidate through LISTEN/NOTIFY
+// (sql/010_credentials_notify.sql).
 import pg from 'pg';
 import net from 'node:net';
 import { LRUCache } from 'lru-cache';
@@ -41,6 +42,44 @@ export class ReadMemo {
     const value = await load();
     this.entries.set(key, { generation, value });
     return value;
+  }
+}
+
+/**
+ * Reads that callers asking at the same time share, without ever answering a caller with
+ * a read that began before it asked: a caller that finds a read of its key under way
+ * joins the next one, which starts when that one ends. So every answer reflects every
+ * write committed before its caller asked (read-your-writes, across replicas too), and a
+ * key is read at most twice at a time (one under way, one waiting), however many ask.
+ * Nothing is kept once a read ends.
+ */
+export class SharedReads {
+  private readonly flights = new Map<string, { running: Promise<unknown>; next: Promise<unknown> | null }>();
+
+  get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const flight = this.flights.get(key);
+    if (!flight) return this.start(key, load);
+    const settled = () => undefined;
+    flight.next ??= flight.running.then(settled, settled).then(() => this.start(key, load));
+    return flight.next as Promise<T>;
+  }
+
+  /** How many keys are being read (tests). */
+  get size(): number {
+    return this.flights.size;
+  }
+
+  private start<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = Promise.resolve().then(load);
+    const flight = { running: running as Promise<unknown>, next: null };
+    this.flights.set(key, flight);
+    // Registered before any joiner's, so a waiting read, starting when this one ends,
+    // finds the key free and becomes the one under way.
+    const end = () => {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    };
+    running.then(end, end);
+    return running;
   }
 }
 

@@ -136,6 +136,47 @@ async function roleOf(q: Queryable): Promise<string | undefined> {
   return row?.platform_role;
 }
 
+t.test('postgres: callers asking at once share a read, but never one that began before they asked', async (t) => {
+  if (!engines().includes('postgres')) return;
+  const db = await freshDatabase(t, 'postgres');
+  await db.exec('CREATE TABLE n (v int)');
+  await db.query('INSERT INTO n VALUES (1)');
+  const readV = async () => (await db.query<{ v: number }>('SELECT v FROM n'))[0]!.v;
+  let loads = 0;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let readFirst!: () => void;
+  const firstHasRead = new Promise<void>((resolve) => (readFirst = resolve));
+  const first = db.cached('k', async () => {
+    loads++;
+    const v = await readV();
+    readFirst();
+    await held; // the first read has its answer, and is still under way
+    return v;
+  });
+  await firstHasRead;
+  await db.query('UPDATE n SET v = 2');
+  const load = async () => {
+    loads++;
+    return readV();
+  };
+  const later = [db.cached('k', load), db.cached('k', load), db.cached('k', load)];
+  const other = db.cached('other', load);
+  release();
+  t.equal(await first, 1);
+  t.same(await Promise.all(later), [2, 2, 2], 'callers that came after the write see it, though a read was under way');
+  t.equal(await other, 2);
+  t.equal(loads, 3, 'the three that came while the first ran shared one read; another key reads on its own');
+  t.equal(await db.cached('k', load), 2);
+  t.equal(loads, 4, 'nothing is kept once the reads end');
+  const failing = db.cached('bad', async () => {
+    throw new Error('no such thing');
+  });
+  const joined = db.cached('bad', load);
+  await t.rejects(failing, /no such thing/, 'a failed read fails its own callers');
+  t.equal(await joined, 2, 'a caller waiting behind a failed read gets its own answer');
+});
+
 t.test('postgres: credential reads are memoised until a notification says they changed', async (t) => {
   if (!engines().includes('postgres')) return;
   const url = await freshPostgres(t);
