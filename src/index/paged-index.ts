@@ -127,6 +127,22 @@ class Page extends Piece {
   }
 }
 
+/** How often pack() looks again while answers are being written, and how long it waits at most. */
+const PACK_POLL_MS = 5;
+const PACK_MAX_WAIT_MS = 1000;
+
+export interface PackOptions {
+  /** Whether answers are being written now (IndexService: answersWriting() > 0). */
+  busy?: () => boolean;
+  /** The longest a batch waits for `busy` to end. */
+  maxWaitMs?: number;
+}
+
+async function whileBusy(busy: () => boolean, maxWaitMs: number): Promise<void> {
+  const deadline = Date.now() + maxWaitMs;
+  while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, PACK_POLL_MS));
+}
+
 export interface FragmentChange {
   name: string;
   /** The rendered fragment, or null when the name no longer has versions. */
@@ -271,14 +287,17 @@ export class PagedIndex {
   }
 
   /**
-   * Packs the pages not yet packed, `batch` at a time on the thread pool. A page that a
-   * change rebuilt meanwhile is not replaced (its rebuilt form is packed next time).
-   * Returns how many pages were replaced.
+   * Packs the pages not yet packed, `batch` at a time on the thread pool. Before each
+   * batch it waits while `busy()` says answers are being written, up to `maxWaitMs`
+   * (so packing gives way to answers, yet always ends). A page that a change rebuilt
+   * meanwhile is not replaced (its rebuilt form is packed next time). Returns how many
+   * pages were replaced.
    */
-  async pack(batch = 8): Promise<number> {
+  async pack(batch = 2, opts: PackOptions = {}): Promise<number> {
     let replaced = 0;
     const todo = this.pages.filter((p) => !p.packed);
     for (let i = 0; i < todo.length; i += batch) {
+      if (opts.busy) await whileBusy(opts.busy, opts.maxWaitMs ?? PACK_MAX_WAIT_MS);
       const slice = todo.slice(i, i + batch);
       const packed = await Promise.all(slice.map((page) => page.pack()));
       for (const [j, page] of packed.entries()) {

@@ -16,7 +16,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { renderFragment, type IndexFormat } from './fragments.js';
 import { compress, PagedIndex, type Fragment, type FragmentChange } from './paged-index.js';
 import { groupEntries, type IndexVersion } from './render.js';
-import { IndexSnapshot } from './snapshot.js';
+import { answersWriting, IndexSnapshot } from './snapshot.js';
 
 /** Which repository: a workspace by id, or the store. */
 export type RepoRef = { workspaceId: number } | { store: true };
@@ -241,7 +241,7 @@ export class IndexService {
       .then(async () => {
         const paged = this.repos.peek(key)?.paged;
         if (!paged) return;
-        const replaced = await paged.pack();
+        const replaced = await paged.pack(undefined, { busy: () => answersWriting() > 0 });
         // The pages are shared by every snapshot of this repository; the one held now is
         // made again from them (a refresh running now makes its own).
         const state = this.repos.peek(key);

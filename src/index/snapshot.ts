@@ -15,6 +15,20 @@ const JOIN_WHOLE_BYTES = 4 * 1024 * 1024;
 /** Plain bytes an identity answer makes ready ahead of the socket. */
 const PLAIN_AHEAD_BYTES = 1024 * 1024;
 
+/** Identity answers being written by this process now (see answersWriting). */
+let plainAnswers = 0;
+
+/**
+ * How many identity answers this process is writing now. Packing (paged-index.ts) waits
+ * while there are some: an answer of an index held compressed inflates it on the main
+ * thread, and on a small machine the thread pool packing pages beside it took the CPU
+ * the answer and its client needed (at 100,000 versions the pages a cold start or a bulk
+ * refresh leaves to pack keep two cores busy for seconds).
+ */
+export function answersWriting(): number {
+  return plainAnswers;
+}
+
 /** Consecutive parts of a snapshot, joined. */
 interface Run extends Compressed {
   parts: Piece[];
@@ -88,13 +102,22 @@ export class IndexSnapshot {
   /**
    * The plain bytes in order, as the socket takes them: kept copies as they are; a page
    * held compressed only is inflated when it is reached (about 0.1 ms for a page, so the
-   * event loop is never held long), and nothing inflated is kept.
+   * event loop is never held long), and nothing inflated is kept. The answer counts in
+   * answersWriting() until it ends or is destroyed.
    */
   plain(): Readable {
     const parts = this.parts;
     let next = 0;
+    let open = true;
+    plainAnswers++;
     return new Readable({
       highWaterMark: PLAIN_AHEAD_BYTES,
+      // Once, whether the answer ended, failed or was cut off (autoDestroy).
+      destroy(err, callback) {
+        if (open) plainAnswers--;
+        open = false;
+        callback(err);
+      },
       read() {
         try {
           while (next < parts.length) {

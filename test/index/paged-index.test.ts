@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { gunzipSync } from 'node:zlib';
 import { crc32 } from 'node:zlib';
 import { compress, gzipOf, PagedIndex, PAGE_BYTES, type Fragment } from '../../src/index/paged-index.js';
-import { IndexSnapshot } from '../../src/index/snapshot.js';
+import { answersWriting, IndexSnapshot } from '../../src/index/snapshot.js';
 import { crc32Combine } from '../../src/index/crc32-combine.js';
 import { joinFragments, type IndexFormat } from '../../src/index/fragments.js';
 
@@ -121,6 +121,49 @@ t.test('packed pages: a smaller gzip form of the same bytes, and a change unpack
     after.length - 2,
     'the others are kept (all but it and the footer)',
   );
+});
+
+t.test('packing gives way while answers are being written, and still ends when they do not stop', async (t) => {
+  const build = () => {
+    const index = new PagedIndex('json');
+    const names = Array.from({ length: 120 }, (_, i) => `w${String(i).padStart(3, '0')}`);
+    index.apply(names.map((name) => ({ name, fragment: fragment(name, text('json', name, 4000)) })));
+    index.parts(generated);
+    return index;
+  };
+  const index = build();
+  t.ok(index.pageCount() >= 2, `${index.pageCount()} pages`);
+  // A plain answer counts from the moment it is made until it ends.
+  const writing = new IndexSnapshot('"w"', 'json', index.parts(generated)).plain();
+  t.equal(answersWriting(), 1, 'an answer being written counts');
+  let asked = 0;
+  const packing = index.pack(1, {
+    busy: () => {
+      asked++;
+      return answersWriting() > 0;
+    },
+    maxWaitMs: 60_000,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(index.unpacked, true, 'nothing is packed while the answer is being written');
+  t.ok(asked > 1, `packing asked ${asked} times`);
+  for await (const _ of writing) void _; // the client reads it to the end
+  t.equal(answersWriting(), 0, 'an answer read to its end no longer counts');
+  t.equal(await packing, index.pageCount(), 'then every page is packed');
+
+  const cut = new IndexSnapshot('"w"', 'json', build().parts(generated)).plain();
+  t.equal(answersWriting(), 1);
+  cut.destroy();
+  t.equal(answersWriting(), 0, 'nor does one cut off');
+
+  const stuck = build();
+  const started = Date.now();
+  t.equal(
+    await stuck.pack(64, { busy: () => true, maxWaitMs: 30 }),
+    stuck.pageCount(),
+    'answers that never stop only delay it',
+  );
+  t.ok(Date.now() - started >= 30, 'by the longest wait');
 });
 
 t.test('what is held sits in memory of its own size, not in a view of a larger buffer', async (t) => {
