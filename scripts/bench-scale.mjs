@@ -48,6 +48,7 @@
 //   BENCH_SERVER_SCRIPT (dist/src/server.js)   the Chartroom build to run
 //   BENCH_INDEX_FORMAT (json)                  CHARTROOM_INDEX_FORMAT for the Chartroom servers
 //   BENCH_NODE_ARGS (none)                     extra node flags for the Chartroom servers (experiments)
+//   BENCH_LOG_DIR (unset)                      a directory to append every started process's whole output to
 //   CHARTROOM_HELM3, CHARTROOM_HELM4, CHARTROOM_MINIO, CHARTROOM_CHARTMUSEUM (else from scripts/peers.sh --env)
 //
 // Needs: `npm run build`, nginx and wrk (Debian: apt-get install -y nginx wrk), and for the
@@ -257,6 +258,14 @@ function startProcess(label, cmd, args, { env, input } = {}) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  if (process.env.BENCH_LOG_DIR) {
+    // Each process's whole output, for what the kept tail drops (e.g. BENCH_NODE_ARGS=--trace-gc).
+    const file = path.join(process.env.BENCH_LOG_DIR, `${label.replace(/[^A-Za-z0-9]+/g, '-')}.log`);
+    const log = fs.createWriteStream(file, { flags: 'a' });
+    log.write(`--- ${new Date().toISOString()} started: ${cmd} ${args.join(' ')}\n`);
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+  }
   if (input !== undefined) child.stdin.end(input);
   liveChildren.add(p);
   p.exited = new Promise((resolve) => {
