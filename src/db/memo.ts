@@ -64,11 +64,6 @@ export class SharedReads {
     return flight.next as Promise<T>;
   }
 
-  /** How many keys are being read (tests). */
-  get size(): number {
-    return this.flights.size;
-  }
-
   private start<T>(key: string, load: () => Promise<T>): Promise<T> {
     const running = Promise.resolve().then(load);
     const flight = { running: running as Promise<unknown>, next: null };
