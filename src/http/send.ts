@@ -47,8 +47,10 @@ export async function sendIndex(
     return reply.header('Content-Length', index.gzipLength()).send(allAtOnce(gz));
   }
   // The pages are written in order, never copied into one buffer (pages held compressed
-  // only are inflated as they are reached); their length is known.
-  return reply.header('Content-Length', index.length).send(index.plain());
+  // only are inflated as they are reached); their length is known. A HEAD gets the length
+  // alone: Fastify drains the body it is given, which would inflate a large index for nothing.
+  reply.header('Content-Length', index.length);
+  return reply.send(request.method === 'HEAD' ? Readable.from([]) : index.plain());
 }
 
 /** A stream of buffers already in memory, all pushed at once: the socket writes them together. */
