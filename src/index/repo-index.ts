@@ -5,8 +5,8 @@
 // only marks the names it touched (touchIndex, in its own transaction, after bumping the
 // repository's revision, which serialises writers of one repository). A reader that
 // finds its cached revision behind fetches the rows newer than it, renders those still
-// unrendered (and writes them back, so other replicas and restarts need not), and
-// rebuilds only the pages holding them (paged-index.ts). A cold start reads rendered
+// unrendered (and writes them back, so other replicas and restarts need not, after
+// answering: see storeRendered), and rebuilds only the pages holding them (paged-index.ts). A cold start reads rendered
 // rows, about a tenth of the index's size; it renders and compresses nothing that was
 // rendered before. Each revision is served as an IndexSnapshot (snapshot.ts); a little
 // after a refresh the rebuilt pages are packed and the snapshot made again (schedulePack).
@@ -37,6 +37,9 @@ export interface RenderSource {
 
 /** Plain bytes of an index above which it is held compressed only, unless the options say otherwise. */
 const DEFAULT_PLAIN_MAX = 32 * 1024 * 1024;
+
+/** Compressed bytes of rendered text that may wait to be written back before a refresh waits too. */
+const STORE_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /** Fragment rows read (and rendered) at a time, unless the options say otherwise. */
 const ROW_BATCH = 1000;
@@ -117,6 +120,15 @@ export class IndexService {
   private readonly inFlight = new Map<string, Promise<IndexSnapshot>>();
   /** The packing scheduled or running for a repository, if any. */
   private readonly packing = new Map<string, Promise<void>>();
+  /** The last write-back of rendered text queued (they run one at a time, in order). */
+  private storing: Promise<void> = Promise.resolve();
+  private storesQueued = 0;
+  /** Compressed bytes of rendered text queued for writing back. */
+  private storeBytesQueued = 0;
+  /** Write-backs that failed (their names are rendered again by the next reader). */
+  storeFailures = 0;
+  /** Told of every write-back that failed (metrics). */
+  onStoreFailed: ((err: unknown) => void) | null = null;
   /** Fragments rendered by this replica, per repository (observable by tests and metrics). */
   readonly rendered = new Map<string, number>();
   /** Told of every refresh: which kind of repository, how long it took, how many names it re-rendered (metrics). */
@@ -170,9 +182,16 @@ export class IndexService {
     return this.repos.has(repoKey(repo));
   }
 
-  /** Resolves when no packing is scheduled or running (tests). */
+  /** Resolves when no packing and no write-back is scheduled or running (tests). */
   async idle(): Promise<void> {
-    while (this.packing.size > 0) await Promise.all(this.packing.values());
+    while (this.packing.size > 0 || this.storesQueued > 0) {
+      await Promise.all([...this.packing.values(), this.stored()]);
+    }
+  }
+
+  /** Resolves when every write-back queued so far has ended (before the database closes). */
+  async stored(): Promise<void> {
+    while (this.storesQueued > 0) await this.storing;
   }
 
   /** Drops what this replica holds for a repository (e.g. a deleted workspace). */
@@ -296,16 +315,17 @@ export class IndexService {
     const sizes = (list: Array<Fragment | null>) => list.map((f) => (f ? f.size : null));
     // CRCs are unsigned 32-bit; the integer column holds them as signed.
     const crcs = (list: Array<Fragment | null>) => list.map((f) => (f ? f.crc | 0 : null));
-    await this.db.query(
-      `UPDATE index_fragments f SET packed_seq = f.seq, packed_base_url = $${n + 1},
+    const sql = `UPDATE index_fragments f SET packed_seq = f.seq, packed_base_url = $${n + 1},
          rendered_seq = NULL, yaml = NULL, json = NULL,
          yaml_gz = decode(r.yaml_gz, 'hex'), yaml_size = r.yaml_size, yaml_crc = r.yaml_crc,
          json_gz = decode(r.json_gz, 'hex'), json_size = r.json_size, json_crc = r.json_crc
        FROM unnest($${n + 2}::text[], $${n + 3}::int[], $${n + 4}::text[], $${n + 5}::int[], $${n + 6}::int[],
                    $${n + 7}::text[], $${n + 8}::int[], $${n + 9}::int[])
          AS r(name, seq, yaml_gz, yaml_size, yaml_crc, json_gz, json_size, json_crc)
-       WHERE f.${where} AND f.name = r.name AND f.seq = r.seq`,
-      [
+       WHERE f.${where} AND f.name = r.name AND f.seq = r.seq`;
+    const bytes = [...yaml, ...json].reduce((sum, f) => sum + (f ? f.gz.length : 0), 0);
+    await this.storeRendered(bytes, () =>
+      this.db.query(sql, [
         ...params,
         base ?? '',
         names,
@@ -316,9 +336,39 @@ export class IndexService {
         hex(json),
         sizes(json),
         crcs(json),
-      ],
+      ]),
     );
     return changes;
+  }
+
+  /**
+   * Queues a write-back of rendered text (`bytes` compressed), run after those queued
+   * before it. The answer that rendered the text does not wait for it: a commit waits for
+   * the WAL to reach the disk, and while Postgres checkpoints (e.g. after a bulk import)
+   * that can take hundreds of milliseconds. Only when more than STORE_QUEUE_BYTES wait
+   * (a cold render of a large repository) does the caller wait for the write-backs before
+   * its own, so what waits in memory stays bounded. A write-back that fails loses
+   * nothing: its rows stay marked unrendered, and the next reader, on any replica,
+   * renders them again.
+   */
+  private async storeRendered(bytes: number, write: () => Promise<unknown>): Promise<void> {
+    const before = this.storing;
+    this.storesQueued++;
+    this.storeBytesQueued += bytes;
+    this.storing = before
+      .then(write)
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.storeFailures++;
+          this.onStoreFailed?.(err);
+        },
+      )
+      .finally(() => {
+        this.storesQueued--;
+        this.storeBytesQueued -= bytes;
+      });
+    if (this.storeBytesQueued > STORE_QUEUE_BYTES) await before;
   }
 }
 

@@ -32,6 +32,10 @@ export default fp(
       help: 'Chart names whose index entries this replica rendered from their versions',
       labelNames: ['repository'],
     });
+    const indexStoreFailures = new client.Counter({
+      name: 'chartroom_index_store_failures_total',
+      help: 'Write-backs of rendered index text that failed (the names are rendered again by the next reader)',
+    });
     const syncs = new client.Counter({
       name: 'chartroom_import_syncs_total',
       help: 'Imported-repository syncs run by this replica, by outcome',
@@ -68,6 +72,10 @@ export default fp(
     app.indexes.observe = (repository, seconds, renderedNames) => {
       indexRefresh.observe({ repository }, seconds);
       if (renderedNames > 0) indexRendered.inc({ repository }, renderedNames);
+    };
+    app.indexes.onStoreFailed = (err) => {
+      indexStoreFailures.inc();
+      app.log.warn({ err }, 'storing rendered index text failed; the next reader renders it again');
     };
     app.decorate<ChartroomMetrics>('chartroomMetrics', {
       syncFinished(outcome, seconds) {

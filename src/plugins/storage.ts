@@ -33,15 +33,15 @@ export default fp<StorageOptions>(
     app.decorate('config', opts.config);
     app.decorate('db', db);
     app.decorate('blobs', blobs);
-    app.decorate(
-      'indexes',
-      new IndexService(db, {
-        format: opts.config.indexFormat,
-        maxBytes: opts.config.indexCacheBytes,
-        plainMaxBytes: opts.config.indexPlainMaxBytes,
-      }),
-    );
+    const indexes = new IndexService(db, {
+      format: opts.config.indexFormat,
+      maxBytes: opts.config.indexCacheBytes,
+      plainMaxBytes: opts.config.indexPlainMaxBytes,
+    });
+    app.decorate('indexes', indexes);
     app.addHook('onClose', async () => {
+      // Rendered text answers were sent with is still being stored.
+      await indexes.stored();
       await blobs.close();
       if (!opts.db) await db.close();
     });

@@ -56,6 +56,7 @@ for (const engine of engines()) {
     for (const name of ['alpha', 'beta', 'gamma']) await push(a, ws, name, '1.0.0');
 
     await get(a, url);
+    await a.indexes.stored();
     t.equal(a.indexes.rendered.get(key), 3, 'the first read renders each chart name once');
     await get(a, url);
     t.equal(a.indexes.rendered.get(key), 3, 'an unchanged repository renders nothing');
@@ -74,6 +75,7 @@ for (const engine of engines()) {
     // Another replica (or this one restarted) renders only what nobody rendered yet.
     const b = await replicaApp(t, db, env);
     const fromB = await get(b, url);
+    await b.indexes.stored(); // the answer did not wait for it
     t.equal(b.indexes.rendered.get(key), 1, 'replica B rendered only beta');
     t.same(
       (yaml.load(fromB.body) as { entries: Record<string, Array<{ version: string }>> }).entries.beta?.map(

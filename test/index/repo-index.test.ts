@@ -5,6 +5,7 @@ import t from 'tap';
 import { gunzipSync } from 'node:zlib';
 import { IndexService, touchIndex, type RenderSource } from '../../src/index/repo-index.js';
 import type { IndexVersion } from '../../src/index/render.js';
+import type { Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { freshDatabase } from '../helpers/app.js';
 
@@ -51,7 +52,9 @@ t.test('batches, stale names only, and nothing rendered twice', async (t) => {
   t.equal(doc2.entries['chart-16']?.[0]?.version, '1.0.1', 'untouched names keep their text');
   t.not(two.etag, one.etag);
 
-  // Another instance (a replica, or a restart) with another batch size renders nothing.
+  // Another instance (a replica, or a restart) with another batch size renders nothing,
+  // once what the first rendered is stored (after its answers: see the next test).
+  await first.stored();
   asked.length = 0;
   const second = new IndexService(db, { format: 'json', rowBatch: 7 });
   const again = await second.get(store, { revision: 2, revisedAt }, source(asked, 3));
@@ -70,6 +73,7 @@ t.test('batches, stale names only, and nothing rendered twice', async (t) => {
   asked.length = 0;
   const third = new IndexService(db, { format: 'json' });
   const after = await third.get(store, { revision: 2, revisedAt }, source(asked, 4));
+  await third.stored();
   t.same(asked, [], 'an old replica writing its form makes this release render nothing');
   t.ok((await after.body()).equals(await two.body()), 'and serve the same bytes');
 
@@ -84,6 +88,66 @@ t.test('batches, stale names only, and nothing rendered twice', async (t) => {
     },
   );
   t.notOk('chart-00' in JSON.parse((await gone.body()).toString()).entries);
+});
+
+t.test('an answer never waits for its rendered text to be stored; a failed store loses nothing', async (t) => {
+  const db = await freshDatabase(t, 'pglite');
+  await migrate(db);
+  const store = { store: true } as const;
+  await touchIndex(db, store, 1, names);
+  // The write-back (the one UPDATE of index_fragments) is held, or fails, on demand.
+  let hold: Promise<void> | null = null;
+  let fail = false;
+  const writes: string[] = [];
+  const gated: Database = Object.create(db, {
+    query: {
+      value: async (sql: string, params?: unknown[]) => {
+        if (/^UPDATE index_fragments/.test(sql.trim())) {
+          writes.push(fail ? 'failed' : 'stored');
+          await hold;
+          if (fail) throw new Error('connection lost');
+        }
+        return db.query(sql, params);
+      },
+    },
+  });
+
+  let release!: () => void;
+  hold = new Promise((resolve) => (release = resolve));
+  const first = new IndexService(gated, { format: 'yaml', rowBatch: 10 });
+  const asked: string[][] = [];
+  const one = await first.get(store, { revision: 1, revisedAt }, source(asked));
+  t.match((await one.body()).toString(), /chart-24/, 'answered while the write-back is held');
+  const unstored = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM index_fragments WHERE packed_seq IS NULL',
+  );
+  t.equal(unstored[0]?.n, names.length, 'nothing stored yet');
+  let stored = false;
+  const done = first.stored().then(() => (stored = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.notOk(stored, 'stored() waits for the held write-back');
+  release();
+  await done;
+  t.same(writes, ['stored', 'stored', 'stored'], 'one write-back per batch of rows, in order');
+  const second = new IndexService(db, { format: 'yaml' });
+  asked.length = 0;
+  const again = await second.get(store, { revision: 1, revisedAt }, source(asked));
+  t.same(asked, [], 'what was stored after the answer is used by another instance');
+  t.ok((await again.body()).equals(await one.body()), 'the same bytes');
+
+  // A write-back that fails leaves its names unrendered: the next reader renders them again.
+  await touchIndex(db, store, 2, ['chart-05']);
+  fail = true;
+  hold = null;
+  const two = await first.get(store, { revision: 2, revisedAt }, source(asked, 2));
+  t.match((await two.body()).toString(), /version: 1\.0\.2/, 'the answer has the write');
+  await first.stored();
+  t.equal(first.storeFailures, 1, 'the failure is counted');
+  asked.length = 0;
+  const third = new IndexService(db, { format: 'yaml' });
+  const fromThird = await third.get(store, { revision: 2, revisedAt }, source(asked, 2));
+  t.same(asked, [['chart-05']], 'the name whose text was not stored is rendered again');
+  t.ok((await fromThird.body()).equals(await two.body()), 'into the same bytes');
 });
 
 t.test('pages are packed after a refresh: a smaller gzip form under the same ETag', async (t) => {
