@@ -260,6 +260,7 @@ function startProcess(label, cmd, args, { env, input } = {}) {
   child.stderr.on('data', keep);
   if (process.env.BENCH_LOG_DIR) {
     // Each process's whole output, for what the kept tail drops (e.g. BENCH_NODE_ARGS=--trace-gc).
+    fs.mkdirSync(process.env.BENCH_LOG_DIR, { recursive: true });
     const file = path.join(process.env.BENCH_LOG_DIR, `${label.replace(/[^A-Za-z0-9]+/g, '-')}.log`);
     const log = fs.createWriteStream(file, { flags: 'a' });
     log.write(`--- ${new Date().toISOString()} started: ${cmd} ${args.join(' ')}\n`);
