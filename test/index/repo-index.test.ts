@@ -135,17 +135,32 @@ t.test('an answer never waits for its rendered text to be stored; a failed store
   t.same(asked, [], 'what was stored after the answer is used by another instance');
   t.ok((await again.body()).equals(await one.body()), 'the same bytes');
 
+  // Past the bytes a refresh may leave to store, it answers only once they are stored.
+  await touchIndex(db, store, 2, ['chart-07', 'chart-08']);
+  hold = new Promise((resolve) => (release = resolve));
+  const strict = new IndexService(gated, { format: 'yaml', storeQueueBytes: 0 });
+  let answered = false;
+  const waiting = strict.get(store, { revision: 2, revisedAt }, source(asked, 2)).then((s) => {
+    answered = true;
+    return s;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.notOk(answered, 'over the limit, the answer waits for the store');
+  release();
+  t.match((await (await waiting).body()).toString(), /version: 1\.0\.2/, 'then answers');
+  hold = null;
+
   // A write-back that fails leaves its names unrendered: the next reader renders them again.
-  await touchIndex(db, store, 2, ['chart-05']);
+  await touchIndex(db, store, 3, ['chart-05']);
   fail = true;
   hold = null;
-  const two = await first.get(store, { revision: 2, revisedAt }, source(asked, 2));
+  const two = await first.get(store, { revision: 3, revisedAt }, source(asked, 2));
   t.match((await two.body()).toString(), /version: 1\.0\.2/, 'the answer has the write');
   await first.stored();
   t.equal(first.storeFailures, 1, 'the failure is counted');
   asked.length = 0;
   const third = new IndexService(db, { format: 'yaml' });
-  const fromThird = await third.get(store, { revision: 2, revisedAt }, source(asked, 2));
+  const fromThird = await third.get(store, { revision: 3, revisedAt }, source(asked, 2));
   t.same(asked, [['chart-05']], 'the name whose text was not stored is rendered again');
   t.ok((await fromThird.body()).equals(await two.body()), 'into the same bytes');
 });
