@@ -5,11 +5,12 @@
 // only marks the names it touched (touchIndex, in its own transaction, after bumping the
 // repository's revision, which serialises writers of one repository). A reader that
 // finds its cached revision behind fetches the rows newer than it, renders those still
-// unrendered (and writes them back, so other replicas and restarts need not, after
-// answering: see storeRendered), and rebuilds only the pages holding them (paged-index.ts). A cold start reads rendered
-// rows, about a tenth of the index's size; it renders and compresses nothing that was
-// rendered before. Each revision is served as an IndexSnapshot (snapshot.ts); a little
-// after a refresh the rebuilt pages are packed and the snapshot made again (schedulePack).
+// unrendered (and writes them back, mostly after answering: see storeRendered, so other
+// replicas and restarts need not), and rebuilds only the pages holding them
+// (paged-index.ts). A cold start reads rendered rows, about a tenth of the index's size;
+// it renders and compresses nothing that was rendered before. Each revision is served
+// as an IndexSnapshot (snapshot.ts); a little after a refresh the rebuilt pages are
+// packed and the snapshot made again (schedulePack).
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Database, Queryable } from '../db/database.js';

@@ -40,7 +40,7 @@ export default fp<StorageOptions>(
     });
     app.decorate('indexes', indexes);
     app.addHook('onClose', async () => {
-      // Rendered text answers were sent with is still being stored.
+      // Index text already served may still be waiting to be stored.
       await indexes.stored();
       await blobs.close();
       if (!opts.db) await db.close();
