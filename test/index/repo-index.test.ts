@@ -197,3 +197,54 @@ t.test('pages are packed after a refresh: a smaller gzip form under the same ETa
   );
   t.ok(Buffer.concat(settled.gzipped()).length <= packedGzip.length + 64, 'packed again');
 });
+
+/** Like source(), with a description of about 1 KB a version (so 600 names make several pages). */
+function described(asked: string[][]): RenderSource {
+  const inner = source(asked);
+  const description = Array.from({ length: 40 }, (_, i) => `line ${i} of a long description`).join(' ');
+  return {
+    ...inner,
+    versions: async (q, wanted) =>
+      (await inner.versions(q, wanted)).map((v) => ({ ...v, metadata: { ...v.metadata, description } })),
+  };
+}
+
+t.test('a refresh that renders batch after batch packs the pages it built beside the next batch', async (t) => {
+  const db = await freshDatabase(t, 'pglite');
+  await migrate(db);
+  const store = { store: true } as const;
+  const many = Array.from({ length: 600 }, (_, i) => `chart-${String(i).padStart(3, '0')}`);
+  await touchIndex(db, store, 1, many);
+  // No packing after the answer within this test: what is packed was packed while rendering.
+  const later = { format: 'yaml', packDelayMs: 60_000 } as const;
+
+  // One batch: nothing to pack beside, so the answer is the fragments joined.
+  const whole = new IndexService(db, { ...later, rowBatch: 1000 });
+  const joined = await whole.get(store, { revision: 1, revisedAt }, described([]));
+  await whole.stored();
+  await db.query('UPDATE index_fragments SET packed_seq = NULL');
+
+  // Batches of 100: before each next batch is rendered, the packing of what is built is let finish.
+  let service: IndexService | null = null;
+  const asked: string[][] = [];
+  const inner = described(asked);
+  const batched = new IndexService(db, { ...later, rowBatch: 100 });
+  service = batched;
+  const answer = await batched.get(
+    store,
+    { revision: 1, revisedAt },
+    {
+      ...inner,
+      versions: async (q, wanted) => {
+        await service?.idle();
+        return inner.versions(q, wanted);
+      },
+    },
+  );
+  t.equal(asked.length, 6, 'six batches rendered');
+  t.ok((await answer.body()).equals(await joined.body()), 'the same bytes');
+  const joinedGz = joined.gzipLength();
+  const answerGz = answer.gzipLength();
+  t.ok(answerGz < joinedGz * 0.8, `pages packed before the answer: gzip ${joinedGz} -> ${answerGz} bytes`);
+  t.ok(gunzipSync(Buffer.concat(answer.gzipped())).equals(await joined.body()), 'which decompresses to the same');
+});
