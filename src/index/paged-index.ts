@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { constants, crc32, deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import { fragmentSeparator, indexFooter, indexHeader, type IndexFormat } from './fragments.js';
 import { crc32Combine } from './crc32-combine.js';
+import { readPlainFile, type PlainFiles } from './plain-files.js';
 
 /** A page is split once it grows past twice this, and never built larger than this from scratch. */
 export const PAGE_BYTES = 128 * 1024;
@@ -79,6 +80,11 @@ export interface Fragment extends Compressed {
 
 /** A piece of an answer: always compressed; its plain bytes too while they are kept. */
 export class Piece implements Compressed {
+  /** A file holding the plain bytes (plain-files.ts), written by the first identity answer that inflated them. */
+  file: string | null = null;
+  /** No longer part of its index (replaced or let go): no file is written for it. */
+  retired = false;
+
   constructor(
     readonly gz: Buffer,
     readonly size: number,
@@ -89,6 +95,28 @@ export class Piece implements Compressed {
   static of(plain: Buffer): Piece {
     const c = compress(plain);
     return new Piece(c.gz, c.size, c.crc, plain);
+  }
+
+  /**
+   * The plain bytes for an identity answer, synchronously: the kept copy, else the file
+   * (`files`), else inflated now, and then written to a file for the next answer.
+   */
+  plainNow(files: PlainFiles | null): Buffer {
+    if (this.plain) return this.plain;
+    if (this.file) {
+      const read = readPlainFile(this.file, this.size);
+      if (read) return read;
+      if (!this.retired) this.dropFile(files); // gone or damaged: written again below
+    }
+    const plain = inflate(this);
+    if (files && !this.retired && this.size > 0) this.file = files.write(plain);
+    return plain;
+  }
+
+  /** Removes the plain file, if any. */
+  dropFile(files: PlainFiles | null): void {
+    if (this.file) files?.remove(this.file, this.size);
+    this.file = null;
   }
 
   /** The plain bytes: the kept copy, or inflated now on the thread pool. */
@@ -161,10 +189,17 @@ export class PagedIndex {
   /** Compressed bytes held. */
   compressedBytes = 0;
 
-  /** `plainLimit`: plain copies of the pages are kept while `bytes` is at most this. */
+  /** Whether dispose() let the pages go (revive() takes them back). */
+  private disposed = false;
+
+  /**
+   * `plainLimit`: plain copies of the pages are kept while `bytes` is at most this;
+   * `files`: where identity answers keep plain copies of pages above it (none: inflated each time).
+   */
   constructor(
     readonly format: IndexFormat,
     private readonly plainLimit = Infinity,
+    readonly files: PlainFiles | null = null,
   ) {
     this.sep = Piece.of(Buffer.from(fragmentSeparator(format)));
     this.header = Piece.of(Buffer.from(indexHeader(format, false)));
@@ -197,6 +232,7 @@ export class PagedIndex {
         continue;
       }
       rebuilt.push(...this.rebuild(page, list));
+      if (page) this.retire(page);
     }
     this.pages = rebuilt;
     this.size = 0;
@@ -270,7 +306,10 @@ export class PagedIndex {
     const keep = this.keepsPlain;
     for (const page of this.pages) {
       if (!keep) page.plain = null;
-      else page.plain ??= exact(inflate(page));
+      else {
+        page.plain ??= exact(inflate(page));
+        page.dropFile(this.files);
+      }
     }
     const out: Piece[] = [this.size === 0 ? this.emptyHeader : this.header];
     for (const [k, page] of this.pages.entries()) {
@@ -305,12 +344,35 @@ export class PagedIndex {
         if (k < 0) continue;
         const old = this.pages[k]!;
         page.plain = old.plain;
+        // The same plain bytes: the file goes with them.
+        page.file = old.file;
+        old.file = null;
+        old.retired = true;
         this.pages[k] = page;
         this.compressedBytes += page.gz.length - old.gz.length;
         replaced++;
       }
     }
     return replaced;
+  }
+
+  /** A page left out of the index: its file is removed, and answers still sending it write none. */
+  private retire(page: Page): void {
+    page.retired = true;
+    page.dropFile(this.files);
+  }
+
+  /** Lets the pages' files go (the index is no longer held); revive() if it is held again. */
+  dispose(): void {
+    this.disposed = true;
+    for (const page of this.pages) this.retire(page);
+  }
+
+  /** After dispose(), when the index is held again (a refresh that ran meanwhile). */
+  revive(): void {
+    if (!this.disposed) return;
+    this.disposed = false;
+    for (const page of this.pages) page.retired = false;
   }
 
   /** Every chart name held, in order (for tests and checks). */

@@ -19,6 +19,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { renderFragment, type IndexFormat } from './fragments.js';
 import { compress, PagedIndex, type Fragment, type FragmentChange } from './paged-index.js';
 import { groupEntries, type IndexVersion } from './render.js';
+import type { PlainFiles } from './plain-files.js';
 import { answersWriting, IndexSnapshot } from './snapshot.js';
 
 /** Which repository: a workspace by id, or the store. */
@@ -124,10 +125,17 @@ export interface IndexServiceOptions {
   packDelayMs?: number;
   /** Compressed bytes of rendered text left to store when a refresh answers (STORE_QUEUE_BYTES). */
   storeQueueBytes?: number;
+  /**
+   * Where identity answers of indexes held compressed keep plain copies of pages in
+   * files (plain-files.ts); without it they inflate every page each time.
+   */
+  plainFiles?: PlainFiles | null;
 }
 
 export class IndexService {
   private readonly repos: LRUCache<string, RepoState>;
+  /** Plain copies of pages in files, for indexes held compressed (none: inflated for each answer). */
+  readonly files: PlainFiles | null;
   /** The refresh running for a repository, if any. */
   private readonly inFlight = new Map<string, Promise<IndexSnapshot>>();
   /** The packing scheduled or running for a repository, if any. */
@@ -150,8 +158,13 @@ export class IndexService {
     private readonly db: Database,
     private readonly opts: IndexServiceOptions,
   ) {
+    this.files = opts.plainFiles ?? null;
     this.repos = new LRUCache({
       maxSize: opts.maxBytes ?? 256 * 1024 * 1024,
+      // An index let go takes its plain files with it (one replaced by a refresh keeps its pages).
+      dispose: (state, _key, reason) => {
+        if (reason !== 'set') state.paged.dispose();
+      },
       // What is held: the compressed pages, and their plain copies when kept.
       sizeCalculation: (s) => Math.max(1, s.paged.compressedBytes + (s.paged.keepsPlain ? s.paged.bytes : 0)),
     });
@@ -210,6 +223,13 @@ export class IndexService {
     while (this.storesQueued > 0) await this.storing;
   }
 
+  /** Stops: waits for the write-backs queued, then removes the plain files. */
+  async close(): Promise<void> {
+    await this.stored();
+    this.repos.clear();
+    this.files?.close();
+  }
+
   /** Drops what this replica holds for a repository (e.g. a deleted workspace). */
   forget(repo: RepoRef): void {
     this.repos.delete(repoKey(repo));
@@ -222,7 +242,8 @@ export class IndexService {
     const column = this.opts.format === 'json' ? 'json' : 'yaml';
     const base = source.baseUrl;
     const { where, params } = repoCondition(repo);
-    const paged = previous?.paged ?? new PagedIndex(this.opts.format, this.opts.plainMaxBytes ?? DEFAULT_PLAIN_MAX);
+    const paged =
+      previous?.paged ?? new PagedIndex(this.opts.format, this.opts.plainMaxBytes ?? DEFAULT_PLAIN_MAX, this.files);
     // In batches by name, so a cold read of a large repository never holds every row
     // at once beside the pages built from them.
     const batch = this.opts.rowBatch ?? ROW_BATCH;
@@ -259,8 +280,10 @@ export class IndexService {
       this.opts.format,
       paged.parts(at.revisedAt),
       previous?.snapshot.runsForNext() ?? null,
+      this.files,
     );
     this.repos.set(key, { revision: at.revision, revisedAt: at.revisedAt, paged, snapshot });
+    paged.revive(); // in case it was let go (evicted) while this refresh ran
     if (paged.unpacked) this.schedulePack(key);
     this.observe?.(
       'store' in repo ? 'store' : 'workspace',
@@ -292,6 +315,7 @@ export class IndexService {
           this.opts.format,
           paged.parts(state.revisedAt),
           state.snapshot.runsForNext(),
+          this.files,
         );
         this.repos.set(key, state); // its size changed
       })

@@ -4,7 +4,8 @@
 // and the plain bytes, inflated page by page as the socket takes them.
 import { Readable } from 'node:stream';
 import type { IndexFormat } from './fragments.js';
-import { gzipOf, inflate, join, type Compressed, type Piece } from './paged-index.js';
+import { gzipOf, join, type Compressed, type Piece } from './paged-index.js';
+import type { PlainFiles } from './plain-files.js';
 
 /** Parts joined into one buffer of the gzip form: a write re-joins only its run, a request writes few buffers. */
 const RUN_PARTS = 256;
@@ -56,6 +57,7 @@ export class IndexSnapshot {
     readonly format: IndexFormat,
     private readonly parts: Piece[],
     private previousRuns: Run[] | null = null,
+    private readonly files: PlainFiles | null = null,
     private readonly runParts = RUN_PARTS,
   ) {
     this.length = parts.reduce((n, p) => n + p.size, 0);
@@ -107,6 +109,7 @@ export class IndexSnapshot {
    */
   plain(): Readable {
     const parts = this.parts;
+    const files = this.files;
     let next = 0;
     let open = true;
     plainAnswers++;
@@ -122,7 +125,7 @@ export class IndexSnapshot {
         try {
           while (next < parts.length) {
             const part = parts[next++]!;
-            if (!this.push(part.plain ?? inflate(part))) return;
+            if (!this.push(part.plainNow(files))) return;
           }
           this.push(null);
         } catch (err) {

@@ -56,6 +56,15 @@ export default fp(
         this.set(await countFailing(app.db).catch(() => Number.NaN));
       },
     });
+    const PLAIN_FILES = 'chartroom_index_plain_file_bytes';
+    // eslint-disable-next-line no-new -- prom-client registers a metric as it is made
+    new client.Gauge({
+      name: PLAIN_FILES,
+      help: 'Bytes of plain index pages this replica keeps in files for identity answers of indexes held compressed',
+      collect() {
+        this.set(app.indexes.files?.bytes ?? 0);
+      },
+    });
     const sweeps = new client.Counter({
       name: 'chartroom_blob_sweeps_total',
       help: 'Blob sweeps run by this replica, by outcome',
@@ -68,7 +77,10 @@ export default fp(
     });
 
     // Its collect reads the database: not once this app (and its database) is gone.
-    app.addHook('onClose', async () => client.register.removeSingleMetric(FAILING));
+    app.addHook('onClose', async () => {
+      client.register.removeSingleMetric(FAILING);
+      client.register.removeSingleMetric(PLAIN_FILES);
+    });
     app.indexes.observe = (repository, seconds, renderedNames) => {
       indexRefresh.observe({ repository }, seconds);
       if (renderedNames > 0) indexRendered.inc({ repository }, renderedNames);

@@ -5,7 +5,9 @@ import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openBlobStore, type BlobStore } from '../blobs/index.js';
+import type { FastifyInstance } from 'fastify';
 import { IndexService } from '../index/repo-index.js';
+import { PlainFiles } from '../index/plain-files.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +22,22 @@ export interface StorageOptions {
   config: Config;
   /** Tests may hand in an already open database (e.g. a fresh Postgres schema). */
   db?: Database;
+}
+
+/** The plain files of large indexes (plain-files.ts), or null (with a warning) when the directory cannot be made. */
+function openPlainFiles(app: FastifyInstance, root: string): PlainFiles | null {
+  try {
+    const files = PlainFiles.open(root);
+    files.onFailed = (err) =>
+      app.log.warn({ err, dir: files.dir }, 'writing an index page file failed: no more are written until a restart');
+    return files;
+  } catch (err) {
+    app.log.warn(
+      { err, dir: root },
+      'index pages cannot be kept in files: identity answers of large indexes inflate them',
+    );
+    return null;
+  }
 }
 
 export default fp<StorageOptions>(
@@ -37,11 +55,12 @@ export default fp<StorageOptions>(
       format: opts.config.indexFormat,
       maxBytes: opts.config.indexCacheBytes,
       plainMaxBytes: opts.config.indexPlainMaxBytes,
+      plainFiles: openPlainFiles(app, path.join(opts.config.dataDir, 'index-pages')),
     });
     app.decorate('indexes', indexes);
     app.addHook('onClose', async () => {
       // Index text already served may still be waiting to be stored.
-      await indexes.stored();
+      await indexes.close();
       await blobs.close();
       if (!opts.db) await db.close();
     });

@@ -185,7 +185,13 @@ for (const { label, bin } of helmBinaries()) {
       );
       t.same(
         container(docs).volumeMounts.map((m: { mountPath: string }) => m.mountPath),
-        ['/tmp'],
+        ['/tmp', '/data/index-pages'],
+        'only /tmp and the index pages cache are writable',
+      );
+      t.match(
+        only(docs, 'Deployment').spec.template.spec.volumes,
+        [{ name: 'tmp' }, { name: 'index-pages', emptyDir: { sizeLimit: '2Gi' } }],
+        'the index pages cache is an emptyDir',
       );
       const { configMap, env } = environment(docs);
       t.match(configMap, {

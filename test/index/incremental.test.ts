@@ -4,6 +4,7 @@
 // JSON holds the same document. Several app instances share one database here, as
 // replicas (or a restarted process) do.
 import t from 'tap';
+import fs from 'node:fs';
 import yaml from 'js-yaml';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
@@ -154,3 +155,33 @@ for (const engine of engines()) {
     t.equal(app.indexes.rendered.get('store'), 4);
   });
 }
+
+t.test('an index held compressed answers Helm from plain files in the data directory, gone at close', async (t) => {
+  const db = await freshDatabase(t, 'pglite');
+  // Held compressed from the first byte: every identity answer goes through the files.
+  const env: Record<string, string> = { ...(await storeEnv(t, 'disk')), CHARTROOM_INDEX_PLAIN_MB: '0' };
+  const app = await replicaApp(t, db, env);
+  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
+  const ws = await createWorkspace(app, 'files');
+  const url = `/workspaces/${ws}/index.yaml`;
+  for (const name of ['alpha', 'beta', 'gamma']) await push(app, ws, name, '1.0.0');
+
+  const first = (await get(app, url)).body;
+  const files = app.indexes.files!;
+  t.ok(files, 'kept in files');
+  t.ok(files.dir.startsWith(`${env.CHARTROOM_DATA_DIR}/index-pages/`), `under the data directory: ${files.dir}`);
+  t.ok(files.files > 0, `${files.files} files written by the first answer`);
+  const metrics = (await app.inject({ url: '/metrics' })).body;
+  const gauge = /^chartroom_index_plain_file_bytes (\d+)/m.exec(metrics);
+  t.equal(Number(gauge?.[1]), files.bytes, 'their bytes in /metrics');
+  t.equal((await get(app, url)).body, first, 'the next answer, read from them, is the same');
+
+  await push(app, ws, 'beta', '1.1.0');
+  const after = (await get(app, url)).body;
+  t.match(after, /"version":"1\.1\.0"/, 'a write shows (JSON, the default form)');
+  const gzipped = (await get(app, url, { 'accept-encoding': 'gzip' })).rawPayload;
+  t.equal(gunzipSync(gzipped).toString(), after, 'identity and gzip agree');
+
+  await app.close();
+  t.notOk(fs.existsSync(files.dir), 'the directory is removed when the server closes');
+});

@@ -2,11 +2,13 @@
 // identical bytes, a gzip stream that decompresses to them, and untouched pages kept;
 // with plain copies kept and with the index held compressed only.
 import t, { type Test } from 'tap';
+import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { crc32 } from 'node:zlib';
 import { compress, gzipOf, PagedIndex, PAGE_BYTES, type Fragment } from '../../src/index/paged-index.js';
 import { answersWriting, IndexSnapshot } from '../../src/index/snapshot.js';
 import { crc32Combine } from '../../src/index/crc32-combine.js';
+import { PlainFiles } from '../../src/index/plain-files.js';
 import { joinFragments, type IndexFormat } from '../../src/index/fragments.js';
 
 const generated = new Date('2026-11-26T10:00:00Z');
@@ -30,8 +32,17 @@ function fragment(name: string, plain: string): Fragment {
 }
 
 async function check(t: Test, index: PagedIndex, model: Map<string, string>, what: string): Promise<void> {
-  const snapshot = new IndexSnapshot('"x"', index.format, index.parts(generated));
+  const snapshot = new IndexSnapshot('"x"', index.format, index.parts(generated), null, index.files);
   const body = await snapshot.body();
+  const files = index.files;
+  if (files) {
+    // Every page's plain bytes are in a file now, and nothing else is: a page a change
+    // replaced took its file with it. The next answer is read from them.
+    const listed = fs.readdirSync(files.dir).length;
+    t.equal(listed, index.keepsPlain ? 0 : index.pageCount(), `${what}: a file a page, no more`);
+    t.equal(files.files, listed, `${what}: files counted`);
+    t.ok((await snapshot.body()).equals(body), `${what}: the same bytes from the files`);
+  }
   const names = [...model.keys()].sort();
   const expected = joinFragments(
     index.format,
@@ -45,12 +56,20 @@ async function check(t: Test, index: PagedIndex, model: Map<string, string>, wha
 }
 
 for (const format of ['yaml', 'json'] as const) {
-  for (const plainLimit of [Infinity, 0, 300_000]) {
+  for (const [plainLimit, withFiles] of [
+    [Infinity, false],
+    [0, false],
+    [300_000, false],
+    [0, true],
+    [300_000, true],
+  ] as const) {
     const held =
-      plainLimit === Infinity ? 'plain kept' : plainLimit === 0 ? 'compressed only' : 'crossing the plain limit';
+      (plainLimit === Infinity ? 'plain kept' : plainLimit === 0 ? 'compressed only' : 'crossing the plain limit') +
+      (withFiles ? ', plain files' : '');
     t.test(`${format}, ${held}: random changes match a full join`, async (t) => {
       const next = rng(format === 'yaml' ? 7 : 11);
-      const index = new PagedIndex(format, plainLimit);
+      const files = withFiles ? PlainFiles.open(t.testdir()) : null;
+      const index = new PagedIndex(format, plainLimit, files);
       const model = new Map<string, string>();
       await check(t, index, model, 'empty');
       const modes = new Set<boolean>();
@@ -85,6 +104,7 @@ for (const format of ['yaml', 'json'] as const) {
       model.clear();
       await check(t, index, model, 'emptied');
       t.equal(index.pageCount(), 0);
+      files?.close();
     });
   }
 }
@@ -277,14 +297,14 @@ t.test('a large gzip form stays in runs, and a write joins only its own run agai
   const names = Array.from({ length: 1200 }, (_, i) => `n${String(i).padStart(4, '0')}`);
   index.apply(names.map((name) => ({ name, fragment: fragment(name, `${JSON.stringify(name)}:["${noise(9000)}"]`) })));
   // Runs of 16 parts (8 pages and their separators), so this index makes several.
-  const first = new IndexSnapshot('"r1"', 'json', index.parts(generated), null, 16);
+  const first = new IndexSnapshot('"r1"', 'json', index.parts(generated), null, null, 16);
   const gz1 = first.gzipped();
   t.ok(gz1.length > 4, `${gz1.length} buffers`);
   t.equal(first.gzipLength(), Buffer.concat(gz1).length, 'its length is known without joining');
   t.ok(gunzipSync(Buffer.concat(gz1)).equals(await first.body()), 'the runs decompress to the plain bytes');
 
   index.apply([{ name: 'n0600', fragment: fragment('n0600', `"n0600":["${noise(9100)}"]`) }]);
-  const second = new IndexSnapshot('"r2"', 'json', index.parts(generated), first.runsForNext(), 16);
+  const second = new IndexSnapshot('"r2"', 'json', index.parts(generated), first.runsForNext(), null, 16);
   const gz2 = second.gzipped();
   // header and trailer are made per answer; of the runs, only the changed one is new.
   const runs1 = gz1.slice(1, -3);
