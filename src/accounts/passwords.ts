@@ -27,13 +27,19 @@ function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffe
   );
 }
 
-function parse(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer } | null {
+/** The cost and the base64 salt and hash of a stored hash, or null when it is not ours. */
+function fields(stored: string): { cost: ScryptCost; salt: string; hash: string } | null {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const cost = { N: Number(n), r: Number(r), p: Number(p) };
   if (![cost.N, cost.r, cost.p].every((v) => Number.isSafeInteger(v) && v > 0)) return null;
-  return { cost, salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
+  return { cost, salt, hash };
+}
+
+function parse(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer } | null {
+  const f = fields(stored);
+  return f && { cost: f.cost, salt: Buffer.from(f.salt, 'base64'), hash: Buffer.from(f.hash, 'base64') };
 }
 
 export async function hashPassword(password: string, cost: ScryptCost = DEFAULT_SCRYPT_COST): Promise<string> {
@@ -51,7 +57,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** True when the stored hash was made with any parameter below `cost` (or is not ours). */
 export function needsRehash(stored: string, cost: ScryptCost = DEFAULT_SCRYPT_COST): boolean {
-  const parsed = parse(stored);
+  // Asked on every authenticated request: the cost only, no base64 decoding.
+  const parsed = fields(stored);
   if (!parsed) return true;
   return parsed.cost.N < cost.N || parsed.cost.r < cost.r || parsed.cost.p < cost.p;
 }

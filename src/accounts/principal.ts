@@ -1,6 +1,6 @@
 // Who is calling: resolved once per request from HTTP Basic (password or token as
 // password) or a Bearer token, then consulted by every route.
-import { createHash } from 'node:crypto';
+import { hash as hashOnce } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { prepared, type Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
@@ -80,8 +80,10 @@ const USER_BY_ID = prepared(userWithLimits('u.id = $1'));
 // so a changed password misses the cache at once; the user row (disabled flag, role)
 // is read again whenever the credential tables change (Database.cachedCredentials).
 const verified = new LRUCache<string, true>({ max: 10_000, ttl: 5 * 60 * 1000 });
+// One-shot hash: computed on every authenticated request (a Hash object costs more than
+// the digest of these few bytes).
 const verifiedKey = (storedHash: string, secret: string): string =>
-  createHash('sha256').update(storedHash).update('\0').update(secret).digest('hex');
+  hashOnce('sha256', `${storedHash}\0${secret}`, 'hex');
 
 async function passwordMatches(secret: string, storedHash: string): Promise<boolean> {
   const key = verifiedKey(storedHash, secret);
