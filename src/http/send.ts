@@ -50,7 +50,7 @@ export async function sendIndex(
   // only are inflated as they are reached); their length is known. A HEAD gets the length
   // alone: Fastify drains the body it is given, which would inflate a large index for nothing.
   reply.header('Content-Length', index.length);
-  return reply.send(request.method === 'HEAD' ? Readable.from([]) : index.plain());
+  return reply.send(request.method === 'HEAD' ? Readable.from([]) : index.plain(reply.raw));
 }
 
 /** A stream of buffers already in memory, all pushed at once: the socket writes them together. */

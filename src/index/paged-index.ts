@@ -99,12 +99,13 @@ export class Piece implements Compressed {
 
   /**
    * The plain bytes for an identity answer, synchronously: the kept copy, else the file
-   * (`files`), else inflated now, and then written to a file for the next answer.
+   * (`files`, read into `buffer(size)` when given), else inflated now, and then written
+   * to a file for the next answer.
    */
-  plainNow(files: PlainFiles | null): Buffer {
+  plainNow(files: PlainFiles | null, buffer?: (size: number) => Buffer): Buffer {
     if (this.plain) return this.plain;
     if (this.file) {
-      const read = readPlainFile(this.file, this.size);
+      const read = readPlainFile(this.file, this.size, buffer?.(this.size));
       if (read) return read;
       if (!this.retired) this.dropFile(files); // gone or damaged: written again below
     }

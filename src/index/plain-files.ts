@@ -102,9 +102,10 @@ export class PlainFiles {
 /**
  * A file's bytes when it holds exactly `size` of them, else null. Synchronous: a page is
  * about 128 KB from the page cache (tens of microseconds), read as the socket takes the
- * answer, like the inflating it replaces.
+ * answer, like the inflating it replaces. `into` (at least `size` bytes) is filled
+ * instead of a new buffer, and the answer is its first `size` bytes.
  */
-export function readPlainFile(file: string, size: number): Buffer | null {
+export function readPlainFile(file: string, size: number, into?: Buffer): Buffer | null {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -112,7 +113,7 @@ export function readPlainFile(file: string, size: number): Buffer | null {
     return null;
   }
   try {
-    const out = Buffer.allocUnsafeSlow(size);
+    const out = into ? into.subarray(0, size) : Buffer.allocUnsafeSlow(size);
     const n = fs.readSync(fd, out, 0, size, 0);
     return n === size ? out : null; // shorter: not the file that was written
   } catch {

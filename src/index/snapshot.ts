@@ -4,7 +4,7 @@
 // and the plain bytes, inflated page by page as the socket takes them.
 import { Readable } from 'node:stream';
 import type { IndexFormat } from './fragments.js';
-import { gzipOf, join, type Compressed, type Piece } from './paged-index.js';
+import { gzipOf, join, PAGE_BYTES, type Compressed, type Piece } from './paged-index.js';
 import type { PlainFiles } from './plain-files.js';
 
 /** Parts joined into one buffer of the gzip form: a write re-joins only its run, a request writes few buffers. */
@@ -15,6 +15,42 @@ const JOIN_WHOLE_BYTES = 4 * 1024 * 1024;
 
 /** Plain bytes an identity answer makes ready ahead of the socket. */
 const PLAIN_AHEAD_BYTES = 1024 * 1024;
+
+/**
+ * Identity answers of an index held compressed read each page's file into a buffer; at
+ * 100,000 versions that is 107 MB an answer, and buffers that many bytes made and dropped
+ * made the garbage collector run a full collection once or twice an answer. A buffer the
+ * socket has handed to the kernel is used again for a later page instead: this size
+ * (pages are PAGE_BYTES, up to twice that where one was not split), at most SPARE_BYTES
+ * of them kept between answers.
+ */
+const SPARE_SIZE = 2 * PAGE_BYTES;
+const SPARE_BYTES = 4 * 1024 * 1024;
+const spares: Buffer[] = [];
+/** Pages read into a spare buffer used before. */
+let sparesReused = 0;
+
+function spareBuffer(size: number): Buffer {
+  if (size > SPARE_SIZE) return Buffer.allocUnsafeSlow(size);
+  const spare = spares.pop();
+  if (!spare) return Buffer.allocUnsafeSlow(SPARE_SIZE);
+  sparesReused++;
+  return spare;
+}
+
+/** Spare buffers kept now, and how many pages were read into one used before (tests, gauges). */
+export function spareBuffers(): { kept: number; reused: number } {
+  return { kept: spares.length, reused: sparesReused };
+}
+
+function giveBack(buffer: Buffer): void {
+  if (buffer.length === SPARE_SIZE && (spares.length + 1) * SPARE_SIZE <= SPARE_BYTES) spares.push(buffer);
+}
+
+/** Where an identity answer is written (the HTTP response): the bytes it holds not yet handed to the kernel. */
+export interface Sink {
+  readonly writableLength: number;
+}
 
 /** Identity answers being written by this process now (see answersWriting). */
 let plainAnswers = 0;
@@ -103,19 +139,28 @@ export class IndexSnapshot {
 
   /**
    * The plain bytes in order, as the socket takes them: kept copies as they are; a page
-   * held compressed only is inflated when it is reached (about 0.1 ms for a page, so the
-   * event loop is never held long), and nothing inflated is kept. The answer counts in
-   * answersWriting() until it ends or is destroyed.
+   * held compressed only is read from its file or inflated when it is reached (about
+   * 0.1 ms for a page, so the event loop is never held long), and nothing read is kept.
+   * Given the `sink` the stream is piped into, page files are read into spare buffers,
+   * each given back once the sink has handed its bytes on (every byte pushed before it,
+   * less what this stream and the sink still hold). The answer counts in answersWriting()
+   * until it ends or is destroyed.
    */
-  plain(): Readable {
+  plain(sink?: Sink): Readable {
     const parts = this.parts;
     const files = this.files;
     let next = 0;
     let open = true;
+    let pushed = 0;
+    /** Spare buffers pushed, with the count of bytes pushed up to their end. */
+    const lent: { buffer: Buffer; end: number }[] = [];
+    let taken: Buffer | null = null;
+    const take = sink ? (size: number) => (taken = spareBuffer(size)) : undefined;
     plainAnswers++;
     return new Readable({
       highWaterMark: PLAIN_AHEAD_BYTES,
-      // Once, whether the answer ended, failed or was cut off (autoDestroy).
+      // Once, whether the answer ended, failed or was cut off (autoDestroy). Buffers still
+      // lent may be in the socket's queue: they are left to the garbage collector.
       destroy(err, callback) {
         if (open) plainAnswers--;
         open = false;
@@ -123,9 +168,19 @@ export class IndexSnapshot {
       },
       read() {
         try {
+          if (sink) {
+            const handedOn = pushed - this.readableLength - sink.writableLength;
+            while (lent.length > 0 && lent[0]!.end <= handedOn) giveBack(lent.shift()!.buffer);
+          }
           while (next < parts.length) {
-            const part = parts[next++]!;
-            if (!this.push(part.plainNow(files))) return;
+            const bytes = parts[next++]!.plainNow(files, take);
+            pushed += bytes.length;
+            if (taken) {
+              if (bytes.buffer === taken.buffer) lent.push({ buffer: taken, end: pushed });
+              else giveBack(taken); // the file could not be read: the page was inflated
+              taken = null;
+            }
+            if (!this.push(bytes)) return;
           }
           this.push(null);
         } catch (err) {

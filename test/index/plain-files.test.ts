@@ -3,10 +3,12 @@
 // processes that are gone are removed, and nothing is left after dispose() and close().
 import t from 'tap';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { compress, PagedIndex, type Fragment } from '../../src/index/paged-index.js';
 import { PlainFiles, readPlainFile } from '../../src/index/plain-files.js';
-import { IndexSnapshot } from '../../src/index/snapshot.js';
+import { IndexSnapshot, spareBuffers } from '../../src/index/snapshot.js';
 
 const generated = new Date('2026-11-28T10:00:00Z');
 
@@ -99,5 +101,58 @@ t.test('directories left by processes that are gone are removed at open; others 
   const other = PlainFiles.open(root);
   t.ok(fs.existsSync(files.dir), 'a second service in this process does not remove the first one');
   other.close();
+  files.close();
+});
+
+t.test('answers on real sockets read page files into buffers used again once the socket has sent them', async (t) => {
+  const files = PlainFiles.open(t.testdir());
+  const index = new PagedIndex('json', 0, files);
+  // About 4 MB in 20 KB fragments (some 30 pages), and one fragment larger than a spare buffer.
+  index.apply([
+    ...Array.from({ length: 200 }, (_, i) => ({
+      name: `chart-${String(i).padStart(3, '0')}`,
+      fragment: fragment(`c${i}`, 20_000),
+    })),
+    { name: 'chart-big', fragment: fragment('big', 300_000) },
+  ]);
+  const snapshot = () => new IndexSnapshot('"e"', 'json', index.parts(generated), null, index.files);
+  const expected = await snapshot().body(); // writes the page files
+  t.ok(files.files > 20, `${files.files} page files`);
+
+  const server = http.createServer((_req, res) => {
+    const s = snapshot();
+    res.writeHead(200, { 'content-length': s.length });
+    s.plain(res).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  // A reader that stops for a while now and then: its answer waits in the socket's queue,
+  // where a buffer given back too soon would be overwritten by a later page.
+  const get = (pauseMs: number) =>
+    new Promise<Buffer>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          let n = 0;
+          res.on('data', (c: Buffer) => {
+            chunks.push(c);
+            if (pauseMs > 0 && ++n % 8 === 0) {
+              res.pause();
+              setTimeout(() => res.resume(), pauseMs);
+            }
+          });
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
+  const before = spareBuffers().reused;
+  const bodies = await Promise.all([get(0), get(30), get(0), get(5), get(30)]);
+  for (const [i, body] of bodies.entries()) t.ok(body.equals(expected), `answer ${i}: the same bytes`);
+  const reused = spareBuffers().reused - before;
+  t.ok(reused > 5 * 10, `pages read into buffers used before: ${reused}`);
+  t.ok(spareBuffers().kept * 256 * 1024 <= 4 * 1024 * 1024, 'at most 4 MB of them kept');
+  t.ok((await get(0)).equals(expected), 'and one more alone');
   files.close();
 });
