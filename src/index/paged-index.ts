@@ -99,19 +99,24 @@ export class Piece implements Compressed {
 
   /**
    * The plain bytes for an identity answer, synchronously: the kept copy, else the file
-   * (`files`, read into `buffer(size)` when given), else inflated now, and then written
-   * to a file for the next answer.
+   * (`files`, read into `into` when given), else inflated now, and then written to a file
+   * for the next answer.
    */
-  plainNow(files: PlainFiles | null, buffer?: (size: number) => Buffer): Buffer {
+  plainNow(files: PlainFiles | null, into?: Buffer): Buffer {
     if (this.plain) return this.plain;
     if (this.file) {
-      const read = readPlainFile(this.file, this.size, buffer?.(this.size));
+      const read = readPlainFile(this.file, this.size, into);
       if (read) return read;
       if (!this.retired) this.dropFile(files); // gone or damaged: written again below
     }
     const plain = inflate(this);
     if (files && !this.retired && this.size > 0) this.file = files.write(plain);
     return plain;
+  }
+
+  /** Whether plainNow() reads a file (no kept copy, a file written). */
+  get readsFile(): boolean {
+    return this.plain === null && this.file !== null;
   }
 
   /** Removes the plain file, if any. */

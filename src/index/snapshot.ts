@@ -38,7 +38,7 @@ function spareBuffer(size: number): Buffer {
   return spare;
 }
 
-/** Spare buffers kept now, and how many pages were read into one used before (tests, gauges). */
+/** Spare buffers kept now, and how many pages were read into one used before (for tests). */
 export function spareBuffers(): { kept: number; reused: number } {
   return { kept: spares.length, reused: sparesReused };
 }
@@ -154,8 +154,6 @@ export class IndexSnapshot {
     let pushed = 0;
     /** Spare buffers pushed, with the count of bytes pushed up to their end. */
     const lent: { buffer: Buffer; end: number }[] = [];
-    let taken: Buffer | null = null;
-    const take = sink ? (size: number) => (taken = spareBuffer(size)) : undefined;
     plainAnswers++;
     return new Readable({
       highWaterMark: PLAIN_AHEAD_BYTES,
@@ -173,12 +171,13 @@ export class IndexSnapshot {
             while (lent.length > 0 && lent[0]!.end <= handedOn) giveBack(lent.shift()!.buffer);
           }
           while (next < parts.length) {
-            const bytes = parts[next++]!.plainNow(files, take);
+            const part = parts[next++]!;
+            const spare = sink && part.readsFile ? spareBuffer(part.size) : undefined;
+            const bytes = part.plainNow(files, spare);
             pushed += bytes.length;
-            if (taken) {
-              if (bytes.buffer === taken.buffer) lent.push({ buffer: taken, end: pushed });
-              else giveBack(taken); // the file could not be read: the page was inflated
-              taken = null;
+            if (spare) {
+              if (bytes.buffer === spare.buffer) lent.push({ buffer: spare, end: pushed });
+              else giveBack(spare); // the file could not be read: the page was inflated
             }
             if (!this.push(bytes)) return;
           }
