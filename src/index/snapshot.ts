@@ -4,7 +4,8 @@
 // and the plain bytes, inflated page by page as the socket takes them.
 import { Readable } from 'node:stream';
 import type { IndexFormat } from './fragments.js';
-import { gzipOf, join, PAGE_BYTES, type Compressed, type Piece } from './paged-index.js';
+import { PAGE_BYTES } from './paged-index.js';
+import { gzipOf, join, type Compressed, type Piece } from './pieces.js';
 import type { PlainFiles } from './plain-files.js';
 
 /** Parts joined into one buffer of the gzip form: a write re-joins only its run, a request writes few buffers. */

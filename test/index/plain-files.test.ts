@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { compress, PagedIndex, type Fragment } from '../../src/index/paged-index.js';
+import { PagedIndex } from '../../src/index/paged-index.js';
+import { compress, type Fragment } from '../../src/index/pieces.js';
 import { PlainFiles, readPlainFile } from '../../src/index/plain-files.js';
 import { IndexSnapshot, spareBuffers } from '../../src/index/snapshot.js';
 
