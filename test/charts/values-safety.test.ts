@@ -13,6 +13,18 @@ import {
 } from '../../src/charts/schema-safety.js';
 import { procThreadCpuMs, SchemaWorkers, type SchemaWorkerOptions } from '../../src/charts/schema-workers.js';
 
+// The worker jobs below use seconds of CPU each on a thread of lower priority: beside
+// other suites on a slow 2-core machine this file took over 250 s (tap's default here is 300).
+t.setTimeout(20 * 60_000);
+
+/**
+ * How many times its limit on the clock a job that keeps using CPU may take, in tests
+ * that expect it stopped for its CPU time. A worker at nice 10 beside other suites got
+ * about 1% of a core on a slow 2-core machine (600 ms of CPU took 56 s), so these
+ * tests let it wait as long as it needs rather than call it starved.
+ */
+const PATIENT = 1_000;
+
 function refusal(schema: unknown): AppError {
   try {
     compileValuesSchema(typeof schema === 'string' ? schema : JSON.stringify(schema));
@@ -126,7 +138,8 @@ t.test('a worker job past its time limit is stopped, and the next job gets a fre
   // behind it (a fresh worker compiling its schema) keeps a margin. A busy CI machine
   // may starve the worker (it runs at a lower priority): maxWallFactor lets it take the
   // clock time it needs to use its CPU time, so it is stopped as over the limit.
-  const pool = onePool(t, { timeLimitMs: 1500, maxWallFactor: 100 });
+  // The job queued behind it waits as long as the slow one needs.
+  const pool = onePool(t, { timeLimitMs: 1500, maxWallFactor: PATIENT, maxWaitMs: 30 * 60_000 });
   const { schema } = slowJob();
   const slow = pool.run(slowJob());
   const queued = pool.run({ op: 'check', schema, values: 'l: [{a: 1}, {a: 1}]\n' });
@@ -148,7 +161,7 @@ t.test('a worker job past its time limit is stopped, and the next job gets a fre
 });
 
 t.test('a job waiting too long for a worker gives up as unavailable', async (t) => {
-  const pool = onePool(t, { timeLimitMs: 1_000, maxQueued: 5, maxWaitMs: 200, maxWallFactor: 100 });
+  const pool = onePool(t, { timeLimitMs: 1_000, maxQueued: 5, maxWaitMs: 200, maxWallFactor: PATIENT });
   const { schema } = slowJob();
   const slow = pool.run(slowJob());
   await t.rejects(pool.run({ op: 'check', schema, values: 'l: []\n' }), {
@@ -167,7 +180,7 @@ t.test(
       timeLimitMs: 600,
       // However starved the worker is (CI runs other suites beside this one), it gets
       // the clock time it needs to use 600 ms of CPU.
-      maxWallFactor: 100,
+      maxWallFactor: PATIENT,
       threadCpuMs: (tid) => {
         const ms = procThreadCpuMs(tid);
         if (ms !== null) seen.push(ms);
