@@ -61,6 +61,8 @@ export interface BuildOptions {
   onRoute?: (route: { method: string | string[]; url: string; schema?: FastifySchema; access?: Access }) => void;
   /** Failed sign-in limits (tests lower them). */
   signInLimits?: SignInLimits;
+  /** The clock sign-in limits count time by, in ms since the epoch (tests move it); Date.now by default. */
+  signInClock?: () => number;
   /** scrypt cost for new password hashes. Tests only: production never sets it and gets
    * OWASP's minimum (N=2^17, r=8, p=1); a hash below the cost in force is redone at sign-in. */
   scryptCost?: ScryptCost;
@@ -148,7 +150,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(errors);
   await app.register(unreadBodies);
   await app.register(storage, { config, db: opts.db });
-  await app.register(auth, { signInLimits: opts.signInLimits, scryptCost: opts.scryptCost });
+  await app.register(auth, {
+    signInLimits: opts.signInLimits,
+    signInClock: opts.signInClock,
+    scryptCost: opts.scryptCost,
+  });
   await app.register(accessPlugin);
   await app.register(sweeper);
   await app.register(indexWarmup);

@@ -40,12 +40,14 @@ declare module 'fastify' {
 
 export interface AuthOptions {
   signInLimits?: SignInLimits;
+  /** What sign-in limits count time by (tests move it); Date.now by default. */
+  signInClock?: () => number;
   scryptCost?: ScryptCost;
 }
 
 export default fp<AuthOptions>(
   async (app, opts) => {
-    const limiter = new SignInLimiter(app.db, opts.signInLimits);
+    const limiter = new SignInLimiter(app.db, opts.signInLimits, { clock: opts.signInClock });
     const cost = opts.scryptCost ?? DEFAULT_SCRYPT_COST;
     app.decorate('scryptCost', cost);
 
