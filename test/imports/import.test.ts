@@ -363,10 +363,11 @@ t.test('an OCI chart in docker-registry, pushed by helm', async (t) => {
   // What operators watch (docs/operations.md): syncs, index refreshes, sweeps.
   await app.inject({ url: `/workspaces/${ws}/index.yaml`, headers: { authorization: adminAuth } });
   // The counter moves just after the status the test waited for: give it a moment.
-  let metrics = '';
-  for (let i = 0; i < 50 && !/chartroom_import_sync_seconds_count 3/.test(metrics); i++) {
-    metrics = (await app.inject({ url: '/metrics' })).body;
+  const deadline = Date.now() + 30_000;
+  let metrics = (await app.inject({ url: '/metrics' })).body;
+  while (!/chartroom_import_sync_seconds_count 3/.test(metrics) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
+    metrics = (await app.inject({ url: '/metrics' })).body;
   }
   t.match(metrics, /chartroom_import_syncs_total\{outcome="successful"\} 3/, 'three syncs');
   t.match(metrics, /chartroom_import_sync_seconds_count 3/);
