@@ -70,7 +70,16 @@ if pg_up; then export CHARTROOM_TEST_PG_URL="$pg_url"; else unset CHARTROOM_TEST
 
 # --- MinIO ------------------------------------------------------------------
 minio_pid=""
-cleanup() { [ -n "$minio_pid" ] && kill "$minio_pid" 2>/dev/null && wait "$minio_pid" 2>/dev/null; [ -n "${minio_dir:-}" ] && rm -rf "$minio_dir"; }
+cleanup() {
+  [ -n "$minio_pid" ] && kill "$minio_pid" 2>/dev/null && wait "$minio_pid" 2>/dev/null
+  [ -n "${minio_dir:-}" ] && rm -rf "$minio_dir"
+  rm -rf "$pglite_dir"
+}
+# In-memory PGlite databases of this run start from one freshly initialised copy, made
+# by the first test process that needs it (src/db/pglite-database.ts): initdb once per
+# run instead of once per file.
+pglite_dir=$(mktemp -d)
+export CHARTROOM_TEST_PGLITE_TEMPLATE="$pglite_dir/pristine.tar"
 trap cleanup EXIT
 if [ -n "${CHARTROOM_TEST_S3_ENDPOINT:-}" ]; then
   say "using the S3 server at $CHARTROOM_TEST_S3_ENDPOINT"

@@ -98,18 +98,44 @@ const PGLITE_OPTIONS = {
  * initdb runs inside WebAssembly at every PGlite.create: on a slow 2-core machine that
  * was 40-75 s of CPU, and loading these files instead a fifth of it. Tests open hundreds
  * of in-memory databases; the server opens one on disk and never comes here.
+ *
+ * Each test file is a process of its own, so the test runner (scripts/test.sh) also names
+ * a file in CHARTROOM_TEST_PGLITE_TEMPLATE, fresh for the run: the first process to make
+ * the copy leaves it there, and the others load it instead of running initdb at all.
  */
 let pristine: Promise<Blob> | undefined;
 
+const TAR = 'application/x-tar';
+
+async function savedPristine(file: string | undefined): Promise<Blob | undefined> {
+  if (!file) return undefined;
+  const bytes = await fs.readFile(file).catch(() => null);
+  return bytes ? new Blob([bytes], { type: TAR }) : undefined;
+}
+
+async function savePristine(file: string | undefined, files: Blob): Promise<void> {
+  if (!file) return;
+  // Written whole under another name, then renamed: a reader never sees half of it.
+  const partial = `${file}.${process.pid}.partial`;
+  await fs.writeFile(partial, Buffer.from(await files.arrayBuffer()));
+  await fs.rename(partial, file);
+}
+
 async function openInMemory(): Promise<PGlite> {
+  const template = process.env.CHARTROOM_TEST_PGLITE_TEMPLATE;
+  if (pristine === undefined) {
+    const saved = await savedPristine(template);
+    if (saved) pristine ??= Promise.resolve(saved);
+  }
   if (pristine === undefined) {
     const first = await PGlite.create(PGLITE_OPTIONS);
     // Dumped before anyone writes to it: every copy starts as initdb left it.
-    pristine = first.dumpDataDir('none');
-    pristine.catch(() => (pristine = undefined));
+    const dumped = first.dumpDataDir('none');
+    pristine = dumped;
     try {
-      await pristine;
+      await savePristine(template, await dumped);
     } catch (err) {
+      if (pristine === dumped) pristine = undefined;
       await first.close();
       throw err;
     }
