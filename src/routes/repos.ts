@@ -12,6 +12,7 @@ import {
   deleteRepo,
   getRepo,
   listRepos,
+  normalizeRepoUrl,
   updateRepo,
   type ImportRepo,
   type RepoCounts,
@@ -46,6 +47,28 @@ function checkTrusted(request: FastifyRequest, trusted: boolean | undefined): vo
     throw new AppError(
       'forbidden',
       'only a user with the app-templates.manage permission can make a repository trusted (its versions skip review)',
+    );
+  }
+}
+
+/**
+ * A trusted repository's versions reach the store unreviewed because a reviewer trusted
+ * where they come from: moving it elsewhere (its URL, or plain HTTP) while it stays
+ * trusted takes the same permission. Dropping the trust in the same change is allowed.
+ */
+function checkTrustedSource(
+  request: FastifyRequest,
+  repo: ImportRepo,
+  patch: { url?: string; plainHttp?: boolean; trusted?: boolean },
+): void {
+  if (!repo.trusted || patch.trusted === false || caller(request).permissions.has('app-templates.manage')) return;
+  const moved =
+    (patch.url !== undefined && normalizeRepoUrl(patch.url) !== repo.url) ||
+    (patch.plainHttp !== undefined && patch.plainHttp !== repo.plainHttp);
+  if (moved) {
+    throw new AppError(
+      'forbidden',
+      `repository ${JSON.stringify(repo.name)} is trusted (its versions skip review): only a user with the app-templates.manage permission can change its url or plainHttp, unless the same change sets trusted to false`,
     );
   }
 }
@@ -100,6 +123,7 @@ const repoRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
       const { workspace } = workspaceScope(request);
       checkTrusted(request, request.body.trusted);
       const repo = await getRepo(app.db, workspace.id, request.params.repo);
+      checkTrustedSource(request, repo, request.body);
       return present(await updateRepo(app.db, app.secretBox, repo, request.body));
     },
   );

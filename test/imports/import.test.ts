@@ -442,6 +442,31 @@ t.test('refusals: private addresses, credentials without a key, bad input, overs
   t.equal(plain.statusCode, 200, 'the workspace admin manages the rest');
   t.equal(plain.json().syncInterval, 600);
 
+  // Once a reviewer trusts it, its source stays where the reviewer saw it.
+  const trust = await c.call('PATCH', `/api/v1/workspaces/${ws}/repos/local`, { trusted: true });
+  t.equal(trust.status, 200, 'a reviewer trusts the repository');
+  const asWsadmin = (payload: object) =>
+    strict.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/workspaces/${ws}/repos/local`,
+      payload,
+      headers: { authorization: wsadmin },
+    });
+  for (const payload of [{ url: 'https://elsewhere.example/charts/' }, { plainHttp: true }]) {
+    const res = await asWsadmin(payload);
+    t.equal(res.statusCode, 403, `${JSON.stringify(payload)} on a trusted repository, by a workspace admin`);
+    t.match(res.json(), { code: 'forbidden', detail: /"local" is trusted.*app-templates\.manage/ });
+  }
+  t.match(
+    (await c.call('GET', `/api/v1/workspaces/${ws}/repos/local`)).json(),
+    { url: upstream.url, plainHttp: false, trusted: true },
+    'the refused changes left it as it was',
+  );
+  t.equal((await asWsadmin({ url: upstream.url, syncInterval: 900 })).statusCode, 200, 'the same url is no move');
+  const untrusted = await asWsadmin({ url: 'https://elsewhere.example/charts/', trusted: false });
+  t.equal(untrusted.statusCode, 200, 'moving it while dropping the trust is allowed');
+  t.match(untrusted.json(), { url: 'https://elsewhere.example/charts/', trusted: false });
+
   const dup = await c.call('POST', `/api/v1/workspaces/${ws}/repos`, { name: 'local', url: upstream.url });
   t.equal(dup.status, 409);
   const count = await strict.db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_repos');
