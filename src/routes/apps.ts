@@ -106,7 +106,13 @@ const appRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
 
   app.delete(
     '/:app',
-    { schema: contract.deleteApp, config: { access: access.workspace('workspace-regular', { resolve: 'app' }) } },
+    {
+      schema: contract.deleteApp,
+      // ISVs, or reviewers removing a store app (SPEC section 3); only an app with no versions left.
+      config: {
+        access: access.workspace('workspace-regular', { resolve: 'app', orPermission: 'app-templates.manage' }),
+      },
+    },
     async (request, reply) => {
       const ctx = appScope(request);
       await deleteApp(app.db, app.blobs, ctx.workspace.id, ctx.app.name);

@@ -103,6 +103,8 @@ const ociRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
   // ---- workspace repositories: workspaces/<ws>/<chart>
   const read = { access: access.workspace('workspace-viewer') };
   const write = { access: access.workspace('workspace-regular') };
+  // Deleting follows the lifecycle's delete rule (SPEC section 4): ISVs, or reviewers.
+  const remove = { access: access.workspace('workspace-regular', { orPermission: 'app-templates.manage' }) };
 
   app.get(
     '/workspaces/:ws/:name/tags/list',
@@ -149,7 +151,7 @@ const ociRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
 
   app.delete(
     '/workspaces/:ws/:name/manifests/:reference',
-    { schema: contract.ociWorkspaceDeleteManifest, config: write },
+    { schema: contract.ociWorkspaceDeleteManifest, config: remove },
     async (request, reply) => {
       const repo = workspaceRepo(request, request.params.name);
       const p = caller(request);

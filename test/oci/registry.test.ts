@@ -104,6 +104,51 @@ t.test('the store follows suspensions at once: tags, manifests, blobs, referrers
   t.same((await get('/v2/store/shop/tags/list')).json().tags, ['2.0.0'], 'back with the app');
 });
 
+t.test('a reviewer deletes a version over OCI as over the API, and then the emptied app', async (t) => {
+  const { app } = await testApp(t);
+  const ws = await createWorkspace(app);
+  await upload(app, ws, 'gone', '1.0.0');
+  await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/workspaces/${ws}/apps/gone`,
+    headers: auth,
+    payload: { category: 'uncategorized' },
+  });
+  for (const action of ['submit', 'pass', 'release', 'suspend']) await act(app, ws, 'gone', '/versions/1.0.0', action);
+  // Not a member of the workspace: only the platform permissions of a review role.
+  for (const [url, payload] of [
+    ['/api/v1/roles', { name: 'app-review', permissions: ['app-templates.view', 'app-templates.manage'] }],
+    ['/api/v1/users', { username: 'rev', password: 'reviewer-password-1', role: 'app-review' }],
+    ['/api/v1/users', { username: 'looker', password: 'looker-password-1', role: 'platform-regular' }],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url, headers: auth, payload });
+    t.equal(res.statusCode, 201, res.body);
+  }
+  const member = await app.inject({
+    method: 'PUT',
+    url: `/api/v1/workspaces/${ws}/members/looker`,
+    headers: auth,
+    payload: { role: 'workspace-viewer' },
+  });
+  t.equal(member.statusCode, 201, member.body);
+  const as = (user: string, password: string) => ({
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+  });
+  const manifest = `/v2/workspaces/${ws}/gone/manifests/1.0.0`;
+  const viewer = await app.inject({ method: 'DELETE', url: manifest, headers: as('looker', 'looker-password-1') });
+  t.equal(viewer.statusCode, 403, 'a workspace viewer may not');
+  t.equal(viewer.json().errors[0].code, 'DENIED');
+  const reviewer = as('rev', 'reviewer-password-1');
+  t.equal((await app.inject({ method: 'DELETE', url: manifest, headers: reviewer })).statusCode, 202, 'a reviewer may');
+  t.equal(
+    (await app.inject({ url: `/api/v1/workspaces/${ws}/apps/gone/versions/1.0.0`, headers: auth })).statusCode,
+    404,
+    'the suspended version is gone',
+  );
+  const emptied = await app.inject({ method: 'DELETE', url: `/api/v1/workspaces/${ws}/apps/gone`, headers: reviewer });
+  t.equal(emptied.statusCode, 204, 'and so may the reviewer remove the app it emptied');
+});
+
 t.test('limits and malformed input: early refusals with the spec codes, nothing left behind', async (t) => {
   const { app } = await testApp(t, { env: { CHARTROOM_MAX_UPLOAD_BYTES: '4096' } });
   const ws = await createWorkspace(app);
