@@ -114,19 +114,46 @@ function descriptorSizes(body: Uint8Array): Map<string, number> {
   return sizes;
 }
 
-/** Inside a transaction: deletes the blob when nothing references it any more. */
-export async function deleteIfUnreferenced(q: Queryable, blobs: BlobStore, digest: string): Promise<boolean> {
+/** Inside a transaction of its own: deletes the blob when nothing references it any more. */
+async function deleteIfUnreferenced(q: Queryable, blobs: BlobStore, digest: string): Promise<boolean> {
   await lockDigest(q, digest);
   if (await blobReferenced(q, digest)) return false;
   await blobs.delete(digest);
   return true;
 }
 
-/** Cleans up after a failed write: the blobs it stored go unless something else uses them. */
-export async function releaseBlobs(db: Database, blobs: BlobStore, digests: string[]): Promise<void> {
+/**
+ * The blobs go unless something else uses them: after a failed write, the ones it
+ * stored; after a committed one, the ones its rows stopped using.
+ */
+export async function releaseBlobs(db: Database, blobs: BlobStore, digests: Iterable<string>): Promise<void> {
   for (const d of digests) {
     await db.tx((q) => deleteIfUnreferenced(q, blobs, d)).catch(() => undefined); // the sweeper retries later
   }
+}
+
+/**
+ * A transaction whose rows may stop using blobs: `fn` names each with `release`, and
+ * once the transaction has committed, each named blob goes if nothing references it
+ * any more. Never before the commit: a transaction that then rolls back (a deadlock, a
+ * lost connection, a later statement failing) would leave a row pointing at a deleted
+ * blob. An upload of the same digest meanwhile is safe either way: it takes the
+ * digest's lock and puts the blob back if it is gone (ensureBlob).
+ */
+export async function txReleasing<T>(
+  db: Database,
+  blobs: BlobStore,
+  fn: (q: Queryable, release: (digest: string | null | undefined) => void) => Promise<T>,
+): Promise<T> {
+  const released = new Set<string>();
+  const result = await db.tx((q) => {
+    released.clear();
+    return fn(q, (digest) => {
+      if (digest) released.add(digest);
+    });
+  });
+  await releaseBlobs(db, blobs, released);
+  return result;
 }
 
 /** Inside a transaction, before inserting a row that references the blob: makes
@@ -209,10 +236,10 @@ export async function swapBlob(
   const digest = sha256Hex(bytes);
   await blobs.put(digest, bytes);
   try {
-    await db.tx(async (q) => {
+    await txReleasing(db, blobs, async (q, release) => {
       await ensureBlob(q, blobs, digest, bytes);
       await update(q, digest);
-      if (previous && previous !== digest) await deleteIfUnreferenced(q, blobs, previous);
+      if (previous !== digest) release(previous);
     });
   } catch (err) {
     await releaseBlobs(db, blobs, [digest]);

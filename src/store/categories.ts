@@ -5,7 +5,7 @@
 import type { Database, Queryable } from '../db/database.js';
 import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
-import { deleteIfUnreferenced } from '../blobs/references.js';
+import { txReleasing } from '../blobs/references.js';
 import {
   deleteCategoryRow,
   getCategoryRecord,
@@ -68,7 +68,7 @@ export async function setCategoryIcon(
 }
 
 export async function deleteCategory(db: Database, blobs: BlobStore, ref: string): Promise<void> {
-  await db.tx(async (q) => {
+  await txReleasing(db, blobs, async (q, release) => {
     const c = await lockCategory(q, ref);
     if (c.builtin) {
       throw new AppError('category-builtin', `the built-in category ${JSON.stringify(c.name)} cannot be deleted`);
@@ -78,6 +78,6 @@ export async function deleteCategory(db: Database, blobs: BlobStore, ref: string
       throw new AppError('category-in-use', `category ${JSON.stringify(c.name)} holds ${n} app(s); move them first`);
     }
     await deleteCategoryRow(q, c.id);
-    if (c.iconDigest) await deleteIfUnreferenced(q, blobs, c.iconDigest);
+    release(c.iconDigest);
   });
 }

@@ -8,7 +8,7 @@ import type { Database } from '../db/database.js';
 import type { BlobStore } from '../blobs/index.js';
 import { AppError } from '../errors.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
-import { deleteIfUnreferenced } from '../blobs/references.js';
+import { txReleasing } from '../blobs/references.js';
 import { findCategory } from '../categories/categories.js';
 import {
   deleteAppRow,
@@ -45,7 +45,7 @@ export async function updateAppInfo(
 }
 
 export async function deleteApp(db: Database, blobs: BlobStore, workspaceId: number, name: string): Promise<void> {
-  await db.tx(async (q) => {
+  await txReleasing(db, blobs, async (q, release) => {
     const app = await lockApp(q, workspaceId, name);
     const n = await countVersions(q, app.id);
     if (n > 0) {
@@ -53,7 +53,7 @@ export async function deleteApp(db: Database, blobs: BlobStore, workspaceId: num
     }
     await deleteAppRow(q, app);
     await bumpWorkspaceRevision(q, workspaceId);
-    if (app.iconDigest) await deleteIfUnreferenced(q, blobs, app.iconDigest);
+    release(app.iconDigest);
   });
 }
 

@@ -12,7 +12,7 @@ import { readProvenance } from '../charts/provenance.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
 import { touchIndex } from '../index/repo-index.js';
-import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from '../blobs/references.js';
+import { ensureBlob, releaseBlobs, txReleasing } from '../blobs/references.js';
 import { findPackagesByFiles } from './versions.js';
 import { UPLOADER } from './transitions.js';
 import { requireAllowed } from '../lifecycle/state-machine.js';
@@ -62,7 +62,7 @@ export async function attachProvenance(
 
   await blobs.put(provDigest, prov);
   try {
-    await db.tx(async (q) => {
+    await txReleasing(db, blobs, async (q, release) => {
       const revision = await bumpWorkspaceRevision(q, workspaceId); // also serialises writers of this workspace
       const row = await findVersion(q, { id: chosen.id }, { forUpdate: true });
       checkAttachable(row, chosen.digest, provDigest);
@@ -81,7 +81,7 @@ export async function attachProvenance(
         to: 'draft',
         message: `${row.provDigest ? 'replaced' : 'added'} provenance file ${provDigest}`,
       });
-      if (row.provDigest) await deleteIfUnreferenced(q, blobs, row.provDigest);
+      release(row.provDigest);
     });
   } catch (err) {
     await releaseBlobs(db, blobs, [provDigest]);

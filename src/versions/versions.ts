@@ -19,7 +19,7 @@ import { bumpWorkspaceRevision } from '../workspaces/workspaces.js';
 import { touchIndex } from '../index/repo-index.js';
 import { UPLOADER } from './transitions.js';
 import { recordEvent } from '../lifecycle/audit.js';
-import { deleteIfUnreferenced, ensureBlob, releaseBlobs } from '../blobs/references.js';
+import { ensureBlob, releaseBlobs, txReleasing } from '../blobs/references.js';
 import { appInfoFromChart } from '../apps/app-info.js';
 import { ensureApp, joinApp } from '../apps/apps.js';
 import {
@@ -99,7 +99,7 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
       await blobs.put(provDigest, input.prov);
       written.push(provDigest);
     }
-    const result = await db.tx(async (q) => {
+    const result = await txReleasing(db, blobs, async (q, release) => {
       await ensureBlob(q, blobs, pkg.digest, pkg.bytes);
       if (input.prov && provDigest) await ensureBlob(q, blobs, provDigest, input.prov);
       const appId = await ensureApp(q, input.workspaceId, name, appInfo);
@@ -149,7 +149,7 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
           [...values, row.id],
         );
         for (const old of [row.digest, row.provDigest]) {
-          if (old && old !== pkg.digest && old !== provDigest) await deleteIfUnreferenced(q, blobs, old);
+          if (old !== pkg.digest && old !== provDigest) release(old);
         }
         await recordEvent(q, {
           appId,
@@ -312,14 +312,14 @@ export async function deleteVersion(
   actors: ReadonlySet<Actor>,
 ): Promise<void> {
   requireAllowed('delete', null, actors);
-  await db.tx(async (q) => {
+  await txReleasing(db, blobs, async (q, release) => {
     await touchIndex(q, { workspaceId }, await bumpWorkspaceRevision(q, workspaceId), [name]);
     const row = await findVersion(q, { workspaceId, app: name, version }, { forUpdate: true });
     if (!row) throw new AppError('not-found', `chart ${name} version ${version} not found`);
     requireAllowed('delete', row.state, actors, { version: `${name} ${version}` });
     await q.query('DELETE FROM app_versions WHERE id = $1', [row.id]);
     await recordEvent(q, { appId: row.appId, version, actor, action: 'delete', from: row.state, to: 'removed' });
-    await deleteIfUnreferenced(q, blobs, row.digest);
-    if (row.provDigest) await deleteIfUnreferenced(q, blobs, row.provDigest);
+    release(row.digest);
+    release(row.provDigest);
   });
 }

@@ -5,6 +5,9 @@ import { countRowsAndBlobs, testApp } from '../helpers/app.js';
 import { engines } from '../helpers/env.js';
 import { makeChart } from '../helpers/tarball.js';
 import { StoreFixture } from '../helpers/store-fixture.js';
+import { ingestChart } from '../../src/charts/ingest.js';
+import { createDraft } from '../../src/versions/versions.js';
+import { sha256Hex } from '../../src/blobs/index.js';
 
 for (const engine of engines()) {
   t.test(`${engine}: concurrent uploads of one new version`, async (t) => {
@@ -71,5 +74,43 @@ for (const engine of engines()) {
       'the package served is one of the uploads, whole',
     );
     t.same(await countRowsAndBlobs(app), { apps: 1, versions: 1, blobs: 1 }, 'replaced packages left no blob behind');
+  });
+
+  t.test(`${engine}: a replacement that rolls back keeps the package it would have replaced`, async (t) => {
+    const { app, db } = await testApp(t, { engine });
+    const f = await new StoreFixture(app).setUp();
+    const first = makeChart({ name: 'kept', version: '1.0.0', values: 'replicaCount: 1\n' });
+    t.equal((await f.upload('wsregular', first)).statusCode, 201);
+    const [ws] = await db.query<{ id: number }>("SELECT id FROM workspaces WHERE name = 'demo'");
+    const second = await ingestChart(makeChart({ name: 'kept', version: '1.0.0', values: 'replicaCount: 2\n' }));
+    // Something later in the replacing transaction fails (as a deadlock or a lost
+    // connection would), after the old package was let go.
+    await t.rejects(
+      createDraft(db, app.blobs, {
+        workspaceId: ws!.id,
+        pkg: second,
+        prov: null,
+        force: true,
+        uploaderId: null,
+        actor: 'test',
+        withinTx: async () => {
+          throw new Error('a later statement failed');
+        },
+      }),
+      /a later statement failed/,
+    );
+    t.ok(await app.blobs.has(sha256Hex(first)), 'the package the row still names is there');
+    t.notOk(await app.blobs.has(second.digest), "the failed upload's own blob is not kept");
+    const pkg = await f.people.as('wsregular', 'GET', '/workspaces/demo/charts/kept-1.0.0.tgz');
+    t.equal(pkg.statusCode, 200);
+    t.ok(Buffer.from(pkg.rawPayload).equals(first), 'and it is served whole');
+
+    // Committed, the replacement lets the old package go.
+    const replaced = await f.people.as('wsregular', 'POST', '/api/workspaces/demo/charts?force=true', second.bytes, {
+      'content-type': 'application/gzip',
+    });
+    t.equal(replaced.statusCode, 201);
+    t.notOk(await app.blobs.has(sha256Hex(first)), 'the replaced package is deleted once the change is committed');
+    t.same(await countRowsAndBlobs(app), { apps: 1, versions: 1, blobs: 1 });
   });
 }
