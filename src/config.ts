@@ -157,7 +157,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (e.S3_ENDPOINT !== undefined) {
     if (e.S3_ACCESS_KEY === undefined) throw new ConfigError('S3_ACCESS_KEY', 'is required when S3_ENDPOINT is set');
     if (e.S3_SECRET_KEY === undefined) throw new ConfigError('S3_SECRET_KEY', 'is required when S3_ENDPOINT is set');
-    const url = new URL(e.S3_ENDPOINT);
+    let url: URL;
+    try {
+      url = new URL(e.S3_ENDPOINT);
+    } catch {
+      throw new ConfigError('S3_ENDPOINT', 'must be a URL such as http://minio:9000');
+    }
     const useSSL = url.protocol === 'https:';
     s3 = {
       endPoint: url.hostname,

@@ -52,6 +52,8 @@ t.test('a bad value names its variable', async (t) => {
     [{ PORT: '70000' }, 'PORT', /<= 65535/],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /pattern/],
     [{ S3_ENDPOINT: 'minio:9000' }, 'S3_ENDPOINT', /pattern/],
+    [{ S3_ENDPOINT: 'http://a b', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }, 'S3_ENDPOINT', /must be a URL/],
+    [{ S3_ENDPOINT: 'http://[x', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }, 'S3_ENDPOINT', /must be a URL/],
     [{ S3_ENDPOINT: 'http://minio:9000' }, 'S3_ACCESS_KEY', /required when S3_ENDPOINT/],
     [{ S3_ACCESS_KEY: 'x', S3_SECRET_KEY: 'y' }, 'S3_ENDPOINT', /required when/],
     [

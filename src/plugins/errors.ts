@@ -46,7 +46,6 @@ function fromFastifyError(err: FastifyError): AppError {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
-    case 'FST_FILES_LIMIT':
       return new AppError('upload-too-large', err.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('unsupported-media-type', err.message);
@@ -54,6 +53,7 @@ function fromFastifyError(err: FastifyError): AppError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
     case 'FST_PARTS_LIMIT':
+    case 'FST_FILES_LIMIT': // more file parts than the form has (chart and prov): not a size
     case 'FST_FIELDS_LIMIT':
     case 'FST_PROTO_VIOLATION':
       return new AppError('bad-request', err.message);

@@ -191,6 +191,19 @@ for (const setup of setups) {
     });
     t.equal(res.statusCode, 400);
     t.match(res.json().error, /unexpected file field "other"/);
+    const threeFiles = multipart({
+      chart: { filename: 'x.tgz', data: makeChart() },
+      prov: { filename: 'x.tgz.prov', data: Buffer.from('not read') },
+      extra: { filename: 'y.tgz', data: makeChart() },
+    });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${ws}/charts`,
+      headers: { ...auth, ...threeFiles.headers },
+      payload: threeFiles.payload,
+    });
+    t.equal(res.statusCode, 400, 'a third file part is a bad form, not a size');
+    t.match(res.json().error, /files limit/i);
     res = await app.inject({ method: 'POST', url: `/api/workspaces/${ws}/charts`, headers: auth });
     t.equal(res.statusCode, 400, 'no body at all');
     t.same(await countRowsAndBlobs(app), { apps: 0, versions: 0, blobs: 0 });
