@@ -1414,7 +1414,7 @@ export type AppSummary = FromSchema<{
 
 export type AppList = FromSchema<{
   type: 'object';
-  required: ['items'];
+  required: ['items', 'nextCursor'];
   properties: {
     items: {
       type: 'array';
@@ -1587,6 +1587,7 @@ export type AppList = FromSchema<{
         ];
       };
     };
+    nextCursor: { type: ['string', 'null'] };
   };
   additionalProperties: false;
 }>;

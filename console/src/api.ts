@@ -71,6 +71,20 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   return (await res.json()) as T;
 }
 
+/** Every item of a paged list, following `nextCursor` a page of 200 at a time. */
+export async function allPages<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const params = new URLSearchParams({ limit: '200' });
+    if (cursor) params.set('cursor', cursor);
+    const page: { items: T[]; nextCursor: string | null } = await api(`${path}?${params}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
 /** A text answer (README, values.yaml, Chart.yaml). */
 export async function text(path: string): Promise<string> {
   return (await request(path, { headers: { accept: 'text/plain, */*' } })).text();

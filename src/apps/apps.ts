@@ -83,9 +83,19 @@ export async function getApp(q: Queryable, workspaceId: number, name: string): P
   return app;
 }
 
-export async function listApps(q: Queryable, workspaceId: number): Promise<AppRecord[]> {
-  const rows = await q.query<AppRow>(`${APP_SELECT} WHERE a.workspace_id = $1 ORDER BY a.name`, [workspaceId]);
-  return rows.map(toApp);
+/** A page of a workspace's apps by name: `limit` of them after the name `after`, and the name to go on from. */
+export async function listAppsPage(
+  q: Queryable,
+  workspaceId: number,
+  limit: number,
+  after: string | null,
+): Promise<{ items: AppRecord[]; next: string | null }> {
+  const rows = await q.query<AppRow>(
+    `${APP_SELECT} WHERE a.workspace_id = $1 AND ($2::text IS NULL OR a.name > $2) ORDER BY a.name LIMIT $3`,
+    [workspaceId, after, limit + 1],
+  );
+  const items = rows.slice(0, limit).map(toApp);
+  return { items, next: rows.length > limit ? (items[items.length - 1]?.name ?? null) : null };
 }
 
 /** The apps with these ids, by id, in one query. */

@@ -350,6 +350,13 @@ export const listRepoEvents = {
 /** GET /api/v1/workspaces/{ws}/apps */
 export const listApps = {
   params: { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } },
+  querystring: {
+    type: 'object',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+      cursor: { type: 'string', maxLength: 512 },
+    },
+  },
 } as const;
 
 /** POST /api/v1/workspaces/{ws}/apps */

@@ -2,17 +2,17 @@
 // list, upload, info, icon, suspension, events.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { AppError } from '../errors.js';
-import { getApp, listApps, setAppIcon, setAppSuspended } from '../apps/apps.js';
+import { getApp, listAppsPage, setAppIcon, setAppSuspended } from '../apps/apps.js';
 import { deleteApp, updateAppInfo } from '../versions/containers.js';
 import { createDraft } from '../versions/versions.js';
-import { getVersionDetail, listVersionDetails } from '../versions/app-versions.js';
+import { getVersionDetail, listVersionDetails, newestVersions } from '../versions/app-versions.js';
 import { listEvents } from '../lifecycle/audit.js';
 import { inspectIcon, MAX_ICON_BYTES } from '../icons/icons.js';
 import { readChartUpload } from './upload-body.js';
 import { appJson, callerName, versionJson } from './presenters.js';
 import { actorsFor } from '../accounts/principal.js';
 import { readBody } from './body.js';
-import { eventsCursor, eventsPage } from './paging.js';
+import { decodeCursor, encodeCursor, eventsCursor, eventsPage } from './paging.js';
 import { access, appScope, workspaceScope } from '../http/access.js';
 import { sendIcon } from '../http/send.js';
 import * as contract from '../http/contract.generated.js';
@@ -24,16 +24,20 @@ const appRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     async (request) => {
       const { workspace, role } = workspaceScope(request);
       const actors = actorsFor(request.principal, role);
-      const items = [];
-      for (const a of await listApps(app.db, workspace.id)) {
-        const versions = await listVersionDetails(app.db, a.id);
-        items.push({
+      const page = await listAppsPage(app.db, workspace.id, request.query.limit, decodeCursor(request.query.cursor));
+      const newest = await newestVersions(
+        app.db,
+        page.items.map((a) => a.id),
+      );
+      const items = page.items.map((a) => {
+        const v = newest.get(a.id);
+        return {
           ...appJson(a, workspace.name),
-          versionCount: versions.length,
-          latestVersion: versions[0] ? versionJson(versions[0], a.name, workspace.name, actors) : null,
-        });
-      }
-      return { items };
+          versionCount: v?.count ?? 0,
+          latestVersion: v ? versionJson(v.newest, a.name, workspace.name, actors) : null,
+        };
+      });
+      return { items, nextCursor: page.next === null ? null : encodeCursor(page.next) };
     },
   );
 

@@ -213,6 +213,40 @@ export async function listVersionDetails(q: Queryable, appId: number): Promise<A
   return rows.map(toVersion).sort((a, b) => compareVersionsDesc(a.version, b.version));
 }
 
+/**
+ * For each of these apps, how many versions it has and its newest by SemVer (in any
+ * state): two queries for any number of apps, reading only the version numbers of the
+ * others.
+ */
+export async function newestVersions(
+  q: Queryable,
+  appIds: readonly number[],
+): Promise<Map<number, { count: number; newest: AppVersion }>> {
+  const out = new Map<number, { count: number; newest: AppVersion }>();
+  if (appIds.length === 0) return out;
+  const all = await q.query<{ id: number; app_id: number; version: string }>(
+    'SELECT id, app_id, version FROM app_versions WHERE app_id = ANY($1::int[])',
+    [[...appIds]],
+  );
+  const best = new Map<number, { count: number; id: number; version: string }>();
+  for (const v of all) {
+    const b = best.get(v.app_id);
+    if (!b) best.set(v.app_id, { count: 1, id: v.id, version: v.version });
+    else {
+      b.count++;
+      if (compareVersionsDesc(v.version, b.version) < 0) Object.assign(b, { id: v.id, version: v.version });
+    }
+  }
+  const rows = await q.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM ${VERSION_FROM} WHERE v.id = ANY($1::int[])`, [
+    [...best.values()].map((b) => b.id),
+  ]);
+  for (const row of rows) {
+    const v = toVersion(row);
+    out.set(v.appId, { count: best.get(v.appId)?.count ?? 1, newest: v });
+  }
+  return out;
+}
+
 export async function getVersionDetail(
   q: Queryable,
   appId: number,

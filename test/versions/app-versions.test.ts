@@ -74,6 +74,57 @@ for (const engine of engines()) {
     t.equal(large, small, `four apps take as many statements as one (${small})`);
   });
 
+  t.test(`${engine}: a workspace's apps page by name, each with its count and newest version`, async (t) => {
+    const { app, db } = await testApp(t, { engine });
+    const f = await new StoreFixture(app).setUp();
+    const up = async (name: string, version: string) => {
+      const res = await f.upload('wsregular', makeChart({ name, version }));
+      t.equal(res.statusCode, 201, `${name} ${version}`);
+    };
+    // Newest by SemVer, not by upload or by text: 1.10.0 above 1.9.0 and 1.10.0-rc.1.
+    for (const v of ['1.9.0', '1.10.0', '1.10.0-rc.1', '1.2.0']) await up('bravo', v);
+    for (const name of ['echo', 'alpha', 'delta', 'charlie']) await up(name, '0.1.0');
+    const list = (query: string) => f.people.as('viewer', 'GET', `/api/v1/workspaces/demo/apps${query}`);
+    const first = await list('?limit=2');
+    t.equal(first.statusCode, 200);
+    t.same(
+      first.json().items.map((a: { name: string }) => a.name),
+      ['alpha', 'bravo'],
+    );
+    t.match(first.json().items[1], { versionCount: 4, latestVersion: { version: '1.10.0', state: 'draft' } });
+    const second = await list(`?limit=2&cursor=${encodeURIComponent(first.json().nextCursor)}`);
+    t.same(
+      second.json().items.map((a: { name: string }) => a.name),
+      ['charlie', 'delta'],
+    );
+    const last = await list(`?limit=2&cursor=${encodeURIComponent(second.json().nextCursor)}`);
+    t.same(
+      last.json().items.map((a: { name: string }) => a.name),
+      ['echo'],
+    );
+    t.equal(last.json().nextCursor, null, 'the last page says so');
+    const whole = await list('');
+    t.equal(whole.json().items.length, 5, 'the default page holds them all here');
+    t.equal(whole.json().nextCursor, null);
+
+    // An app whose versions are all deleted stays, with none.
+    t.equal((await f.people.as('wsregular', 'DELETE', f.url('echo', '/versions/0.1.0'))).statusCode, 204);
+    t.match((await list('?cursor=' + encodeURIComponent(second.json().nextCursor))).json().items, [
+      { name: 'echo', versionCount: 0, latestVersion: null },
+    ]);
+    for (const bad of ['?cursor=not-ours', '?limit=0', '?limit=201']) {
+      const res = await list(bad);
+      t.equal(res.statusCode, 400, bad);
+      t.equal(res.json().code, 'validation-failed');
+    }
+
+    // However many apps and versions a page holds, it costs the same statements.
+    const statements = async (query: string) => countQueries(db, () => list(query));
+    const one = await statements('?limit=1');
+    const five = await statements('?limit=5');
+    t.equal(five, one, `a page of five apps (eight versions) takes as many statements as one (${one})`);
+  });
+
   t.test(`${engine}: review items show what the caller may do as a member too`, async (t) => {
     const { app } = await testApp(t, { engine });
     const f = await new StoreFixture(app).setUp();

@@ -2,11 +2,12 @@
 // suspended ones included, with their category and suspension controls.
 import { useEffect, useState } from 'preact/hooks';
 import {
+  allPages,
   api,
   path,
   type App,
   type AppDetail,
-  type AppList,
+  type AppSummary,
   type Category,
   type CategoryList,
   type Version,
@@ -50,8 +51,8 @@ const released = (v: Version) => v.state === 'active' || v.state === 'suspended'
  */
 async function loadStoreApps(): Promise<AppDetail[]> {
   const workspaces = await api<WorkspaceList>('/api/v1/workspaces');
-  const lists = await pool(workspaces.items, 4, (ws) => api<AppList>(path`/api/v1/workspaces/${ws.name}/apps`));
-  const candidates = lists.flatMap((l) => l.items).filter((a) => a.versionCount > 0);
+  const lists = await pool(workspaces.items, 4, (ws) => allPages<AppSummary>(path`/api/v1/workspaces/${ws.name}/apps`));
+  const candidates = lists.flat().filter((a) => a.versionCount > 0);
   const details = await pool(candidates, 6, (a) =>
     api<AppDetail>(path`/api/v1/workspaces/${a.workspace}/apps/${a.name}`),
   );

@@ -5,6 +5,7 @@ import {
   api,
   path,
   type AppList,
+  type AppSummary,
   type MemberList,
   type WorkspaceDetail,
   type WorkspaceList,
@@ -18,8 +19,10 @@ import {
   ItemsOrNone,
   Loaded,
   PageTitle,
+  ShowMore,
   StateBadge,
   useAsync,
+  usePages,
 } from '../components.tsx';
 import { href, hrefWith, navigate } from '../router.ts';
 import { useSession } from '../session.tsx';
@@ -130,7 +133,17 @@ export function WorkspaceHome({ ws, tab }: { ws: string; tab: string }) {
 // App templates
 
 function AppsTab({ ws, role }: { ws: string; role: WorkspaceRole | undefined }) {
-  const apps = useAsync(() => api<AppList>(path`/api/v1/workspaces/${ws}/apps`), [ws]);
+  const pages = usePages<AppSummary>();
+  const appsPage = (cursor?: string) => {
+    const params = new URLSearchParams({ limit: '100' });
+    if (cursor) params.set('cursor', cursor);
+    return api<AppList>(`${path`/api/v1/workspaces/${ws}/apps`}?${params}`);
+  };
+  const apps = useAsync(async () => {
+    const first = await appsPage();
+    pages.reset(first.nextCursor);
+    return first;
+  }, [ws]);
   return (
     <>
       <h2>App Templates</h2>
@@ -144,7 +157,7 @@ function AppsTab({ ws, role }: { ws: string; role: WorkspaceRole | undefined }) 
                 </th>
               </HeadRow>
               <tbody>
-                {items.map((a) => (
+                {[...items, ...pages.items].map((a) => (
                   <tr key={a.name}>
                     <td class="icon-cell">
                       <Icon src={a.icon} name={a.name} size={32} />
@@ -177,6 +190,7 @@ function AppsTab({ ws, role }: { ws: string; role: WorkspaceRole | undefined }) 
           </div>
         )}
       </ItemsOrNone>
+      <ShowMore pages={pages} fetch={appsPage} />
       {role !== 'workspace-viewer' && (
         <>
           <h2 id="upload-template">Upload Template</h2>
