@@ -2,7 +2,7 @@
 // who may act and from which state, moves the state, records the audit event and
 // moves the revisions that tell index caches to re-render. Two racing actions on
 // one version serialise on the row lock; the second sees the first's state.
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../lifecycle/audit.js';
 import { bumpStoreRevision } from '../lifecycle/store-state.js';
@@ -16,6 +16,7 @@ import {
 import { touchIndex } from '../index/repo-index.js';
 import { claimStoreName } from '../apps/store-names.js';
 import { findVersion } from './app-versions.js';
+import { fileNameTaken, packageFileTwin } from './versions.js';
 import { lockApp, writeAppInfo } from '../apps/apps.js';
 import { getCategoryRecord } from '../categories/categories.js';
 
@@ -46,6 +47,16 @@ const TIMESTAMP: Partial<Record<TransitionAction, string>> = {
   reject: 'reviewed_at',
   release: 'released_at',
 };
+
+/**
+ * After the store's revision is bumped (which serialises releases): the store cannot take
+ * a version whose package file name a released one (active, or suspended and able to
+ * come back) of another chart has, see packageFileTwin.
+ */
+async function refuseStoreFileTwin(q: Queryable, name: string, version: string): Promise<void> {
+  const twin = await packageFileTwin(q, "v.state IN ('active', 'suspended')", [], name, version);
+  if (twin) throw fileNameTaken('conflict', 'in the store', { name, version }, twin);
+}
 
 /** Applies the action; returns the state before and after. */
 export async function applyVersionAction(
@@ -82,6 +93,7 @@ export async function applyVersionAction(
     // it as it is; the store index changes when a version enters or leaves `active`.
     if (v.state === 'active' || to === 'active') {
       await touchIndex(q, { store: true }, await bumpStoreRevision(q), [v.appName]);
+      if (input.action === 'release') await refuseStoreFileTwin(q, v.appName, v.version);
     }
     await recordEvent(q, {
       appId: v.appId,
@@ -124,6 +136,7 @@ export async function releaseTrusted(
       [v.id],
     );
     await touchIndex(q, { store: true }, await bumpStoreRevision(q), [v.appName]);
+    await refuseStoreFileTwin(q, v.appName, v.version);
     await recordEvent(q, {
       appId: v.appId,
       version: input.version,

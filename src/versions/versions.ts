@@ -89,6 +89,9 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
   if (existing) await checkReplaceable(db, existing, input.force, name, version);
   else if (input.replaceOnly) {
     throw new AppError('not-found', `version ${version} of app ${JSON.stringify(name)} not found`);
+  } else {
+    const twin = await packageFileTwin(db, 'a.workspace_id = $1', [input.workspaceId], name, version);
+    if (twin) throw fileNameTaken('version-exists', 'in this workspace', { name, version }, twin);
   }
 
   const written: string[] = [];
@@ -168,6 +171,10 @@ export async function createDraft(db: Database, blobs: BlobStore, input: UploadI
       await touchIndex(q, { workspaceId: input.workspaceId }, await bumpWorkspaceRevision(q, input.workspaceId), [
         name,
       ]);
+      if (outcome.created) {
+        const twin = await packageFileTwin(q, 'a.workspace_id = $1', [input.workspaceId], name, version);
+        if (twin) throw fileNameTaken('version-exists', 'in this workspace', { name, version }, twin);
+      }
       return outcome;
     });
     return result;
@@ -271,6 +278,40 @@ export async function findPackagesByFiles(
     if (version) out.set(file, { version, prov: p.prov });
   }
   return out;
+}
+
+/**
+ * Inside a write's transaction, after the lock that serialises the repository's writers:
+ * another version among those `where` picks whose package file name is this version's
+ * too. Chart "a" 1.0.0-1.0.0 and chart "a-1.0.0" 1.0.0 are both "a-1.0.0-1.0.0.tgz", and
+ * Helm fetches packages by that name, so one repository can hold only one of them. No
+ * query unless the file name splits more than one way.
+ */
+export async function packageFileTwin(
+  q: Queryable,
+  where: string,
+  params: unknown[],
+  name: string,
+  version: string,
+): Promise<{ name: string; version: string } | null> {
+  const parsed = parsePackageFileName(packageFileName({ name, version }));
+  const others = (parsed?.candidates ?? []).filter((c) => c.name !== name || c.version !== version);
+  if (others.length === 0) return null;
+  const found = await findPackages(q, where, params, [{ candidates: others, prov: false }]);
+  return others.find((c) => found.has(pairKey(c.name, c.version))) ?? null;
+}
+
+/** The refusal of a version whose package file name another one has (see packageFileTwin). */
+export function fileNameTaken(
+  code: 'version-exists' | 'conflict',
+  where: string,
+  mine: { name: string; version: string },
+  twin: { name: string; version: string },
+): AppError {
+  return new AppError(
+    code,
+    `${packageFileName(mine)} already exists ${where}: it is chart ${JSON.stringify(twin.name)} version ${twin.version}, and Helm finds packages by file name, so the two cannot be told apart`,
+  );
 }
 
 /**

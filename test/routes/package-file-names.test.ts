@@ -3,7 +3,7 @@
 // could have that name), however many "-" splits it allows.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { adminAuth, createWorkspace, testApp } from '../helpers/app.js';
+import { adminAuth, countRowsAndBlobs, createWorkspace, testApp } from '../helpers/app.js';
 import { engines } from '../helpers/env.js';
 import { chartYamlFor, makeChart } from '../helpers/tarball.js';
 import { StoreFixture } from '../helpers/store-fixture.js';
@@ -158,6 +158,60 @@ for (const engine of engines()) {
     });
     t.equal(res.statusCode, 201, res.body);
     t.equal(lookups.filter((sql) => /unnest/.test(sql)).length, 1, 'one lookup for the listed file');
+  });
+
+  t.test(`${engine}: two charts with one package file name never share a repository`, async (t) => {
+    const { app } = await testApp(t, { engine });
+    const f = await new StoreFixture(app).setUp();
+    // Chart "a" 1.0.0-1.0.0 and chart "a-1.0.0" 1.0.0 are both a-1.0.0-1.0.0.tgz.
+    const a = makeChart({ name: 'a', version: '1.0.0-1.0.0' });
+    const twin = makeChart({ name: 'a-1.0.0', version: '1.0.0' });
+    t.equal((await f.upload('wsregular', a)).statusCode, 201);
+    const refused = await f.upload('wsregular', twin);
+    t.equal(refused.statusCode, 409, 'the second is refused in the workspace');
+    t.match(refused.json(), {
+      code: 'version-exists',
+      detail: /^a-1\.0\.0-1\.0\.0\.tgz already exists in this workspace: it is chart "a" version 1\.0\.0-1\.0\.0/,
+    });
+    const cm = await app.inject({
+      method: 'POST',
+      url: '/api/workspaces/demo/charts',
+      headers: { ...auth, 'content-type': 'application/gzip' },
+      payload: twin,
+    });
+    t.equal(cm.statusCode, 409, 'over the ChartMuseum API too');
+    t.same(await countRowsAndBlobs(app), { apps: 1, versions: 1, blobs: 1 }, 'nothing of the twin is kept');
+    const file = await app.inject({ url: '/workspaces/demo/charts/a-1.0.0-1.0.0.tgz', headers: auth });
+    t.equal(sha256Hex(file.rawPayload), sha256Hex(a), 'the file name has one package');
+
+    // Across workspaces each repository is fine on its own, but the store is one repository.
+    await f.release('a', '1.0.0-1.0.0');
+    const other = await createWorkspace(app, 'other');
+    const call = (method: 'POST' | 'PATCH', url: string, payload: unknown, headers: Record<string, string> = {}) =>
+      app.inject({ method, url, payload: payload as string, headers: { ...auth, ...headers } });
+    const up = await call('POST', `/api/workspaces/${other}/charts`, twin, { 'content-type': 'application/gzip' });
+    t.equal(up.statusCode, 201, 'another workspace may hold the twin');
+    const base = `/api/v1/workspaces/${other}/apps/a-1.0.0`;
+    t.equal((await call('PATCH', base, { category: 'uncategorized' })).statusCode, 200);
+    for (const action of ['submit', 'pass']) {
+      t.equal((await call('POST', `${base}/versions/1.0.0/actions`, { action })).statusCode, 200, action);
+    }
+    const release = await call('POST', `${base}/versions/1.0.0/actions`, { action: 'release' });
+    t.equal(release.statusCode, 409, 'but not release it to the store');
+    t.match(release.json(), {
+      code: 'conflict',
+      detail: /a-1\.0\.0-1\.0\.0\.tgz already exists in the store: it is chart "a" version 1\.0\.0-1\.0\.0/,
+    });
+    const state = await app.inject({ url: `${base}/versions/1.0.0`, headers: auth });
+    t.equal(state.json().state, 'passed', 'the version stays as it was');
+    const stored = await app.inject({ url: '/store/charts/a-1.0.0-1.0.0.tgz' });
+    t.equal(sha256Hex(stored.rawPayload), sha256Hex(a), 'the store still serves the one package of that name');
+
+    // A suspended one can come back, so it holds the name too; deleted, it frees it.
+    t.equal((await f.act('reviewer', 'a', '1.0.0-1.0.0', 'suspend')).statusCode, 200);
+    t.equal((await call('POST', `${base}/versions/1.0.0/actions`, { action: 'release' })).statusCode, 409);
+    t.equal((await f.people.as('wsregular', 'DELETE', f.url('a', '/versions/1.0.0-1.0.0'))).statusCode, 204);
+    t.equal((await call('POST', `${base}/versions/1.0.0/actions`, { action: 'release' })).statusCode, 200);
   });
 
   t.test(`${engine}: store downloads look up once, and odd names not at all`, async (t) => {
