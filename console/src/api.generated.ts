@@ -622,7 +622,7 @@ export type WorkspaceDetail = FromSchema<{
 
 export type WorkspaceList = FromSchema<{
   type: 'object';
-  required: ['items'];
+  required: ['items', 'nextCursor'];
   properties: {
     items: {
       type: 'array';
@@ -637,6 +637,7 @@ export type WorkspaceList = FromSchema<{
         additionalProperties: false;
       };
     };
+    nextCursor: { type: ['string', 'null'] };
   };
   additionalProperties: false;
 }>;
@@ -655,7 +656,7 @@ export type Member = FromSchema<{
 
 export type MemberList = FromSchema<{
   type: 'object';
-  required: ['items'];
+  required: ['items', 'nextCursor'];
   properties: {
     items: {
       type: 'array';
@@ -671,6 +672,7 @@ export type MemberList = FromSchema<{
         additionalProperties: false;
       };
     };
+    nextCursor: { type: ['string', 'null'] };
   };
   additionalProperties: false;
 }>;

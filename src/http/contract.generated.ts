@@ -192,7 +192,15 @@ export const updateRole = {
 } as const;
 
 /** GET /api/v1/workspaces */
-export const listWorkspaces = {} as const;
+export const listWorkspaces = {
+  querystring: {
+    type: 'object',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+      cursor: { type: 'string', maxLength: 512 },
+    },
+  },
+} as const;
 
 /** POST /api/v1/workspaces */
 export const createWorkspace = {
@@ -231,6 +239,13 @@ export const updateWorkspace = {
 /** GET /api/v1/workspaces/{ws}/members */
 export const listWorkspaceMembers = {
   params: { type: 'object', required: ['ws'], properties: { ws: { type: 'string', maxLength: 63 } } },
+  querystring: {
+    type: 'object',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+      cursor: { type: 'string', maxLength: 512 },
+    },
+  },
 } as const;
 
 /** PUT /api/v1/workspaces/{ws}/members/{username} */

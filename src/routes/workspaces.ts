@@ -5,6 +5,7 @@ import { deleteWorkspace } from '../versions/containers.js';
 import { listMembers, removeMember, setMember } from '../workspaces/members.js';
 import { access, caller, workspaceScope } from '../http/access.js';
 import * as contract from '../http/contract.generated.js';
+import { decodeCursor, encodeCursor } from './paging.js';
 import type { WorkspaceRole } from '../accounts/permissions.js';
 
 // The contract's member roles are exactly the code's (one added to either alone fails here).
@@ -19,8 +20,9 @@ const workspaceRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
   app.get('', { schema: contract.listWorkspaces, config: { access: access.signedIn } }, async (request) => {
     const p = caller(request);
     const all = p.permissions.has('workspaces.manage') || p.permissions.has('app-templates.view');
-    const items = await listWorkspaces(app.db, { userId: p.userId, all });
-    return { items: items.map(workspaceJson) };
+    const { limit, cursor } = request.query;
+    const page = await listWorkspaces(app.db, { userId: p.userId, all }, limit, decodeCursor(cursor));
+    return { items: page.items.map(workspaceJson), nextCursor: page.next === null ? null : encodeCursor(page.next) };
   });
 
   app.post(
@@ -77,7 +79,9 @@ const workspaceRoutes: FastifyPluginAsyncJsonSchemaToTs = async (app) => {
     { schema: contract.listWorkspaceMembers, config: { access: access.workspace('workspace-viewer') } },
     async (request) => {
       const { workspace } = workspaceScope(request);
-      return { items: await listMembers(app.db, workspace.id) };
+      const { limit, cursor } = request.query;
+      const page = await listMembers(app.db, workspace.id, limit, decodeCursor(cursor));
+      return { items: page.items, nextCursor: page.next === null ? null : encodeCursor(page.next) };
     },
   );
 

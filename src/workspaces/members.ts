@@ -12,18 +12,25 @@ export interface Member {
   joinedAt: string;
 }
 
-export async function listMembers(q: Queryable, workspaceId: number): Promise<Member[]> {
+/** A page of a workspace's members, by username after `after`. */
+export async function listMembers(
+  q: Queryable,
+  workspaceId: number,
+  limit: number,
+  after: string | null,
+): Promise<{ items: Member[]; next: string | null }> {
   const rows = await q.query<{ username: string; display_name: string; role: WorkspaceRole; created_at: Date }>(
     `SELECT u.username, u.display_name, m.role, m.created_at FROM workspace_members m ${joinUser('m.user_id')}
-      WHERE m.workspace_id = $1 ORDER BY u.username`,
-    [workspaceId],
+      WHERE m.workspace_id = $1 AND ($2::text IS NULL OR u.username > $2) ORDER BY u.username LIMIT $3`,
+    [workspaceId, after, limit + 1],
   );
-  return rows.map((r) => ({
+  const items = rows.slice(0, limit).map((r) => ({
     username: r.username,
     displayName: r.display_name,
     role: r.role,
     joinedAt: r.created_at.toISOString(),
   }));
+  return { items, next: rows.length > limit ? (items[items.length - 1]?.username ?? null) : null };
 }
 
 /** The workspaces a user is a member of, by name, with their role in each. */

@@ -79,15 +79,22 @@ export async function createWorkspace(
   return toWorkspace(rows[0]);
 }
 
-export async function listWorkspaces(q: Queryable, visibleTo: { userId: number; all: boolean }): Promise<Workspace[]> {
-  const rows = visibleTo.all
-    ? await q.query<WorkspaceRow>(`SELECT ${COLUMNS} FROM workspaces w ORDER BY w.name`)
-    : await q.query<WorkspaceRow>(
-        `SELECT ${COLUMNS} FROM workspaces w
-           JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1 ORDER BY w.name`,
-        [visibleTo.userId],
-      );
-  return rows.map(toWorkspace);
+/** A page of the workspaces a user may see (all of them, or theirs), by name after `after`. */
+export async function listWorkspaces(
+  q: Queryable,
+  visibleTo: { userId: number; all: boolean },
+  limit: number,
+  after: string | null,
+): Promise<{ items: Workspace[]; next: string | null }> {
+  const rows = await q.query<WorkspaceRow>(
+    `SELECT ${COLUMNS} FROM workspaces w
+      WHERE ($1::boolean OR EXISTS (SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = $2::int))
+        AND ($3::text IS NULL OR w.name > $3)
+      ORDER BY w.name LIMIT $4`,
+    [visibleTo.all, visibleTo.userId, after, limit + 1],
+  );
+  const items = rows.slice(0, limit).map(toWorkspace);
+  return { items, next: rows.length > limit ? (items[items.length - 1]?.name ?? null) : null };
 }
 
 /** The workspaces whose contents changed most recently, newest first. */

@@ -1,7 +1,7 @@
 // Users, passwords, tokens, roles, members: behaviour beyond who-may-call-what.
 import t from 'tap';
-import { adminAuth, ADMIN_PASSWORD, basic, testApp, testAppWithLog } from '../helpers/app.js';
-import { People } from '../helpers/personas.js';
+import { adminAuth, ADMIN_PASSWORD, basic, createWorkspace, testApp, testAppWithLog } from '../helpers/app.js';
+import { People, type Persona } from '../helpers/personas.js';
 import { engines } from '../helpers/env.js';
 import { SignInLimiter } from '../../src/accounts/rate-limit.js';
 import { buildApp } from '../../src/app.js';
@@ -345,6 +345,50 @@ for (const engine of engines()) {
       payload: { role: 'platform-regular' },
     });
     t.equal((await app.inject({ method: 'DELETE', url: '/api/v1/roles/app-review', headers: admin })).statusCode, 204);
+  });
+
+  t.test(`${engine}: workspaces and members page by name`, async (t) => {
+    const { app } = await testApp(t, { engine });
+    const ppl = new People(app);
+    await ppl.setUp();
+    for (const name of ['zeta', 'alpha', 'mu']) await createWorkspace(app, name);
+    for (const name of ['alpha', 'zeta']) {
+      const res = await ppl.as('admin', 'PUT', `/api/v1/workspaces/${name}/members/regular`, {
+        role: 'workspace-viewer',
+      });
+      t.equal(res.statusCode, 201);
+    }
+    /** Every page of a list, `limit` at a time: the names on each. */
+    const pages = async (who: Persona, url: string, key: 'name' | 'username') => {
+      const out: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const res = await ppl.as(who, 'GET', `${url}?limit=2${query}`);
+        t.equal(res.statusCode, 200, res.body);
+        out.push(res.json().items.map((i: Record<string, string>) => i[key]));
+        cursor = res.json().nextCursor;
+      } while (cursor);
+      return out;
+    };
+    t.same(
+      await pages('admin', '/api/v1/workspaces', 'name'),
+      [
+        ['alpha', 'demo'],
+        ['mu', 'zeta'],
+      ],
+      'all, to a manager',
+    );
+    t.same(await pages('regular', '/api/v1/workspaces', 'name'), [['alpha', 'zeta']], 'their own, to a member');
+    t.same(await pages('wsadmin', '/api/v1/workspaces/demo/members', 'username'), [
+      ['viewer', 'wsadmin'],
+      ['wsregular'],
+    ]);
+    for (const url of ['/api/v1/workspaces?cursor=nope', '/api/v1/workspaces/demo/members?limit=0']) {
+      const res = await ppl.as('admin', 'GET', url);
+      t.equal(res.statusCode, 400, url);
+      t.equal(res.json().code, 'validation-failed');
+    }
   });
 
   t.test(`${engine}: workspaces and members`, async (t) => {

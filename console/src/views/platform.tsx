@@ -2,16 +2,7 @@
 // Each tab shows only when the caller's permissions allow it; the API decides all the same.
 import { useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import {
-  api,
-  path,
-  type Member,
-  type MemberList,
-  type Permission,
-  type Workspace,
-  type WorkspaceList,
-  type WorkspaceRole,
-} from '../api.ts';
+import { allPages, api, path, type Member, type Permission, type Workspace, type WorkspaceRole } from '../api.ts';
 import {
   DataTable,
   ErrorMessage,
@@ -131,7 +122,7 @@ function WorkspaceRow({ ws, onChanged }: { ws: Workspace; onChanged: () => void 
 }
 
 export function PlatformWorkspaces() {
-  const list = useAsync(() => api<WorkspaceList>('/api/v1/workspaces'), []);
+  const list = useAsync(async () => ({ items: await allPages<Workspace>('/api/v1/workspaces') }), []);
   const session = useSession();
   return (
     <PlatformPage title="Workspaces" tab="workspaces">
@@ -258,7 +249,10 @@ function InviteMember({ ws, onAdded }: { ws: string; onAdded: () => void }) {
 }
 
 export function WorkspaceMembers({ ws }: { ws: string }) {
-  const members = useAsync(() => api<MemberList>(path`/api/v1/workspaces/${ws}/members`), [ws]);
+  const members = useAsync(
+    async () => ({ items: await allPages<Member>(path`/api/v1/workspaces/${ws}/members`) }),
+    [ws],
+  );
   return (
     <PlatformPage title={`Members of ${ws}`} tab="workspaces">
       <p class="actions">

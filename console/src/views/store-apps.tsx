@@ -11,7 +11,7 @@ import {
   type Category,
   type CategoryList,
   type Version,
-  type WorkspaceList,
+  type Workspace,
 } from '../api.ts';
 import {
   DataTable,
@@ -50,8 +50,8 @@ const released = (v: Version) => v.state === 'active' || v.state === 'suspended'
  * store API hides suspended apps, so this walks the workspaces a reviewer may read.
  */
 async function loadStoreApps(): Promise<AppDetail[]> {
-  const workspaces = await api<WorkspaceList>('/api/v1/workspaces');
-  const lists = await pool(workspaces.items, 4, (ws) => allPages<AppSummary>(path`/api/v1/workspaces/${ws.name}/apps`));
+  const workspaces = await allPages<Workspace>('/api/v1/workspaces');
+  const lists = await pool(workspaces, 4, (ws) => allPages<AppSummary>(path`/api/v1/workspaces/${ws.name}/apps`));
   const candidates = lists.flat().filter((a) => a.versionCount > 0);
   const details = await pool(candidates, 6, (a) =>
     api<AppDetail>(path`/api/v1/workspaces/${a.workspace}/apps/${a.name}`),

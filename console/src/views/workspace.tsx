@@ -2,13 +2,14 @@
 // imported repositories (import-repos.tsx) and who is in it. The API decides every write; the caller's role only hides forms a viewer
 // could never use, and any refusal is shown as the API words it.
 import {
+  allPages,
   api,
   path,
   type AppList,
   type AppSummary,
-  type MemberList,
+  type Member,
+  type Workspace,
   type WorkspaceDetail,
-  type WorkspaceList,
   type WorkspaceRole,
 } from '../api.ts';
 import {
@@ -43,7 +44,7 @@ export function useWorkspaceRole(ws: string): WorkspaceRole | undefined {
 }
 
 export function Workspaces() {
-  const list = useAsync(() => api<WorkspaceList>('/api/v1/workspaces'), []);
+  const list = useAsync(async () => ({ items: await allPages<Workspace>('/api/v1/workspaces') }), []);
   const session = useSession();
   return (
     <section>
@@ -236,7 +237,10 @@ function AppsTab({ ws, role }: { ws: string; role: WorkspaceRole | undefined }) 
 
 function MembersTab({ ws, role }: { ws: string; role: WorkspaceRole | undefined }) {
   const session = useSession();
-  const members = useAsync(() => api<MemberList>(path`/api/v1/workspaces/${ws}/members`), [ws]);
+  const members = useAsync(
+    async () => ({ items: await allPages<Member>(path`/api/v1/workspaces/${ws}/members`) }),
+    [ws],
+  );
   const manage = role === 'workspace-admin' || session.can('workspaces.manage');
   return (
     <>
