@@ -14,6 +14,8 @@ export interface EntryRow {
   reason: string;
   versionId: number | null;
   goneUpstream: boolean;
+  /** When this outcome was written. */
+  updatedAt: Date;
 }
 
 const key = (chart: string, version: string) => `${chart}\u0000${version}`;
@@ -27,8 +29,10 @@ export async function loadEntries(q: Queryable, repoId: number): Promise<Map<str
     reason: string;
     version_id: number | null;
     gone_upstream: boolean;
+    updated_at: Date;
   }>(
-    'SELECT chart, version, status, upstream_digest, reason, version_id, gone_upstream FROM import_entries WHERE repo_id = $1',
+    `SELECT chart, version, status, upstream_digest, reason, version_id, gone_upstream, updated_at
+       FROM import_entries WHERE repo_id = $1`,
     [repoId],
   );
   return new Map(
@@ -42,6 +46,7 @@ export async function loadEntries(q: Queryable, repoId: number): Promise<Map<str
         reason: r.reason,
         versionId: r.version_id,
         goneUpstream: r.gone_upstream,
+        updatedAt: r.updated_at,
       },
     ]),
   );

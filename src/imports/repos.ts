@@ -205,9 +205,19 @@ export interface RepoPatch {
   plainHttp?: boolean;
 }
 
+/** Where credentials may go: scheme, host and port (URL.origin is "null" for oci://). */
+const originOf = (url: string): string => {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}`;
+};
+
 /**
  * Changes a repository. Credentials are replaced as a pair, or removed with both set to
- * null (or ""); a new URL clears the index validators so the next sync reads it whole.
+ * null (or ""); a URL on another origin drops them unless the same change gives new
+ * ones, since credentials go only to the origin they were given for. A change of where
+ * or how the index is read (url, credentials, plainHttp) clears the index validators,
+ * so the next sync reads it whole, and versions that failed before it are tried again
+ * (see revisit in sync.ts).
  */
 export async function updateRepo(
   q: Queryable,
@@ -221,17 +231,23 @@ export async function updateRepo(
     params.push(value);
     sets.push(`${column} = $${params.length}`);
   };
+  const newCredentials = patch.username !== undefined || patch.password !== undefined;
+  let source = newCredentials || (patch.plainHttp !== undefined && patch.plainHttp !== repo.plainHttp);
   if (patch.url !== undefined) {
     const url = normalizeRepoUrl(patch.url);
     if (url !== repo.url) {
       set('url', url);
-      set('etag', null);
-      set('last_modified', null);
+      source = true;
+      if (!newCredentials && repo.hasCredentials && originOf(url) !== originOf(repo.url)) set('credentials', null);
     }
   }
-  if (patch.username !== undefined || patch.password !== undefined) {
+  if (newCredentials) {
     const creds = credentialsFrom(patch.username, patch.password);
     set('credentials', creds ? requireSecretBox(box).seal(creds, sealContext(repo.workspaceId, repo.name)) : null);
+  }
+  if (source) {
+    set('etag', null);
+    set('last_modified', null);
   }
   if (patch.syncInterval !== undefined) {
     checkInterval(patch.syncInterval);

@@ -53,10 +53,13 @@ export async function finishSync(q: Queryable, repo: ImportRepo, owner: string, 
   if (outcome.ok) {
     await q.query(
       `UPDATE import_repos SET status = 'successful', last_sync_at = now(), last_success_at = now(), last_error = NULL,
-              failures = 0, etag = $3, last_modified = $4,
+              failures = 0,
+              -- Validators of the URL this sync read; a URL changed meanwhile keeps what the change left.
+              etag = CASE WHEN url = $5 THEN $3 ELSE etag END,
+              last_modified = CASE WHEN url = $5 THEN $4 ELSE last_modified END,
               next_sync_at = now() + make_interval(secs => sync_interval), lease_owner = NULL, lease_until = NULL
         WHERE id = $1 AND lease_owner = $2`,
-      [repo.id, owner, outcome.etag ?? null, outcome.lastModified ?? null],
+      [repo.id, owner, outcome.etag ?? null, outcome.lastModified ?? null, repo.url],
     );
   } else {
     await q.query(

@@ -259,8 +259,9 @@ async function importNew(ctx: SyncContext, upstream: UpstreamVersion[]): Promise
 
 /**
  * A version seen before: reports a changed upstream digest once; true when it should be
- * tried again: a failure upstream has changed since (or gives no digest to tell), or a
- * version skipped because the workspace had it, which the workspace has since deleted.
+ * tried again: a failure upstream has changed since (or gives no digest to tell), or that
+ * came before the repository itself was last changed (new credentials may let it through),
+ * or a version skipped because the workspace had it, which the workspace has since deleted.
  */
 async function revisit(
   deps: SyncDeps,
@@ -279,7 +280,7 @@ async function revisit(
       version: u.version,
       message: `upstream now lists different bytes for this version (sha256:${entry.upstreamDigest} became sha256:${u.digest}); the imported package is kept`,
     });
-  } else if (entry.status === 'failed' && (changed || u.digest === null)) {
+  } else if (entry.status === 'failed' && (changed || u.digest === null || entry.updatedAt < repo.updatedAt)) {
     return true;
   } else if (entry.goneUpstream) {
     await saveEntry(deps.db, repo.id, u, entry.status, entry.reason, entry.versionId);

@@ -273,6 +273,89 @@ t.test('helm 4 absolute URLs behind nginx with Basic auth; credentials stay secr
   t.match(log, /"GET \/charts\/index\.yaml HTTP\/1\.1" 200/, 'nginx served the index after the right password');
 });
 
+t.test(
+  'versions refused for credentials are tried again once the repository changes; another origin gets none',
+  async (t) => {
+    const { app } = await testApp(t, { env: IMPORT_ENV });
+    const ws = await createWorkspace(app);
+    const c = client(app, ws);
+    const chart = (await copyCharts(await tempDir(t, 'chartroom-upstream-'), ['memcached-6.0.22.tgz'])).get(
+      'memcached-6.0.22.tgz',
+    )!;
+    const index = [
+      'apiVersion: v1',
+      'entries:',
+      '  memcached:',
+      '  - apiVersion: v2',
+      '    name: memcached',
+      '    version: 6.0.22',
+      `    digest: ${sha(chart)}`,
+      '    urls: [memcached-6.0.22.tgz]',
+      '',
+    ].join('\n');
+    const http = await import('node:http');
+    /** An upstream whose index is public and whose chart needs Basic puller:right-password; it notes what it was sent. */
+    const upstream = async () => {
+      const seen: Array<{ url: string; authorization: string | undefined }> = [];
+      const server = http.createServer((req, res) => {
+        seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+        if (req.url?.endsWith('/index.yaml')) return res.writeHead(200, { 'content-type': 'text/yaml' }).end(index);
+        if (req.headers.authorization !== `Basic ${Buffer.from('puller:right-password').toString('base64')}`) {
+          return res.writeHead(401, { 'www-authenticate': 'Basic realm="charts"' }).end();
+        }
+        res.writeHead(200, { 'content-type': 'application/gzip' }).end(chart);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      t.teardown(() => {
+        server.closeAllConnections();
+        server.close();
+      });
+      const { port } = server.address() as { port: number };
+      return { url: `http://127.0.0.1:${port}/charts/`, seen };
+    };
+    const first = await upstream();
+    await c.add({ name: 'guarded', url: first.url, username: 'puller', password: 'wrong-password' });
+    let repo = await c.settled('guarded');
+    t.match(repo, { status: 'successful', counts: { imported: 0, failed: 1 } }, 'the chart is refused with 401');
+    const downloads = () => first.seen.filter((s) => s.url.endsWith('.tgz')).length;
+    const tried = downloads();
+    repo = await c.sync('guarded');
+    t.equal(downloads(), tried, 'a refusal for credentials is not retried while nothing changes');
+
+    t.equal(
+      (
+        await c.call('PATCH', '/api/v1/workspaces/' + ws + '/repos/guarded', {
+          password: 'right-password',
+          username: 'puller',
+        })
+      ).status,
+      200,
+    );
+    repo = await c.sync('guarded');
+    t.match(repo, { counts: { imported: 1, failed: 0 } }, 'new credentials: the version is tried again, and imported');
+
+    // Same origin, another path: the credentials stay. Another origin: they go.
+    const samePlace = first.url.replace('/charts/', '/mirror/');
+    let moved = await c.call('PATCH', `/api/v1/workspaces/${ws}/repos/guarded`, { url: samePlace });
+    t.equal(moved.json().hasCredentials, true, 'same origin keeps the credentials');
+    const second = await upstream();
+    moved = await c.call('PATCH', `/api/v1/workspaces/${ws}/repos/guarded`, { url: second.url });
+    t.equal(moved.json().hasCredentials, false, 'another origin drops them');
+    await c.sync('guarded');
+    t.ok(second.seen.length > 0, 'the new origin was read');
+    t.notOk(
+      second.seen.some((s) => s.authorization !== undefined),
+      'and was sent no credentials',
+    );
+    moved = await c.call('PATCH', `/api/v1/workspaces/${ws}/repos/guarded`, {
+      url: first.url,
+      username: 'puller',
+      password: 'right-password',
+    });
+    t.equal(moved.json().hasCredentials, true, 'credentials given with the move are kept');
+  },
+);
+
 t.test('another Chartroom store as a trusted upstream: released straight to this store', async (t) => {
   const upstreamApp = (await testApp(t)).app;
   const uws = await createWorkspace(upstreamApp, 'vendor');
