@@ -75,8 +75,9 @@ export async function listTags(
   }
   let tags = versions.map((v) => versionToTag(v.version)).sort();
   if (page.last !== undefined) tags = tags.filter((t) => t > page.last!);
-  if (page.n === undefined || tags.length <= page.n) return { tags, more: false };
-  return { tags: tags.slice(0, page.n), more: true };
+  // n=0 asks for no tags, and the spec wants no Link then (one would name the same page again).
+  if (page.n === undefined) return { tags, more: false };
+  return { tags: tags.slice(0, page.n), more: page.n > 0 && tags.length > page.n };
 }
 
 /** The version's chart manifest, made and stored the first time it is asked for. */

@@ -46,6 +46,9 @@ t.test('tags are listed in order and paged with n, last and Link', async (t) => 
   const next = await list('?n=2&last=1.0.0');
   t.same(next.json().tags, ['1.1.0', '2.0.0_build.7']);
   t.notOk(next.headers.link, 'no next page after the last');
+  const none = await list('?n=0');
+  t.same(none.json().tags, [], 'n=0: an empty list');
+  t.notOk(none.headers.link, 'and no Link header');
   const build = await app.inject({ url: `/v2/workspaces/${ws}/paged/manifests/2.0.0_build.7`, headers: auth });
   t.equal(build.statusCode, 200, 'a tag with _ names the version with +');
   const unknown = await list('').then(() =>
