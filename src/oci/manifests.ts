@@ -227,7 +227,15 @@ export function helmLayers(m: ParsedManifest): { chart: Descriptor; prov: Descri
   return { chart: charts[0]!, prov: provs[0] ?? null };
 }
 
-/** The stored chart manifests of these versions that still match their package. */
+/**
+ * Whether a stored chart manifest still matches its version: the same package, and its
+ * provenance file when it has one (one added or replaced since makes a new manifest).
+ */
+function isCurrent(r: ManifestRow, v: ManifestVersion | undefined): boolean {
+  return v !== undefined && v.digest === r.package_digest && (v.provDigest === null || r.blobs.includes(v.provDigest));
+}
+
+/** The stored chart manifests of these versions that still match them. */
 export async function chartManifests(q: Queryable, versions: ManifestVersion[]): Promise<Map<number, StoredManifest>> {
   const out = new Map<number, StoredManifest>();
   if (versions.length === 0) return out;
@@ -235,9 +243,32 @@ export async function chartManifests(q: Queryable, versions: ManifestVersion[]):
     `SELECT ${COLUMNS} FROM oci_manifests WHERE version_id = ANY($1::int[]) AND subject IS NULL`,
     [versions.map((v) => v.id)],
   );
-  const current = new Map(versions.map((v) => [v.id, v.digest]));
-  for (const r of rows) if (current.get(r.version_id) === r.package_digest) out.set(r.version_id, toManifest(r));
+  const byId = new Map(versions.map((v) => [v.id, v]));
+  for (const r of rows) if (isCurrent(r, byId.get(r.version_id))) out.set(r.version_id, toManifest(r));
   return out;
+}
+
+/**
+ * Deletes the chart manifests that no longer match their version (see isCurrent) and the
+ * artifacts that referred to them; returns the blobs those named. A pull makes a current
+ * manifest again. Run by the sweeper before it looks for unreferenced blobs: a replaced
+ * version's old manifest would otherwise keep its old package (and signatures) for ever.
+ */
+export async function pruneStaleManifests(q: Queryable): Promise<{ manifests: number; blobs: string[] }> {
+  const rows = await q.query<{ blobs: string[] }>(
+    `WITH stale AS (
+       DELETE FROM oci_manifests m USING app_versions v
+        WHERE v.id = m.version_id AND m.subject IS NULL
+          AND (m.package_digest IS DISTINCT FROM v.digest
+               OR (v.prov_digest IS NOT NULL AND NOT m.blobs @> ARRAY[v.prov_digest]))
+       RETURNING m.version_id, m.digest, m.blobs
+     ), referrers AS (
+       DELETE FROM oci_manifests r USING stale s WHERE r.version_id = s.version_id AND r.subject = s.digest
+       RETURNING r.blobs
+     )
+     SELECT blobs FROM stale UNION ALL SELECT blobs FROM referrers`,
+  );
+  return { manifests: rows.length, blobs: [...new Set(rows.flatMap((r) => r.blobs))] };
 }
 
 /** A manifest of these versions by digest: a current chart manifest or a referrer. */
@@ -251,8 +282,8 @@ export async function findManifest(
     `SELECT ${COLUMNS} FROM oci_manifests WHERE version_id = ANY($1::int[]) AND digest = $2`,
     [versions.map((v) => v.id), digest],
   );
-  const current = new Map(versions.map((v) => [v.id, v.digest]));
-  const hit = rows.find((r) => r.subject !== null || current.get(r.version_id) === r.package_digest);
+  const byId = new Map(versions.map((v) => [v.id, v]));
+  const hit = rows.find((r) => r.subject !== null || isCurrent(r, byId.get(r.version_id)));
   return hit ? toManifest(hit) : null;
 }
 

@@ -1,4 +1,5 @@
-// Soon after start and then every hour, expires abandoned OCI upload sessions, then removes blobs that no row
+// Soon after start and then every hour, expires abandoned OCI upload sessions and drops
+// OCI manifests whose package was replaced since, then removes blobs that no row
 // references (left by crashed or abandoned uploads), and
 // the blob store's leftovers of crashed writes (temp files, incomplete multipart
 // uploads), once they are older than the grace period. It also drops failed sign-ins
@@ -6,6 +7,7 @@
 import fp from 'fastify-plugin';
 import { sweepOrphanBlobs } from '../blobs/references.js';
 import { expireUploads } from '../oci/uploads.js';
+import { pruneStaleManifests } from '../oci/manifests.js';
 import { pruneSignInFailures } from '../accounts/rate-limit.js';
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
@@ -21,6 +23,11 @@ export default fp(
         const grace = app.config.blobGraceSeconds;
         const expired = await expireUploads(app.db, new Date(Date.now() - grace * 1000));
         if (expired.uploads > 0 || expired.links > 0) app.log.info(expired, 'expired idle OCI uploads and links');
+        // And OCI manifests of packages since replaced: the blobs only they named go below.
+        const stale = await pruneStaleManifests(app.db);
+        if (stale.manifests > 0) {
+          app.log.info({ manifests: stale.manifests }, 'dropped OCI manifests of replaced packages');
+        }
         const removed = await sweepOrphanBlobs(app.db, app.blobs, app.config.blobGraceSeconds);
         if (removed.blobs > 0 || removed.leftovers > 0) {
           app.log.info(removed, 'swept unreferenced blobs and leftovers of crashed writes');

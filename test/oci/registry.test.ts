@@ -4,7 +4,9 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { adminAuth, createWorkspace, testApp } from '../helpers/app.js';
-import { makeChart } from '../helpers/tarball.js';
+import { chartYamlFor, makeChart } from '../helpers/tarball.js';
+import { pruneStaleManifests } from '../../src/oci/manifests.js';
+import { sweepOrphanBlobs } from '../../src/blobs/references.js';
 import type { FastifyInstance } from 'fastify';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -150,6 +152,70 @@ t.test('a reviewer deletes a version over OCI as over the API, and then the empt
   );
   const emptied = await app.inject({ method: 'DELETE', url: `/api/v1/workspaces/${ws}/apps/gone`, headers: reviewer });
   t.equal(emptied.statusCode, 204, 'and so may the reviewer remove the app it emptied');
+});
+
+t.test('a new provenance file or package makes a new manifest; the old one and what only it named go', async (t) => {
+  const { app } = await testApp(t);
+  const ws = await createWorkspace(app);
+  const first = await upload(app, ws, 'signed', '1.0.0');
+  const manifest = async (ref: string) =>
+    app.inject({ url: `/v2/workspaces/${ws}/signed/manifests/${ref}`, headers: auth });
+  const layers = (res: { json(): { layers: Array<{ mediaType: string; digest: string }> } }) =>
+    res.json().layers.map((l) => `${l.mediaType} ${l.digest}`);
+  const plain = await manifest('1.0.0');
+  t.equal(plain.json().layers.length, 1, 'a chart layer only');
+
+  const prov = [
+    '-----BEGIN PGP SIGNED MESSAGE-----',
+    'Hash: SHA512',
+    '',
+    chartYamlFor('signed', '1.0.0'),
+    '...',
+    'files:',
+    `  signed-1.0.0.tgz: sha256:${sha(first)}`,
+    '-----BEGIN PGP SIGNATURE-----',
+    '',
+    'AAAA',
+    '-----END PGP SIGNATURE-----',
+    '',
+  ].join('\n');
+  const attached = await app.inject({
+    method: 'POST',
+    url: `/api/workspaces/${ws}/prov`,
+    headers: { ...auth, 'content-type': 'application/octet-stream' },
+    payload: prov,
+  });
+  t.equal(attached.statusCode, 201, attached.body);
+  const signed = await manifest('1.0.0');
+  t.not(signed.headers['docker-content-digest'], plain.headers['docker-content-digest'], 'a new manifest');
+  t.same(layers(signed), [
+    `application/vnd.cncf.helm.chart.content.v1.tar+gzip sha256:${sha(first)}`,
+    `application/vnd.cncf.helm.chart.provenance.v1.prov sha256:${sha(Buffer.from(prov))}`,
+  ]);
+
+  const second = makeChart({ name: 'signed', version: '1.0.0', values: 'replicaCount: 2\n' });
+  const replaced = await app.inject({
+    method: 'POST',
+    url: `/api/workspaces/${ws}/charts?force=true`,
+    headers: { ...auth, 'content-type': 'application/gzip' },
+    payload: second,
+  });
+  t.equal(replaced.statusCode, 201, replaced.body);
+  // Before any pull (a pull would make the new manifest and drop the old one itself).
+  const pruned = await pruneStaleManifests(app.db);
+  t.equal(pruned.manifests, 1, 'the sweep drops the manifest of the replaced package');
+  t.ok(pruned.blobs.includes(sha(first)), 'with the blobs it named');
+  const old = String(signed.headers['docker-content-digest']);
+  t.equal((await manifest(old)).statusCode, 404, 'which is not served');
+  await sweepOrphanBlobs(app.db, app.blobs, 0);
+  t.notOk(await app.blobs.has(sha(first)), 'the replaced package is gone from the blob store');
+  const now = await manifest('1.0.0');
+  t.same(
+    layers(now),
+    [`application/vnd.cncf.helm.chart.content.v1.tar+gzip sha256:${sha(second)}`],
+    'a pull makes the new one',
+  );
+  t.equal((await pruneStaleManifests(app.db)).manifests, 0, 'which is current');
 });
 
 t.test('limits and malformed input: early refusals with the spec codes, nothing left behind', async (t) => {
