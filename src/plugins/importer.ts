@@ -15,7 +15,7 @@ import { syncRepository } from '../imports/sync.js';
 const LEASE_SECONDS = 60;
 const RENEW_EVERY_MS = 15_000;
 /** Syncs one replica runs at once. */
-const SYNCS_AT_ONCE = 2;
+export const SYNCS_AT_ONCE = 2;
 
 export class Importer {
   readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -34,10 +34,19 @@ export class Importer {
     return this.running.has(repoId);
   }
 
-  /** Starts the repository's sync here if no replica holds it; false when one does. */
+  /** Claims under way in syncNow: they count against SYNCS_AT_ONCE like running syncs. */
+  private claiming = 0;
+
+  /**
+   * Starts the repository's sync here if no replica holds it and this one has room; false
+   * when it does not start (the repository stays due, and the next tick with room, here
+   * or on another replica, takes it). Each sync may hold a large index and a parse
+   * worker, so asking for many at once must not run more than SYNCS_AT_ONCE.
+   */
   async syncNow(repoId: number): Promise<boolean> {
     if (this.closing || this.running.has(repoId)) return this.running.has(repoId);
-    const repo = await this.claim(repoId);
+    if (this.running.size + this.claiming >= SYNCS_AT_ONCE) return false;
+    const repo = await this.counted(repoId);
     if (!repo) return false;
     this.launch(repo);
     return true;
@@ -45,20 +54,35 @@ export class Importer {
 
   /** Takes due repositories while this replica has room. */
   tick(): Promise<void> {
-    this.ticking ??= (async () => {
-      try {
-        while (!this.closing && this.running.size < SYNCS_AT_ONCE) {
-          const repo = await this.claim();
-          if (!repo) break;
-          this.launch(repo);
-        }
-      } catch (err) {
-        this.onError(err);
-      } finally {
-        this.ticking = null;
-      }
-    })();
+    // Cleared in a .finally, which always runs after this assignment: cleared inside the
+    // async function, it ran first whenever there was no room (nothing awaited), and the
+    // settled promise then stayed here for good: no later tick took anything, and idle()
+    // looped on it for ever.
+    this.ticking ??= this.takeDue().finally(() => {
+      this.ticking = null;
+    });
     return this.ticking;
+  }
+
+  private async takeDue(): Promise<void> {
+    try {
+      while (!this.closing && this.running.size + this.claiming < SYNCS_AT_ONCE) {
+        const repo = await this.counted();
+        if (!repo) break;
+        this.launch(repo);
+      }
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  private async counted(repoId?: number): Promise<ImportRepo | null> {
+    this.claiming++;
+    try {
+      return await this.claim(repoId);
+    } finally {
+      this.claiming--;
+    }
   }
 
   private launch(repo: ImportRepo): void {
