@@ -66,3 +66,24 @@ export async function listRepoEvents(
   }));
   return { items, nextBefore: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
 }
+
+/** Events each repository keeps: a sync every few minutes writes two or more, for ever. */
+export const EVENTS_KEPT = 2_000;
+
+/**
+ * Deletes each repository's events beyond its newest `keep` (the sweeper runs it hourly);
+ * returns how many went. What a version became stays in import_entries and in the app's
+ * own audit events, which are kept for the life of the app.
+ */
+export async function pruneRepoEvents(q: Queryable, keep = EVENTS_KEPT): Promise<number> {
+  const rows = await q.query<{ n: number }>(
+    `WITH gone AS (
+       DELETE FROM import_events WHERE id IN (
+         SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY repo_id ORDER BY id DESC) AS rank FROM import_events) e
+          WHERE rank > $1)
+       RETURNING 1
+     ) SELECT count(*)::int AS n FROM gone`,
+    [keep],
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -3,12 +3,14 @@
 // references (left by crashed or abandoned uploads), and
 // the blob store's leftovers of crashed writes (temp files, incomplete multipart
 // uploads), once they are older than the grace period. It also drops failed sign-ins
-// whose window has passed (sign-ins prune as they go; this covers quiet times).
+// whose window has passed (sign-ins prune as they go; this covers quiet times) and each
+// imported repository's events beyond its newest 2,000.
 import fp from 'fastify-plugin';
 import { sweepOrphanBlobs } from '../blobs/references.js';
 import { expireUploads } from '../oci/uploads.js';
 import { pruneStaleManifests } from '../oci/manifests.js';
 import { pruneSignInFailures } from '../accounts/rate-limit.js';
+import { pruneRepoEvents } from '../imports/repo-events.js';
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
@@ -42,6 +44,12 @@ export default fp(
         if (failures > 0) app.log.info({ failures }, 'pruned expired failed sign-ins');
       } catch (err) {
         app.log.warn({ err }, 'pruning failed sign-ins failed; will retry');
+      }
+      try {
+        const events = await pruneRepoEvents(app.db);
+        if (events > 0) app.log.info({ events }, "pruned imported repositories' oldest events");
+      } catch (err) {
+        app.log.warn({ err }, "pruning imported repositories' events failed; will retry");
       }
     };
     let running: Promise<void> | null = null;
