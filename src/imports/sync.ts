@@ -12,7 +12,7 @@ import { ingestChart } from '../charts/ingest.js';
 import { sha256Hex } from '../blobs/index.js';
 import { createDraft } from '../versions/versions.js';
 import { releaseTrusted } from '../versions/transitions.js';
-import { fetchUpstream, UpstreamError, type FetchPolicy } from './fetch.js';
+import { displayUrl, fetchUpstream, UpstreamError, type FetchPolicy } from './fetch.js';
 import { OciClient, parseOciUrl } from './oci-source.js';
 import type { SecretBox, UpstreamCredentials } from './secrets.js';
 import { credentialsOf, type ImportRepo } from './repos.js';
@@ -317,7 +317,9 @@ async function download(ctx: SyncContext, u: UpstreamVersion): Promise<Buffer> {
     credentials: creds,
     credentialsOrigin: new URL(repo.url).origin,
   });
-  if (res.status !== 200) throw new UpstreamError(`${u.source} answered ${res.status}`, res.status);
+  if (res.status !== 200) {
+    throw new UpstreamError(`${displayUrl(new URL(u.source))} answered ${res.status}`, res.status);
+  }
   return res.body;
 }
 
@@ -338,7 +340,11 @@ async function importOne(ctx: SyncContext, u: UpstreamVersion): Promise<void> {
       false,
     );
   }
-  const source = repo.kind === 'oci' ? `${repo.url}:${u.source}` : u.source;
+  // Shown to every workspace member (events, the version's audit trail): a query string may
+  // hold a presigned URL's signature or a token, so it shows as "?…", as in errors.
+  const source = (repo.kind === 'oci' ? `${repo.url}:${u.source}` : u.source).replace(/[?#].*$/s, (rest) =>
+    rest.startsWith('?') ? '?…' : '',
+  );
   await createDraft(deps.db, deps.blobs, {
     workspaceId: repo.workspaceId,
     pkg,

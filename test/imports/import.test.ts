@@ -290,7 +290,7 @@ t.test(
       '    name: memcached',
       '    version: 6.0.22',
       `    digest: ${sha(chart)}`,
-      '    urls: [memcached-6.0.22.tgz]',
+      '    urls: [memcached-6.0.22.tgz?sig=presigned-secret]', // a presigned URL's signature
       '',
     ].join('\n');
     const http = await import('node:http');
@@ -317,7 +317,7 @@ t.test(
     await c.add({ name: 'guarded', url: first.url, username: 'puller', password: 'wrong-password' });
     let repo = await c.settled('guarded');
     t.match(repo, { status: 'successful', counts: { imported: 0, failed: 1 } }, 'the chart is refused with 401');
-    const downloads = () => first.seen.filter((s) => s.url.endsWith('.tgz')).length;
+    const downloads = () => first.seen.filter((s) => s.url.includes('.tgz')).length;
     const tried = downloads();
     repo = await c.sync('guarded');
     t.equal(downloads(), tried, 'a refusal for credentials is not retried while nothing changes');
@@ -333,6 +333,12 @@ t.test(
     );
     repo = await c.sync('guarded');
     t.match(repo, { counts: { imported: 1, failed: 0 } }, 'new credentials: the version is tried again, and imported');
+    const told = JSON.stringify([
+      await c.events('guarded'),
+      (await c.call('GET', `/api/v1/workspaces/${ws}/apps/memcached/events`)).json(),
+    ]);
+    t.match(told, /memcached-6\.0\.22\.tgz\?…/, 'the source is named');
+    t.notOk(told.includes('presigned-secret'), 'without its query string');
 
     // Same origin, another path: the credentials stay. Another origin: they go.
     const samePlace = first.url.replace('/charts/', '/mirror/');
