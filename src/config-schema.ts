@@ -64,6 +64,8 @@ export const configSchema = {
     CHARTROOM_BLOB_GRACE_SECONDS: {
       type: 'integer',
       minimum: 0,
+      // A year: far beyond any upload in flight, and a date the sweep can still compute.
+      maximum: 31536000,
       default: 3600,
       description: 'unreferenced blobs younger than this are never swept',
     },

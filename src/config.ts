@@ -179,11 +179,17 @@ export function loadConfig(env: Env = process.env): Config {
 
   let publicUrl: string | null = null;
   if (e.CHARTROOM_PUBLIC_URL !== undefined) {
+    let url: URL;
     try {
-      publicUrl = new URL(e.CHARTROOM_PUBLIC_URL).toString().replace(/\/+$/, '');
+      url = new URL(e.CHARTROOM_PUBLIC_URL);
     } catch {
       throw new ConfigError('CHARTROOM_PUBLIC_URL', 'must be an absolute http(s) URL');
     }
+    // Index URLs are this plus a path: a query or fragment would end up in the middle of them.
+    if (url.search || url.hash || e.CHARTROOM_PUBLIC_URL.includes('?') || e.CHARTROOM_PUBLIC_URL.includes('#')) {
+      throw new ConfigError('CHARTROOM_PUBLIC_URL', 'must not have a query or a fragment');
+    }
+    publicUrl = url.toString().replace(/\/+$/, '');
   }
 
   const timeouts: Timeouts = {
