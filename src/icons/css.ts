@@ -55,15 +55,35 @@ function checkReading(css: string, where: string): void {
   }
   const loading = LOADING_FUNCTION.exec(css);
   if (loading) invalid(`the SVG uses ${loading[1]!.toLowerCase()}() (in ${where}); it is not allowed`);
-  const urls = /url\s*\(\s*(["']?)([^)]*?)\1\s*\)/gi;
-  for (const m of css.matchAll(urls)) {
-    if (!isLocalReference(m[2] ?? '')) {
+  for (const target of cssUrls(css)) {
+    if (target === null) invalid(`the SVG has a malformed url() (in ${where})`);
+    if (!isLocalReference(target)) {
       invalid(
-        `the SVG refers to an external resource (url(${quoteShort(m[2] ?? '')}) in ${where}); only #fragment and data:image/ references are allowed`,
+        `the SVG refers to an external resource (url(${quoteShort(target)}) in ${where}); only #fragment and data:image/ references are allowed`,
       );
     }
   }
-  if (/url\s*\(/i.test(css.replace(urls, ''))) invalid(`the SVG has a malformed url() (in ${where})`);
+}
+
+/**
+ * What each url(…) in the text refers to (its argument, without matching quotes), or null
+ * for one never closed. One pass: a regular expression for the whole url(…) retried from
+ * every "url(" to the end of the text, quadratic when none is closed.
+ */
+function* cssUrls(css: string): Generator<string | null> {
+  const opening = /url\s*\(/gi;
+  for (let m = opening.exec(css); m; m = opening.exec(css)) {
+    const close = css.indexOf(')', opening.lastIndex);
+    if (close < 0) {
+      yield null;
+      return;
+    }
+    let target = css.slice(opening.lastIndex, close).trim();
+    const quote = target[0];
+    if ((quote === '"' || quote === "'") && target.length >= 2 && target.endsWith(quote)) target = target.slice(1, -1);
+    yield target;
+    opening.lastIndex = close + 1;
+  }
 }
 
 /** Checks text that a browser may read as CSS or as a URL: no scripts, no outside resources. */

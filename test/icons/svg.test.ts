@@ -135,3 +135,29 @@ t.test('HTML cannot ride inside an SVG icon', async (t) => {
     'other namespaces (editor metadata) stay allowed',
   );
 });
+
+t.test('checks stay linear on hostile 60 KB attributes and text (each took seconds before)', async (t) => {
+  const spaces = ' '.repeat(60_000);
+  rejects(
+    t,
+    Buffer.from(`<svg ${NS} width="1${spaces}x" height="1"/>`),
+    /width "1 .*" is in x; only unitless or px sizes are allowed/,
+    'a width of spaces between a number and junk',
+  );
+  rejects(
+    t,
+    Buffer.from(`<svg ${NS} width="1" height="1" fill="${'url('.repeat(15_000)}"/>`),
+    /malformed url\(\)/,
+    'fifteen thousand url( never closed',
+  );
+  rejects(
+    t,
+    Buffer.from(`<svg ${NS} width="1" height="1"><!--${'&'.repeat(60_000)};x`),
+    /never closed|does not start an entity/,
+    'sixty thousand & in a document never closed',
+  );
+  accepts(t, Buffer.from(`<svg ${NS} width=" 24px " height="24">${' '.repeat(100)}</svg>`), 'spaces around px');
+  accepts(t, wrap(`<rect fill="url( '#a' )"/><rect fill='url("#b")'/>`), 'quoted local url() with spaces');
+  rejects(t, wrap('<rect fill="url(#a"/>'), /malformed url\(\)/, 'url( never closed');
+  rejects(t, wrap(`<rect fill="url('https://evil.example/x')"/>`), /external resource/, 'a quoted outside url()');
+});
