@@ -20,7 +20,8 @@ export async function ensureAdmin(
   const inserted = await db.query<{ id: number }>(
     `INSERT INTO users (username, display_name, password_hash, platform_role)
      SELECT 'admin', 'Platform administrator', $1, 'platform-admin'
-      WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id`,
+      WHERE NOT EXISTS (SELECT 1 FROM users)
+     ON CONFLICT (username) DO NOTHING RETURNING id`, // two replicas starting at once: one inserts
     [hash],
   );
   if (inserted.length === 0) return { created: false, generatedPassword: null }; // another replica won
