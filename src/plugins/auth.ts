@@ -18,6 +18,7 @@ import { findSession, sessionCookie, sessionId, sessionPrincipal } from '../acco
 import { requireSameOrigin, SAFE_METHODS } from '../http/same-origin.js';
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../accounts/passwords.js';
 import { SignInLimiter, type SignInLimits } from '../accounts/rate-limit.js';
+import { CheckFlights } from '../accounts/check-flights.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +49,7 @@ export interface AuthOptions {
 export default fp<AuthOptions>(
   async (app, opts) => {
     const limiter = new SignInLimiter(app.db, opts.signInLimits, { clock: opts.signInClock });
+    const flights = new CheckFlights<Principal | null>();
     const cost = opts.scryptCost ?? DEFAULT_SCRYPT_COST;
     app.decorate('scryptCost', cost);
 
@@ -86,10 +88,25 @@ export default fp<AuthOptions>(
       // Refused before the secret is checked: the right password waits too (a limit that
       // let it through would tell a guesser when they are right), and scrypt is not paid.
       refuseFor(reply, limiter.secondsUntil(stored.blockedUntil));
-      let principal = await checkCredentials(app.db, creds, stored, cost);
-      if (principal?.expiresAt && principal.expiresAt.getTime() <= Date.now()) principal = null;
+      const check = async () => {
+        let principal = await checkCredentials(app.db, creds, stored, cost);
+        if (principal?.expiresAt && principal.expiresAt.getTime() <= Date.now()) principal = null;
+        if (!principal) await limiter.recordFailure(creds.username, request.ip);
+        return principal;
+      };
+      // A token is looked up, not hashed, and cannot be guessed: only password checks
+      // (scrypt) are held to a few at once per limit key (src/accounts/check-flights.ts).
+      const password = stored.token === null && creds.scheme === 'basic';
+      const checking = password ? flights.run(key, limiter.keys(creds.username, request.ip), check) : check();
+      if (!checking) {
+        reply.header('Retry-After', '1');
+        throw new AppError(
+          'rate-limited',
+          'too many sign-ins are being checked at once for this user or address; try again in 1 second',
+        );
+      }
+      const principal = await checking;
       if (!principal) {
-        await limiter.recordFailure(creds.username, request.ip);
         const who = creds.username ? `user ${JSON.stringify(creds.username)}` : 'the token';
         // Which account failed and how, never the secret nor anything computed from it:
         // even a short unsalted digest lets a leaked log be checked against guesses.

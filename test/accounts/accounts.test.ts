@@ -4,6 +4,7 @@ import { adminAuth, ADMIN_PASSWORD, basic, createWorkspace, testApp, testAppWith
 import { People, type Persona } from '../helpers/personas.js';
 import { engines } from '../helpers/env.js';
 import { SignInLimiter } from '../../src/accounts/rate-limit.js';
+import { CHECKS_PER_KEY } from '../../src/accounts/check-flights.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { freshDatabase, tempDir, TEST_SCRYPT_COST } from '../helpers/app.js';
@@ -494,6 +495,45 @@ t.test('failed sign-ins are rate-limited, per user and address, and the limit li
   t.equal(res.statusCode, 200, 'the real user from another address is not locked out');
   now += windowMs + 1000;
   t.equal((await app.inject({ url: '/api/v1/me', headers: admin })).statusCode, 200, 'the limit lifts by itself');
+});
+
+t.test('a burst of guesses sent at once is held to the limit; parallel right sign-ins share a check', async (t) => {
+  const db = await freshDatabase(t, 'pglite');
+  const windowMs = 15 * 60_000;
+  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t), LOG_LEVEL: 'silent' }), {
+    db,
+    logger: false,
+    scryptCost: TEST_SCRYPT_COST,
+    signInLimits: {
+      perUserAndAddress: { max: 3, windowMs },
+      perUser: { max: 100, windowMs },
+      perAddress: { max: 100, windowMs },
+    },
+  });
+  t.teardown(() => app.close());
+  await app.ready();
+  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
+  const burst = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', `guess-${i}`) } }),
+    ),
+  );
+  const checked = burst.filter((r) => r.statusCode === 401).length;
+  const refused = burst.filter((r) => r.statusCode === 429);
+  t.equal(checked + refused.length, 40, 'each guess is checked (401) or refused (429)');
+  t.ok(checked <= 3 + CHECKS_PER_KEY, `${checked} guesses checked: at most the limit and the checks allowed at once`);
+  t.ok(
+    refused.every((r) => Number(r.headers['retry-after']) >= 1),
+    'the refused ones are told when to try again',
+  );
+  const right = await Promise.all(
+    Array.from({ length: 20 }, () => app.inject({ url: '/api/v1/me', headers: admin, remoteAddress: '10.9.9.9' })),
+  );
+  t.same(
+    [...new Set(right.map((r) => r.statusCode))],
+    [200],
+    'twenty parallel requests with the right password all get in',
+  );
 });
 
 for (const engine of engines()) {
