@@ -1,5 +1,5 @@
 // Users, passwords, tokens, roles, members: behaviour beyond who-may-call-what.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { adminAuth, ADMIN_PASSWORD, basic, createWorkspace, testApp, testAppWithLog } from '../helpers/app.js';
 import { People, type Persona } from '../helpers/personas.js';
 import { engines } from '../helpers/env.js';
@@ -463,13 +463,11 @@ for (const engine of engines()) {
   });
 }
 
-t.test('failed sign-ins are rate-limited, per user and address, and the limit lifts', async (t) => {
-  const dataDir = await tempDir(t);
+/** An app whose only limit that bites is 3 failures per user and address, over 15 minutes of `clock`. */
+async function limitedApp(t: Test, clock: () => number = Date.now) {
   const db = await freshDatabase(t, 'pglite');
-  // The window passes on a clock the test moves, so a slow machine cannot end it early.
   const windowMs = 15 * 60_000;
-  let now = Date.now();
-  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), {
+  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t), LOG_LEVEL: 'silent' }), {
     db,
     logger: false,
     scryptCost: TEST_SCRYPT_COST,
@@ -478,11 +476,18 @@ t.test('failed sign-ins are rate-limited, per user and address, and the limit li
       perUser: { max: 100, windowMs },
       perAddress: { max: 100, windowMs },
     },
-    signInClock: () => now,
+    signInClock: clock,
   });
   t.teardown(() => app.close());
   await app.ready();
   await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
+  return { app, windowMs };
+}
+
+t.test('failed sign-ins are rate-limited, per user and address, and the limit lifts', async (t) => {
+  // The window passes on a clock the test moves, so a slow machine cannot end it early.
+  let now = Date.now();
+  const { app, windowMs } = await limitedApp(t, () => now);
   const wrong = { authorization: basic('admin', 'guess') };
   for (let i = 0; i < 3; i++) t.equal((await app.inject({ url: '/api/v1/me', headers: wrong })).statusCode, 401);
   let res = await app.inject({ url: '/api/v1/me', headers: wrong });
@@ -498,21 +503,7 @@ t.test('failed sign-ins are rate-limited, per user and address, and the limit li
 });
 
 t.test('a burst of guesses sent at once is held to the limit; parallel right sign-ins share a check', async (t) => {
-  const db = await freshDatabase(t, 'pglite');
-  const windowMs = 15 * 60_000;
-  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t), LOG_LEVEL: 'silent' }), {
-    db,
-    logger: false,
-    scryptCost: TEST_SCRYPT_COST,
-    signInLimits: {
-      perUserAndAddress: { max: 3, windowMs },
-      perUser: { max: 100, windowMs },
-      perAddress: { max: 100, windowMs },
-    },
-  });
-  t.teardown(() => app.close());
-  await app.ready();
-  await ensureAdmin(db, ADMIN_PASSWORD, TEST_SCRYPT_COST);
+  const { app } = await limitedApp(t);
   const burst = await Promise.all(
     Array.from({ length: 40 }, (_, i) =>
       app.inject({ url: '/api/v1/me', headers: { authorization: basic('admin', `guess-${i}`) } }),
