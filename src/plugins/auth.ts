@@ -127,6 +127,14 @@ export default fp<AuthOptions>(
       },
     );
 
+    // An answer made for a signed-in caller is theirs alone: no shared cache may keep it.
+    // (RFC 9111 keeps shared caches off answers to requests with Authorization, not to
+    // ones signed in by a cookie, and lets them store a 200 without a lifetime on a guess.)
+    // Routes that say how their answer may be cached (indexes, packages, icons) keep theirs.
+    app.addHook('onSend', async (request, reply) => {
+      if (request.principal && !reply.hasHeader('cache-control')) reply.header('Cache-Control', 'private, no-store');
+    });
+
     app.addHook('onRequest', async (request, reply) => {
       const creds = parseAuthorization(request.headers.authorization);
       if (!creds) {

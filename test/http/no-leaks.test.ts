@@ -103,3 +103,35 @@ t.test('a non-member learns nothing about a private workspace', async (t) => {
     ['secret-ws'],
   );
 });
+
+t.test('what a signed-in caller is answered is never for a shared cache', async (t) => {
+  const { app } = await testApp(t);
+  const ppl = new People(app);
+  await ppl.setUp('private-ws');
+  const upload = await ppl.as(
+    'wsregular',
+    'POST',
+    '/api/workspaces/private-ws/charts',
+    makeChart({ name: 'draft-app', version: '1.0.0', readme: '# draft\n' }),
+    { 'content-type': 'application/gzip' },
+  );
+  t.equal(upload.statusCode, 201);
+  for (const url of [
+    '/api/v1/me',
+    '/api/v1/workspaces/private-ws/apps',
+    '/api/v1/workspaces/private-ws/apps/draft-app/versions/1.0.0/files/README.md',
+    '/api/workspaces/private-ws/charts',
+  ]) {
+    const res = await ppl.as('wsregular', 'GET', url);
+    t.equal(res.statusCode, 200, url);
+    t.equal(res.headers['cache-control'], 'private, no-store', url);
+  }
+  const index = await ppl.as('wsregular', 'GET', '/workspaces/private-ws/index.yaml');
+  t.equal(
+    index.headers['cache-control'],
+    'private, no-cache',
+    'the index keeps its own rule (revalidated, not unstored)',
+  );
+  const store = await app.inject({ url: '/api/v1/categories' });
+  t.notOk(store.headers['cache-control'], 'an anonymous public answer is not marked');
+});
