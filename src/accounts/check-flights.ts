@@ -18,11 +18,17 @@ export class CheckFlights<T> {
 
   /**
    * Runs `check` for the attempt (a digest naming it whole, secret included), or joins
-   * the same attempt under way; null when one of its limit keys has no room.
+   * the same attempt under way (`joined`: its result is another request's, and anything
+   * each request must do, such as counting its failure, is the caller's); null when one
+   * of its limit keys has no room.
    */
-  run(attempt: string, keys: readonly string[], check: () => Promise<T>): Promise<T> | null {
-    const joined = this.shared.get(attempt);
-    if (joined) return joined;
+  run(
+    attempt: string,
+    keys: readonly string[],
+    check: () => Promise<T>,
+  ): { result: Promise<T>; joined: boolean } | null {
+    const under = this.shared.get(attempt);
+    if (under) return { result: under, joined: true };
     if (keys.some((k) => (this.perKey.get(k) ?? 0) >= this.perKeyMax)) return null;
     for (const k of keys) this.perKey.set(k, (this.perKey.get(k) ?? 0) + 1);
     const running = check().finally(() => {
@@ -34,7 +40,7 @@ export class CheckFlights<T> {
       }
     });
     this.shared.set(attempt, running);
-    return running;
+    return { result: running, joined: false };
   }
 
   /** Checks under way (tests). */

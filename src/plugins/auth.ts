@@ -97,7 +97,9 @@ export default fp<AuthOptions>(
       // A token is looked up, not hashed, and cannot be guessed: only password checks
       // (scrypt) are held to a few at once per limit key (src/accounts/check-flights.ts).
       const password = stored.token === null && creds.scheme === 'basic';
-      const checking = password ? flights.run(key, limiter.keys(creds.username, request.ip), check) : check();
+      const checking = password
+        ? flights.run(key, limiter.keys(creds.username, request.ip), check)
+        : { result: check(), joined: false };
       if (!checking) {
         reply.header('Retry-After', '1');
         throw new AppError(
@@ -105,7 +107,9 @@ export default fp<AuthOptions>(
           'too many sign-ins are being checked at once for this user or address; try again in 1 second',
         );
       }
-      const principal = await checking;
+      const principal = await checking.result;
+      // Each request counts its own failure: one that joined a check under way counts too.
+      if (!principal && checking.joined) await limiter.recordFailure(creds.username, request.ip);
       if (!principal) {
         const who = creds.username ? `user ${JSON.stringify(creds.username)}` : 'the token';
         // Which account failed and how, never the secret nor anything computed from it:
