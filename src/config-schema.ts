@@ -50,9 +50,11 @@ export const configSchema = {
       description: 'false: the store needs a signed-in user',
     },
     CHARTROOM_TRUST_PROXY: {
-      type: 'boolean',
-      default: false,
-      description: 'client addresses come from X-Forwarded-For',
+      type: 'string',
+      default: 'false',
+      maxLength: 4096,
+      description:
+        'client addresses come from X-Forwarded-For: true believes every hop; a comma-separated list of proxy addresses or CIDR ranges believes only those',
     },
     CHARTROOM_MAX_UPLOAD_BYTES: {
       type: 'integer',

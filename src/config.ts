@@ -3,6 +3,7 @@
 // limits; env-schema applies it. A bad value stops start-up with the variable's name.
 import envSchema from 'env-schema';
 import type { ErrorObject } from 'ajv';
+import net from 'node:net';
 import path from 'node:path';
 import { configSchema, type Environment } from './config-schema.js';
 
@@ -38,7 +39,8 @@ export interface Config {
   maxUploadBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For to believe: none, every hop, or these proxies (addresses or CIDR ranges). */
+  trustProxy: boolean | string[];
   /** Unreferenced blobs younger than this are never swept (uploads in flight). */
   blobGraceSeconds: number;
   /** Seconds from start to the first blob sweep (then hourly). */
@@ -144,6 +146,34 @@ function configErrorFrom(err: unknown, env: Env): unknown {
   return new ConfigError(variable, `${first.message ?? 'is invalid'}${shown}`);
 }
 
+/**
+ * CHARTROOM_TRUST_PROXY: a boolean word, or the proxies whose X-Forwarded-For entries are
+ * believed. With `true` every hop is, so a client behind a proxy that appends to the
+ * header (nginx's $proxy_add_x_forwarded_for) can choose its own address; with a list,
+ * the client is the nearest address that is not one of the proxies.
+ */
+function parseTrustProxy(raw: string): boolean | string[] {
+  const word = BOOLEAN_WORDS.get(raw.trim().toLowerCase());
+  if (word !== undefined) return word;
+  const proxies = raw.split(',').map((p) => p.trim());
+  const bad = proxies.find((p) => !isAddressOrRange(p));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'CHARTROOM_TRUST_PROXY',
+      `must be true or false, or a comma-separated list of proxy addresses or CIDR ranges such as 10.0.0.0/8; ${JSON.stringify(bad)} is neither (got "${raw}")`,
+    );
+  }
+  return proxies;
+}
+
+function isAddressOrRange(text: string): boolean {
+  const [address = '', bits, ...rest] = text.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 /** Reads and validates configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   let e: Environment;
@@ -216,7 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
     indexCacheBytes: e.CHARTROOM_INDEX_CACHE_MB * 1024 * 1024,
     indexPlainMaxBytes: e.CHARTROOM_INDEX_PLAIN_MB * 1024 * 1024,
     indexWarmRepos: e.CHARTROOM_INDEX_WARM_REPOS,
-    trustProxy: e.CHARTROOM_TRUST_PROXY,
+    trustProxy: parseTrustProxy(e.CHARTROOM_TRUST_PROXY),
     maxUploadBytes: e.CHARTROOM_MAX_UPLOAD_BYTES,
     logLevel: e.LOG_LEVEL,
     blobGraceSeconds: e.CHARTROOM_BLOB_GRACE_SECONDS,

@@ -122,7 +122,18 @@ t.test('booleans take the usual spellings; numbers are digits only; empty means 
   t.equal(c.port, 8080);
   t.equal(c.storePublic, true);
   t.equal(c.adminPassword, null);
-  t.throws(() => loadConfig({ CHARTROOM_TRUST_PROXY: 'on' }), /CHARTROOM_TRUST_PROXY must be true or false, got "on"/);
+  t.throws(
+    () => loadConfig({ CHARTROOM_TRUST_PROXY: 'on' }),
+    /CHARTROOM_TRUST_PROXY must be true or false, or a comma-separated list of proxy addresses or CIDR ranges .*"on" is neither/,
+  );
+  t.same(
+    loadConfig({ CHARTROOM_TRUST_PROXY: '10.0.0.0/8, 192.168.1.7 ,fd00::/8' }).trustProxy,
+    ['10.0.0.0/8', '192.168.1.7', 'fd00::/8'],
+    'the proxies, as addresses and CIDR ranges',
+  );
+  for (const bad of ['10.0.0.0/33', '10.0.0/8', 'proxy.internal', '10.0.0.1,', '::1/129', '1.2.3.4/8/9']) {
+    t.throws(() => loadConfig({ CHARTROOM_TRUST_PROXY: bad }), /CHARTROOM_TRUST_PROXY must be/, bad);
+  }
 });
 
 t.test('unknown variables are ignored', async (t) => {

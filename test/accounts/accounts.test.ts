@@ -464,10 +464,10 @@ for (const engine of engines()) {
 }
 
 /** An app whose only limit that bites is 3 failures per user and address, over 15 minutes of `clock`. */
-async function limitedApp(t: Test, clock: () => number = Date.now) {
+async function limitedApp(t: Test, clock: () => number = Date.now, env: Record<string, string> = {}) {
   const db = await freshDatabase(t, 'pglite');
   const windowMs = 15 * 60_000;
-  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t), LOG_LEVEL: 'silent' }), {
+  const app = await buildApp(loadConfig({ CHARTROOM_DATA_DIR: await tempDir(t), LOG_LEVEL: 'silent', ...env }), {
     db,
     logger: false,
     scryptCost: TEST_SCRYPT_COST,
@@ -501,6 +501,33 @@ t.test('failed sign-ins are rate-limited, per user and address, and the limit li
   now += windowMs + 1000;
   t.equal((await app.inject({ url: '/api/v1/me', headers: admin })).statusCode, 200, 'the limit lifts by itself');
 });
+
+t.test(
+  'behind a proxy that appends to X-Forwarded-For, only a list of proxies keeps clients from choosing their address',
+  async (t) => {
+    // The proxy is 127.0.0.1 (inject's address) and appends what it saw, 203.0.113.9, to
+    // whatever the client sent.
+    for (const [trust, held] of [
+      ['127.0.0.1', true],
+      ['true', false],
+    ] as const) {
+      const { app } = await limitedApp(t, Date.now, { CHARTROOM_TRUST_PROXY: trust });
+      const attempt = (claimed: string) =>
+        app.inject({
+          url: '/api/v1/me',
+          headers: { authorization: basic('admin', 'guess'), 'x-forwarded-for': `${claimed}, 203.0.113.9` },
+        });
+      for (let i = 0; i < 3; i++) t.equal((await attempt(`10.0.0.${i}`)).statusCode, 401);
+      t.equal(
+        (await attempt('10.0.0.99')).statusCode,
+        held ? 429 : 401,
+        held
+          ? 'CHARTROOM_TRUST_PROXY=127.0.0.1: the client is 203.0.113.9 whatever it claims, and is held'
+          : 'CHARTROOM_TRUST_PROXY=true: each claimed address counts apart (why the list form exists)',
+      );
+    }
+  },
+);
 
 t.test('a burst of guesses sent at once is held to the limit; parallel right sign-ins share a check', async (t) => {
   const { app } = await limitedApp(t);
