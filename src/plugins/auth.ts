@@ -82,9 +82,11 @@ export default fp<AuthOptions>(
       const key = `auth:${createHash('sha256')
         .update(`${creds.scheme}\0${creds.username ?? ''}\0${creds.secret}\0${request.ip}`)
         .digest('hex')}`;
-      const stored = await app.db.cachedCredentials(key, () =>
-        findCredentials(app.db, creds, limiter.keys(creds.username, request.ip)),
-      );
+      // The limit keys (three digests) are memoised with the read: every request needs them.
+      const { stored, limitKeys } = await app.db.cachedCredentials(key, async () => {
+        const keys = limiter.keys(creds.username, request.ip);
+        return { stored: await findCredentials(app.db, creds, keys), limitKeys: keys };
+      });
       // Refused before the secret is checked: the right password waits too (a limit that
       // let it through would tell a guesser when they are right), and scrypt is not paid.
       refuseFor(reply, limiter.secondsUntil(stored.blockedUntil));
@@ -97,9 +99,7 @@ export default fp<AuthOptions>(
       // A token is looked up, not hashed, and cannot be guessed: only password checks
       // (scrypt) are held to a few at once per limit key (src/accounts/check-flights.ts).
       const password = stored.token === null && creds.scheme === 'basic';
-      const checking = password
-        ? flights.run(key, limiter.keys(creds.username, request.ip), check)
-        : { result: check(), joined: false };
+      const checking = password ? flights.run(key, limitKeys, check) : { result: check(), joined: false };
       if (!checking) {
         reply.header('Retry-After', '1');
         throw new AppError(
@@ -135,8 +135,9 @@ export default fp<AuthOptions>(
     // (RFC 9111 keeps shared caches off answers to requests with Authorization, not to
     // ones signed in by a cookie, and lets them store a 200 without a lifetime on a guess.)
     // Routes that say how their answer may be cached (indexes, packages, icons) keep theirs.
-    app.addHook('onSend', async (request, reply) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (request.principal && !reply.hasHeader('cache-control')) reply.header('Cache-Control', 'private, no-store');
+      done(null, payload);
     });
 
     app.addHook('onRequest', async (request, reply) => {
